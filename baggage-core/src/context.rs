@@ -1,0 +1,186 @@
+//! Typed baggage in an `opentelemetry::Context`: merge, limits, all or nothing.
+
+use opentelemetry::baggage::{Baggage as OtelBaggage, BaggageExt};
+use opentelemetry::{Context, Key, StringValue};
+
+use crate::error::{Error, Limit};
+use crate::limits::{MAX_BYTES, MAX_MEMBERS};
+use crate::wire::member_len;
+use crate::Baggage;
+
+/// Typed baggage on [`opentelemetry::Context`].
+///
+/// ```
+/// use typed_baggage::prelude::*;
+/// use opentelemetry::{baggage::BaggageExt, Context, KeyValue};
+///
+/// #[derive(Baggage, Debug, PartialEq)]
+/// #[baggage(prefix = "app.")]
+/// struct UserCtx { user_id: u64, region: Option<String> }
+///
+/// // Another service's entries are kept; ours are replaced.
+/// let upstream = Context::new().with_baggage([
+///     KeyValue::new("other.team", "payments"),
+///     KeyValue::new("app.region", "stale"),
+/// ]);
+/// let user = UserCtx { user_id: 7, region: None };
+/// let cx = upstream.with_typed(&user)?;
+/// assert_eq!(cx.typed::<UserCtx>()?, user);
+/// assert_eq!(cx.baggage().get("other.team").map(|v| v.as_str()), Some("payments"));
+/// assert_eq!(cx.baggage().get("app.region"), None); // None removed the stale value
+/// # Ok::<(), typed_baggage::Error>(())
+/// ```
+pub trait BaggageContextExt {
+    /// A copy of this context whose baggage carries `value`.
+    ///
+    /// Merge, never clobber: every entry that is not one of `T`'s keys is
+    /// kept; `T`'s keys are replaced; a key whose field is `None` is removed,
+    /// so a stale upstream value is never read back.
+    ///
+    /// All or nothing: if the resulting baggage would break a limit (the
+    /// W3C 64 list-members or 8192 encoded header bytes across the whole
+    /// baggage, or `T`'s `max_bytes` budget), this returns
+    /// [`Error::LimitExceeded`] and no context is made; `self` is never
+    /// changed.
+    fn with_typed<T: Baggage>(&self, value: &T) -> Result<Context, Error>;
+
+    /// Reads `T` from this context's baggage; the same as [`Baggage::from_context`].
+    fn typed<T: Baggage>(&self) -> Result<T, Error>;
+
+    /// A copy of this context without any of `T`'s keys (other entries kept).
+    fn without_typed<T: Baggage>(&self) -> Context;
+}
+
+impl BaggageContextExt for Context {
+    fn with_typed<T: Baggage>(&self, value: &T) -> Result<Context, Error> {
+        let mut entries = Entries::with_capacity(T::SCHEMA.fields.len());
+        value.__encode(&mut entries);
+        let baggage = merge(
+            self.baggage(),
+            &entries,
+            T::SCHEMA.name,
+            T::SCHEMA.max_bytes,
+        )?;
+        Ok(self.with_baggage(baggage))
+    }
+
+    fn typed<T: Baggage>(&self) -> Result<T, Error> {
+        T::from_context(self)
+    }
+
+    fn without_typed<T: Baggage>(&self) -> Context {
+        let current = self.baggage();
+        let mut baggage = OtelBaggage::new();
+        for (key, (value, metadata)) in current {
+            if !T::SCHEMA.contains_key(key.as_str()) {
+                baggage.insert_with_metadata(key.clone(), value.clone(), metadata.clone());
+            }
+        }
+        self.with_baggage(baggage)
+    }
+}
+
+/// The entries one schema value writes: for each carried key, the encoded
+/// value, or `None` to remove the key.
+#[doc(hidden)]
+#[derive(Debug, Default)]
+pub struct Entries {
+    items: Vec<(&'static str, Option<StringValue>)>,
+    scratch: String,
+}
+
+impl Entries {
+    pub(crate) fn with_capacity(n: usize) -> Self {
+        Entries {
+            items: Vec::with_capacity(n),
+            scratch: String::new(),
+        }
+    }
+
+    /// Writes `key` with the text `encode` appends, or removes it for `None`.
+    #[inline]
+    pub fn put<T: ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: Option<&T>,
+        encode: impl FnOnce(&T, &mut String),
+    ) {
+        let entry = value.map(|v| {
+            self.scratch.clear();
+            encode(v, &mut self.scratch);
+            StringValue::from(self.scratch.as_str().to_owned())
+        });
+        self.items.push((key, entry));
+    }
+
+    fn owns(&self, key: &str) -> bool {
+        self.items.iter().any(|(k, _)| *k == key)
+    }
+
+    /// The entries written, `(key, value)`, `None` meaning removed.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, Option<&str>)> + '_ {
+        self.items
+            .iter()
+            .map(|(k, v)| (*k, v.as_ref().map(StringValue::as_str)))
+    }
+}
+
+/// Builds the merged baggage, or says which limit it would break.
+fn merge(
+    current: &OtelBaggage,
+    entries: &Entries,
+    schema: &'static str,
+    max_bytes: Option<usize>,
+) -> Result<OtelBaggage, Error> {
+    let (mut own_members, mut own_bytes) = (0usize, 0usize);
+    for (key, value) in &entries.items {
+        if let Some(v) = value {
+            own_members += 1;
+            own_bytes += member_len(key, v.as_str(), "");
+        }
+    }
+    if let Some(allowance) = max_bytes {
+        let size = own_bytes + own_members.saturating_sub(1);
+        if size > allowance {
+            return Err(Error::LimitExceeded {
+                limit: Limit::SchemaBytes { schema },
+                size,
+                allowance,
+            });
+        }
+    }
+    let (mut members, mut bytes) = (own_members, own_bytes);
+    for (key, (value, metadata)) in current {
+        if !entries.owns(key.as_str()) {
+            members += 1;
+            bytes += member_len(key.as_str(), value.as_str(), metadata.as_str());
+        }
+    }
+    if members > MAX_MEMBERS {
+        return Err(Error::LimitExceeded {
+            limit: Limit::Members,
+            size: members,
+            allowance: MAX_MEMBERS,
+        });
+    }
+    let size = bytes + members.saturating_sub(1);
+    if size > MAX_BYTES {
+        return Err(Error::LimitExceeded {
+            limit: Limit::Bytes,
+            size,
+            allowance: MAX_BYTES,
+        });
+    }
+    let mut merged = OtelBaggage::new();
+    for (key, (value, metadata)) in current {
+        if !entries.owns(key.as_str()) {
+            merged.insert_with_metadata(key.clone(), value.clone(), metadata.clone());
+        }
+    }
+    for (key, value) in &entries.items {
+        if let Some(v) = value {
+            merged.insert(Key::from_static_str(key), v.clone());
+        }
+    }
+    Ok(merged)
+}

@@ -1,0 +1,260 @@
+//! The one error type of typed-baggage.
+
+use std::borrow::Cow;
+use std::fmt;
+
+/// Everything that can go wrong when typed baggage is written or read.
+///
+/// Every variant names the baggage key it is about (except the limits, which
+/// are about the whole baggage) and what was expected and found, so that the
+/// message reads as a sentence a person can act on. A decode with several
+/// bad fields returns [`Error::Multiple`] with one error per field.
+///
+/// Values found on the wire come from other services or from clients and
+/// may be hostile: the `found` text is cut to at most
+/// [`FOUND_EXCERPT_BYTES`] bytes and printed escaped (`{:?}`), so an error
+/// message can be logged safely.
+///
+/// ```
+/// use typed_baggage::prelude::*;
+/// use opentelemetry::{baggage::BaggageExt, Context, KeyValue};
+///
+/// #[derive(Baggage, Debug)]
+/// struct Ctx { user_id: u64, retries: u8 }
+///
+/// let cx = Context::new().with_baggage([
+///     KeyValue::new("user_id", "12a"),
+///     KeyValue::new("retries", "300"),
+/// ]);
+/// let err = cx.typed::<Ctx>().unwrap_err();
+/// assert_eq!(err.keys().collect::<Vec<_>>(), ["user_id", "retries"]);
+/// assert_eq!(
+///     err.to_string(),
+///     "2 baggage errors: baggage key `user_id` has an invalid value: expected \
+///      an unsigned 64-bit integer (u64), found \"12a\" (not a decimal integer); \
+///      baggage key `retries` is \
+///      out of range: expected an unsigned 8-bit integer (u8), found \"300\""
+/// );
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A required key is absent from the baggage.
+    #[error("baggage key `{key}` is missing: expected {expected}")]
+    Missing {
+        /// The baggage key.
+        key: Cow<'static, str>,
+        /// What the value of the key should have been.
+        expected: Cow<'static, str>,
+    },
+    /// The value of a key does not parse as the field's type.
+    #[error("baggage key `{key}` has an invalid value: expected {expected}, found {found:?}{}", Detail(.detail))]
+    Invalid {
+        /// The baggage key.
+        key: Cow<'static, str>,
+        /// What the value should have been.
+        expected: Cow<'static, str>,
+        /// The value found (cut to [`FOUND_EXCERPT_BYTES`] bytes).
+        found: String,
+        /// Why it did not parse, where more can be said.
+        detail: Option<String>,
+    },
+    /// A number is syntactically fine but does not fit the field's type.
+    #[error("baggage key `{key}` is out of range: expected {expected}, found {found:?}")]
+    OutOfRange {
+        /// The baggage key.
+        key: Cow<'static, str>,
+        /// The type and its range.
+        expected: Cow<'static, str>,
+        /// The value found (cut to [`FOUND_EXCERPT_BYTES`] bytes).
+        found: String,
+    },
+    /// Writing the value would break a size limit; nothing was written.
+    #[error("{limit} exceeded: the baggage would take {size} {}, {allowance} allowed", limit.unit())]
+    LimitExceeded {
+        /// Which limit.
+        limit: Limit,
+        /// The size the baggage would have had.
+        size: usize,
+        /// The most the limit allows.
+        allowance: usize,
+    },
+    /// Several errors at once, one per bad field (never nested, never empty).
+    #[error("{} baggage errors: {}", .0.len(), List(.0))]
+    Multiple(Vec<Error>),
+}
+
+/// How much of a found value an [`Error`] keeps.
+pub const FOUND_EXCERPT_BYTES: usize = 96;
+
+/// The size limits [`Error::LimitExceeded`] reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Limit {
+    /// W3C: at most [`MAX_MEMBERS`](crate::limits::MAX_MEMBERS) list-members in the whole baggage.
+    Members,
+    /// W3C: at most [`MAX_BYTES`](crate::limits::MAX_BYTES) bytes of encoded header in the whole baggage.
+    Bytes,
+    /// A schema's own `#[baggage(max_bytes = N)]` budget.
+    SchemaBytes {
+        /// The schema (the Rust type name).
+        schema: &'static str,
+    },
+}
+
+impl Limit {
+    fn unit(&self) -> &'static str {
+        match self {
+            Limit::Members => "list-members",
+            Limit::Bytes | Limit::SchemaBytes { .. } => "bytes",
+        }
+    }
+}
+
+impl fmt::Display for Limit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Limit::Members => f.write_str("the W3C baggage limit of list-members"),
+            Limit::Bytes => f.write_str("the W3C baggage limit of header bytes"),
+            Limit::SchemaBytes { schema } => {
+                write!(f, "the `max_bytes` budget of schema `{schema}`")
+            }
+        }
+    }
+}
+
+struct Detail<'a>(&'a Option<String>);
+
+impl fmt::Display for Detail<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(d) => write!(f, " ({d})"),
+            None => Ok(()),
+        }
+    }
+}
+
+struct List<'a>(&'a [Error]);
+
+impl fmt::Display for List<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            fmt::Display::fmt(e, f)?;
+        }
+        Ok(())
+    }
+}
+
+impl Error {
+    /// The baggage key this error is about, if it is about one key.
+    ///
+    /// ```
+    /// # use typed_baggage::Error;
+    /// let e = Error::Missing { key: "app.tier".into(), expected: "a tier".into() };
+    /// assert_eq!(e.key(), Some("app.tier"));
+    /// ```
+    pub fn key(&self) -> Option<&str> {
+        match self {
+            Error::Missing { key, .. }
+            | Error::Invalid { key, .. }
+            | Error::OutOfRange { key, .. } => Some(key),
+            Error::LimitExceeded { .. } | Error::Multiple(_) => None,
+        }
+    }
+
+    /// Every single error: the errors of [`Error::Multiple`], or this one.
+    pub fn errors(&self) -> &[Error] {
+        match self {
+            Error::Multiple(all) => all,
+            one => std::slice::from_ref(one),
+        }
+    }
+
+    /// The keys of every single error, in field order (for a 400 response
+    /// that names the bad keys).
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.errors().iter().filter_map(Error::key)
+    }
+
+    /// Combines errors: none is `Ok`, one is itself, more are [`Error::Multiple`].
+    pub fn combine(errors: impl IntoIterator<Item = Error>) -> Result<(), Error> {
+        let mut all = Vec::new();
+        for e in errors {
+            match e {
+                Error::Multiple(inner) => all.extend(inner),
+                one => all.push(one),
+            }
+        }
+        match all.len() {
+            0 => Ok(()),
+            1 => Err(all.remove(0)),
+            _ => Err(Error::Multiple(all)),
+        }
+    }
+}
+
+/// Cuts a value found on the wire to at most [`FOUND_EXCERPT_BYTES`] bytes,
+/// at a character boundary, marking the cut with `…`.
+pub(crate) fn excerpt(found: &str) -> String {
+    if found.len() <= FOUND_EXCERPT_BYTES {
+        return found.to_owned();
+    }
+    let mut end = FOUND_EXCERPT_BYTES;
+    while !found.is_char_boundary(end) {
+        end -= 1;
+    }
+    let mut s = String::with_capacity(end + 3);
+    s.push_str(found.get(..end).unwrap_or_default());
+    s.push('…');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpt_cuts_at_char_boundary() {
+        let long = "é".repeat(100);
+        let cut = excerpt(&long);
+        assert_eq!(cut, format!("{}…", "é".repeat(48)));
+        assert_eq!(excerpt("short"), "short");
+    }
+
+    #[test]
+    fn limit_messages_name_limit_size_and_allowance() {
+        let e = Error::LimitExceeded {
+            limit: Limit::Bytes,
+            size: 8200,
+            allowance: 8192,
+        };
+        assert_eq!(
+            e.to_string(),
+            "the W3C baggage limit of header bytes exceeded: the baggage would take 8200 bytes, 8192 allowed"
+        );
+        let e = Error::LimitExceeded {
+            limit: Limit::SchemaBytes { schema: "UserCtx" },
+            size: 70,
+            allowance: 64,
+        };
+        assert_eq!(
+            e.to_string(),
+            "the `max_bytes` budget of schema `UserCtx` exceeded: the baggage would take 70 bytes, 64 allowed"
+        );
+    }
+
+    #[test]
+    fn combine_flattens() {
+        let a = Error::Missing {
+            key: "a".into(),
+            expected: "x".into(),
+        };
+        assert_eq!(Error::combine([]), Ok(()));
+        assert_eq!(Error::combine([a.clone()]), Err(a.clone()));
+        let nested = Error::combine([Error::Multiple(vec![a.clone(), a.clone()]), a.clone()]);
+        assert_eq!(nested, Err(Error::Multiple(vec![a.clone(), a.clone(), a])));
+    }
+}

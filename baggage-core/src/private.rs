@@ -1,0 +1,140 @@
+//! Items the generated code uses. Not public API: they change without notice,
+//! which is why the derive and the runtime are pinned to each other.
+
+use std::fmt::Display;
+
+pub use crate::context::Entries;
+use crate::value::{BaggageField, BaggageValue, ValueError};
+use crate::{Error, KeyValues};
+pub use opentelemetry as otel;
+use opentelemetry::baggage::Baggage as OtelBaggage;
+use opentelemetry::KeyValue;
+
+/// The text of `key`, if present.
+#[inline]
+pub fn lookup<'b>(baggage: &'b OtelBaggage, key: &str) -> Option<&'b str> {
+    baggage.get(key).map(|v| v.as_str())
+}
+
+/// Decodes a plain field: required, `Option`, or defaulted when `default` is given.
+#[inline]
+pub fn decode_field<F: BaggageField>(
+    baggage: &OtelBaggage,
+    key: &'static str,
+    default: Option<fn() -> F>,
+) -> Result<F, Error> {
+    let expected = <F::Value as BaggageValue>::EXPECTED;
+    match lookup(baggage, key) {
+        Some(text) => match <F::Value as BaggageValue>::decode(text) {
+            Ok(v) => F::from_value(Some(v)).ok_or_else(|| missing(key, expected)),
+            Err(e) => Err(e.at(key, expected)),
+        },
+        None => match default {
+            Some(make) => Ok(make()),
+            None => F::from_value(None).ok_or_else(|| missing(key, expected)),
+        },
+    }
+}
+
+/// Decodes the text of a codec field (`with` or `from_str`), `None` if absent.
+#[inline]
+pub fn decode_codec<T, E: Display>(
+    baggage: &OtelBaggage,
+    key: &'static str,
+    expected: &'static str,
+    decode: impl FnOnce(&str) -> Result<T, E>,
+) -> Result<Option<T>, Error> {
+    match lookup(baggage, key) {
+        Some(text) => decode(text).map(Some).map_err(|e| {
+            ValueError::invalid(text)
+                .with_detail(e.to_string())
+                .at(key, expected)
+        }),
+        None => Ok(None),
+    }
+}
+
+/// An absent required key.
+#[cold]
+pub fn missing(key: &'static str, expected: &'static str) -> Error {
+    Error::Missing {
+        key: key.into(),
+        expected: expected.into(),
+    }
+}
+
+/// Requires a codec field's value.
+#[inline]
+pub fn require<T>(
+    value: Result<Option<T>, Error>,
+    key: &'static str,
+    expected: &'static str,
+) -> Result<T, Error> {
+    value.and_then(|v| v.ok_or_else(|| missing(key, expected)))
+}
+
+/// Collects the errors of the fields that failed.
+#[cold]
+pub fn collect_errors(errors: impl IntoIterator<Item = Option<Error>>) -> Error {
+    match Error::combine(errors.into_iter().flatten()) {
+        Err(e) => e,
+        // Only called when at least one field failed.
+        Ok(()) => Error::Multiple(Vec::new()),
+    }
+}
+
+/// Writes a plain field.
+#[inline]
+pub fn put_field<F: BaggageField>(entries: &mut Entries, key: &'static str, field: &F) {
+    entries.put(key, field.value(), <F::Value as BaggageValue>::encode);
+}
+
+/// The typed attribute of a plain field, if present.
+#[inline]
+pub fn field_kv<F: BaggageField>(out: &mut Vec<KeyValue>, key: &'static str, field: &F) {
+    if let Some(v) = field.value() {
+        out.push(KeyValue::new(key, v.to_otel_value()));
+    }
+}
+
+/// The string attribute of a codec field, if present.
+#[inline]
+pub fn codec_kv<T: ?Sized>(
+    out: &mut Vec<KeyValue>,
+    key: &'static str,
+    value: Option<&T>,
+    encode: impl FnOnce(&T, &mut String),
+) {
+    if let Some(v) = value {
+        let mut s = String::new();
+        encode(v, &mut s);
+        out.push(KeyValue::new(key, s));
+    }
+}
+
+/// Wraps key-values for [`crate::Baggage::key_values`].
+#[inline]
+pub fn key_values(items: Vec<KeyValue>) -> KeyValues {
+    KeyValues(items.into_iter())
+}
+
+/// `Display`-encodes a `from_str` field.
+#[inline]
+pub fn encode_display<T: Display + ?Sized>(value: &T, out: &mut String) {
+    use std::fmt::Write;
+    // Writing to a String cannot fail.
+    let _ = write!(out, "{value}");
+}
+
+/// Compile-time check that a field type is a baggage field (the error points at the type).
+pub const fn assert_field<F: BaggageField>() {}
+
+/// Compile-time check that a `skip`ped field type has a `Default`.
+pub const fn assert_default<F: Default>() {}
+
+/// Compile-time check for `from_str` field types.
+pub const fn assert_from_str<T: std::str::FromStr + Display>()
+where
+    <T as std::str::FromStr>::Err: Display,
+{
+}

@@ -1,0 +1,566 @@
+//! Value codecs: how one Rust value becomes one baggage entry value and back.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use opentelemetry::{Array, StringValue, Value};
+
+use crate::error::{excerpt, Error};
+use crate::schema::Cardinality;
+
+/// A type whose values can be the value of one baggage entry.
+///
+/// `encode` writes the entry value (before the wire's percent-encoding,
+/// which the propagator adds); `decode` reads it back. For every value `v`,
+/// `decode(encode(v)) == v`: types whose values cannot all round-trip are not
+/// implemented (there is no impl for `Option<Option<T>>` or `Vec<Option<T>>`,
+/// whose `None`s could not be told apart).
+///
+/// Implemented for every integer type, `f32`, `f64`, `bool`, `char`,
+/// `String`, `Vec<T>` and fieldless enums that `#[derive(Baggage)]`.
+/// `Option<T>` is a [`BaggageField`]: `None` is an absent key.
+///
+/// ```
+/// use typed_baggage::BaggageValue;
+///
+/// let mut out = String::new();
+/// vec!["a,b".to_string(), "".into(), "100%".into()].encode(&mut out);
+/// assert_eq!(out, "a%2Cb,,100%25");
+/// assert_eq!(Vec::<String>::decode(&out).unwrap(), ["a,b", "", "100%"]);
+/// assert_eq!(bool::decode("True").unwrap(), true); // Python writes `True`
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be carried in baggage",
+    label = "not a baggage value type",
+    note = "baggage values are integers, f32, f64, bool, char, String, Vec<T> and fieldless enums that #[derive(Baggage)]",
+    note = "`Option` is allowed only as the outermost type of a field (None is an absent key), so `Option<Option<T>>` and `Vec<Option<T>>` cannot round-trip",
+    note = "for a `FromStr + Display` type add `#[baggage(from_str)]` to the field; for your own codec, `#[baggage(with = module)]`"
+)]
+pub trait BaggageValue: Sized {
+    /// What a valid entry value looks like, in words, for errors and the schema
+    /// (`"an unsigned 64-bit integer (u64)"`).
+    const EXPECTED: &'static str;
+
+    /// How many distinct values the type has, for metric-label guards and the schema.
+    const CARDINALITY: Cardinality = Cardinality::High;
+
+    /// Appends the entry value of `self` to `out`.
+    fn encode(&self, out: &mut String);
+
+    /// Reads a value back from its entry value.
+    fn decode(text: &str) -> Result<Self, ValueError>;
+
+    /// The value as a typed OpenTelemetry attribute value (a string unless
+    /// the type has a natural attribute type).
+    fn to_otel_value(&self) -> Value {
+        let mut s = String::new();
+        self.encode(&mut s);
+        Value::String(s.into())
+    }
+}
+
+/// Why one entry value did not decode; [`BaggageValue::decode`] returns it,
+/// and typed-baggage adds the key to make an [`Error`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValueError {
+    out_of_range: bool,
+    found: String,
+    detail: Option<String>,
+}
+
+impl ValueError {
+    /// The text is not a value of the type.
+    ///
+    /// ```
+    /// use typed_baggage::ValueError;
+    /// let e = ValueError::invalid("blue").with_detail("not a colour we know");
+    /// assert_eq!(e.to_string(), "invalid value \"blue\": not a colour we know");
+    /// ```
+    pub fn invalid(found: &str) -> Self {
+        ValueError {
+            out_of_range: false,
+            found: excerpt(found),
+            detail: None,
+        }
+    }
+
+    /// The text is a number that does not fit the type.
+    pub fn out_of_range(found: &str) -> Self {
+        ValueError {
+            out_of_range: true,
+            found: excerpt(found),
+            detail: None,
+        }
+    }
+
+    /// Adds why, in words.
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    /// The value found (cut to [`FOUND_EXCERPT_BYTES`](crate::FOUND_EXCERPT_BYTES) bytes).
+    pub fn found(&self) -> &str {
+        &self.found
+    }
+
+    /// Why, where more can be said.
+    pub fn detail(&self) -> Option<&str> {
+        self.detail.as_deref()
+    }
+
+    /// `true` if the value was out of range rather than malformed.
+    pub fn is_out_of_range(&self) -> bool {
+        self.out_of_range
+    }
+
+    /// Attaches the key and the expectation to make an [`Error`].
+    pub fn at(
+        self,
+        key: impl Into<Cow<'static, str>>,
+        expected: impl Into<Cow<'static, str>>,
+    ) -> Error {
+        let (key, expected) = (key.into(), expected.into());
+        if self.out_of_range {
+            Error::OutOfRange {
+                key,
+                expected,
+                found: self.found,
+            }
+        } else {
+            Error::Invalid {
+                key,
+                expected,
+                found: self.found,
+                detail: self.detail,
+            }
+        }
+    }
+}
+
+impl fmt::Display for ValueError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = if self.out_of_range {
+            "out of range"
+        } else {
+            "invalid value"
+        };
+        write!(f, "{what} {:?}", self.found)?;
+        if let Some(d) = &self.detail {
+            write!(f, ": {d}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ValueError {}
+
+/// A type that can be the type of a `#[derive(Baggage)]` field: a
+/// [`BaggageValue`] (a required key) or an `Option` of one (an optional key,
+/// absent for `None`).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a supported baggage field type",
+    label = "this type cannot be carried in baggage",
+    note = "supported: integers, f32, f64, bool, char, String, Vec<T>, Option<T>, and fieldless enums that #[derive(Baggage)]",
+    note = "for a `FromStr + Display` type add `#[baggage(from_str)]` to the field; for your own codec, `#[baggage(with = module)]`"
+)]
+pub trait BaggageField: Sized {
+    /// The value type inside.
+    type Value: BaggageValue;
+
+    /// `false` for `Option<T>`: the key may be absent.
+    const REQUIRED: bool;
+
+    /// The value to write, or `None` to leave the key out.
+    fn value(&self) -> Option<&Self::Value>;
+
+    /// Builds the field from the value read, or `None` from an absent key.
+    /// Returns `None` when the key is required and absent.
+    fn from_value(value: Option<Self::Value>) -> Option<Self>;
+}
+
+impl<T: BaggageValue> BaggageField for T {
+    type Value = T;
+    const REQUIRED: bool = true;
+
+    #[inline]
+    fn value(&self) -> Option<&T> {
+        Some(self)
+    }
+
+    #[inline]
+    fn from_value(value: Option<T>) -> Option<T> {
+        value
+    }
+}
+
+impl<T: BaggageValue> BaggageField for Option<T> {
+    type Value = T;
+    const REQUIRED: bool = false;
+
+    #[inline]
+    fn value(&self) -> Option<&T> {
+        self.as_ref()
+    }
+
+    #[inline]
+    fn from_value(value: Option<T>) -> Option<Option<T>> {
+        Some(value)
+    }
+}
+
+fn parse_int<T>(text: &str, signed: bool) -> Result<T, ValueError>
+where
+    T: std::str::FromStr<Err = std::num::ParseIntError>,
+{
+    use std::num::IntErrorKind;
+    text.parse::<T>().map_err(|e| match e.kind() {
+        IntErrorKind::PosOverflow | IntErrorKind::NegOverflow => ValueError::out_of_range(text),
+        IntErrorKind::InvalidDigit
+            if !signed
+                && text.len() > 1
+                && text.starts_with('-')
+                && text.bytes().skip(1).all(|b| b.is_ascii_digit()) =>
+        {
+            ValueError::out_of_range(text).with_detail("negative")
+        }
+        IntErrorKind::Empty => ValueError::invalid(text).with_detail("empty"),
+        _ => ValueError::invalid(text).with_detail("not a decimal integer"),
+    })
+}
+
+macro_rules! integers {
+    ($($t:ty, $signed:literal, $expected:literal;)*) => {$(
+        impl BaggageValue for $t {
+            const EXPECTED: &'static str = $expected;
+
+            #[inline]
+            fn encode(&self, out: &mut String) {
+                out.push_str(itoa::Buffer::new().format(*self));
+            }
+
+            #[inline]
+            fn decode(text: &str) -> Result<Self, ValueError> {
+                parse_int::<$t>(text, $signed)
+            }
+
+            #[allow(irrefutable_let_patterns)]
+            fn to_otel_value(&self) -> Value {
+                match i64::try_from(*self) {
+                    Ok(v) => Value::I64(v),
+                    Err(_) => Value::String(self.to_string().into()),
+                }
+            }
+        }
+    )*};
+}
+
+integers! {
+    u8, false, "an unsigned 8-bit integer (u8)";
+    u16, false, "an unsigned 16-bit integer (u16)";
+    u32, false, "an unsigned 32-bit integer (u32)";
+    u64, false, "an unsigned 64-bit integer (u64)";
+    u128, false, "an unsigned 128-bit integer (u128)";
+    usize, false, "an unsigned pointer-sized integer (usize)";
+    i8, true, "a signed 8-bit integer (i8)";
+    i16, true, "a signed 16-bit integer (i16)";
+    i32, true, "a signed 32-bit integer (i32)";
+    i64, true, "a signed 64-bit integer (i64)";
+    i128, true, "a signed 128-bit integer (i128)";
+    isize, true, "a signed pointer-sized integer (isize)";
+}
+
+macro_rules! floats {
+    ($($t:ty, $expected:literal;)*) => {$(
+        impl BaggageValue for $t {
+            const EXPECTED: &'static str = $expected;
+
+            #[inline]
+            fn encode(&self, out: &mut String) {
+                // Shortest text that parses back to the same value: `0.1`,
+                // `1e300`, `-0.0`, `NaN`, `inf`, `-inf`.
+                out.push_str(ryu::Buffer::new().format(*self));
+            }
+
+            fn decode(text: &str) -> Result<Self, ValueError> {
+                match text.parse::<$t>() {
+                    Ok(v) if v.is_infinite() && !names_infinity(text) => {
+                        Err(ValueError::out_of_range(text))
+                    }
+                    Ok(v) => Ok(v),
+                    Err(_) => Err(ValueError::invalid(text).with_detail("not a decimal number")),
+                }
+            }
+
+            fn to_otel_value(&self) -> Value {
+                Value::F64(f64::from(*self))
+            }
+        }
+    )*};
+}
+
+floats! {
+    f32, "a 32-bit float (f32)";
+    f64, "a 64-bit float (f64)";
+}
+
+/// `inf`, `+infinity`, `-Inf`...: an infinity written as such, not a number
+/// too large for the type.
+fn names_infinity(text: &str) -> bool {
+    let t = text.strip_prefix(['+', '-']).unwrap_or(text);
+    t.eq_ignore_ascii_case("inf") || t.eq_ignore_ascii_case("infinity")
+}
+
+impl BaggageValue for bool {
+    const EXPECTED: &'static str = "a boolean (`true` or `false`, any letter case)";
+    const CARDINALITY: Cardinality = Cardinality::Low;
+
+    #[inline]
+    fn encode(&self, out: &mut String) {
+        out.push_str(if *self { "true" } else { "false" });
+    }
+
+    #[inline]
+    fn decode(text: &str) -> Result<Self, ValueError> {
+        if text.eq_ignore_ascii_case("true") {
+            Ok(true)
+        } else if text.eq_ignore_ascii_case("false") {
+            Ok(false)
+        } else {
+            Err(ValueError::invalid(text))
+        }
+    }
+
+    fn to_otel_value(&self) -> Value {
+        Value::Bool(*self)
+    }
+}
+
+impl BaggageValue for char {
+    const EXPECTED: &'static str = "exactly one character (char)";
+
+    fn encode(&self, out: &mut String) {
+        out.push(*self);
+    }
+
+    fn decode(text: &str) -> Result<Self, ValueError> {
+        let mut chars = text.chars();
+        match (chars.next(), chars.next()) {
+            (Some(c), None) => Ok(c),
+            _ => Err(ValueError::invalid(text)),
+        }
+    }
+}
+
+impl BaggageValue for String {
+    const EXPECTED: &'static str = "any text (String)";
+
+    #[inline]
+    fn encode(&self, out: &mut String) {
+        out.push_str(self);
+    }
+
+    #[inline]
+    fn decode(text: &str) -> Result<Self, ValueError> {
+        Ok(text.to_owned())
+    }
+
+    fn to_otel_value(&self) -> Value {
+        Value::String(self.clone().into())
+    }
+}
+
+/// How `vec![""]` is written: `""` alone means the empty vector, the
+/// encoding peers use too (`",".join([])` in Python).
+const ONE_EMPTY_ELEMENT: &str = "%00";
+
+/// `Vec<T>`: elements joined with `,`; in each element `%` is written `%25`
+/// and `,` is written `%2C`, so any element round-trips. The empty vector is
+/// the empty text and a vector of one empty element is `%00`.
+impl<T: BaggageValue> BaggageValue for Vec<T> {
+    const EXPECTED: &'static str = "a comma-separated list";
+
+    fn encode(&self, out: &mut String) {
+        let mut element = String::new();
+        for (i, item) in self.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            element.clear();
+            item.encode(&mut element);
+            escape_element(&element, out);
+        }
+        if self.len() == 1 && element.is_empty() {
+            out.push_str(ONE_EMPTY_ELEMENT);
+        }
+    }
+
+    fn decode(text: &str) -> Result<Self, ValueError> {
+        if text.is_empty() {
+            return Ok(Vec::new());
+        }
+        if text == ONE_EMPTY_ELEMENT {
+            return T::decode("")
+                .map(|v| vec![v])
+                .map_err(|e| element_error(text, 0, e));
+        }
+        text.split(',')
+            .enumerate()
+            .map(|(i, part)| {
+                let raw = unescape_element(part).map_err(|d| {
+                    ValueError::invalid(text).with_detail(format!("element {i}: {d}"))
+                })?;
+                T::decode(&raw).map_err(|e| element_error(text, i, e))
+            })
+            .collect()
+    }
+
+    fn to_otel_value(&self) -> Value {
+        let items: Vec<StringValue> = self
+            .iter()
+            .map(|v| {
+                let mut s = String::new();
+                v.encode(&mut s);
+                StringValue::from(s)
+            })
+            .collect();
+        Value::Array(Array::String(items))
+    }
+}
+
+fn element_error(text: &str, index: usize, e: ValueError) -> ValueError {
+    let base = if e.is_out_of_range() {
+        ValueError::out_of_range(text)
+    } else {
+        ValueError::invalid(text)
+    };
+    base.with_detail(format!("element {index}: {e}"))
+}
+
+fn escape_element(element: &str, out: &mut String) {
+    let mut start = 0;
+    for (i, b) in element.bytes().enumerate() {
+        let esc = match b {
+            b'%' => "%25",
+            b',' => "%2C",
+            _ => continue,
+        };
+        out.push_str(element.get(start..i).unwrap_or_default());
+        out.push_str(esc);
+        start = i + 1;
+    }
+    out.push_str(element.get(start..).unwrap_or_default());
+}
+
+fn unescape_element(part: &str) -> Result<Cow<'_, str>, &'static str> {
+    if !part.contains('%') {
+        return Ok(Cow::Borrowed(part));
+    }
+    let mut out = String::with_capacity(part.len());
+    let mut rest = part;
+    while let Some(pos) = rest.find('%') {
+        out.push_str(rest.get(..pos).unwrap_or_default());
+        let after = rest.get(pos + 1..).unwrap_or_default();
+        let (ch, len) = match after.get(..2) {
+            Some("25") => ('%', 2),
+            Some("2C" | "2c") => (',', 2),
+            _ => return Err("`%` must be followed by 25 or 2C"),
+        };
+        out.push(ch);
+        rest = after.get(len..).unwrap_or_default();
+    }
+    out.push_str(rest);
+    Ok(Cow::Owned(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn enc<T: BaggageValue>(v: &T) -> String {
+        let mut s = String::new();
+        v.encode(&mut s);
+        s
+    }
+
+    #[test]
+    fn integers_decimal_and_range_errors() {
+        assert_eq!(enc(&-7i32), "-7");
+        assert_eq!(u8::decode("255"), Ok(255));
+        assert!(u8::decode("256").unwrap_err().is_out_of_range());
+        assert!(u8::decode("-1").unwrap_err().is_out_of_range());
+        assert!(i8::decode("-129").unwrap_err().is_out_of_range());
+        assert!(!u8::decode("1.5").unwrap_err().is_out_of_range());
+        assert_eq!(u8::decode("").unwrap_err().detail(), Some("empty"));
+        assert_eq!(enc(&u128::MAX), u128::MAX.to_string());
+        assert_eq!(i128::decode(&i128::MIN.to_string()), Ok(i128::MIN));
+    }
+
+    #[test]
+    fn floats_shortest_and_special() {
+        assert_eq!(enc(&0.1f64), "0.1");
+        assert_eq!(enc(&1e300f64), "1e300");
+        assert_eq!(enc(&f64::INFINITY), "inf");
+        assert_eq!(enc(&f64::NEG_INFINITY), "-inf");
+        assert_eq!(enc(&f64::NAN), "NaN");
+        assert!(f64::decode("NaN").unwrap().is_nan());
+        assert!(f64::decode("nan").unwrap().is_nan());
+        assert_eq!(f64::decode("1e+300"), Ok(1e300)); // Python's str(1e300)
+        assert_eq!(
+            f64::decode("-0.0").map(f64::to_bits),
+            Ok((-0.0f64).to_bits())
+        );
+        assert!(f32::decode("1e39").unwrap_err().is_out_of_range());
+        assert_eq!(f32::decode("-inf"), Ok(f32::NEG_INFINITY));
+        assert!(f64::decode("0x10").is_err());
+    }
+
+    #[test]
+    fn bool_any_case() {
+        assert_eq!(bool::decode("TRUE"), Ok(true));
+        assert_eq!(bool::decode("False"), Ok(false));
+        assert!(bool::decode("1").is_err());
+        assert!(bool::decode("yes").is_err());
+    }
+
+    #[test]
+    fn char_exactly_one() {
+        assert_eq!(char::decode("é"), Ok('é'));
+        assert!(char::decode("").is_err());
+        assert!(char::decode("ab").is_err());
+    }
+
+    #[test]
+    fn vec_edge_cases_round_trip() {
+        let cases: Vec<Vec<String>> = vec![
+            vec![],
+            vec!["".into()],
+            vec!["".into(), "".into()],
+            vec!["a,b".into(), "%".into(), "%2C".into()],
+            vec!["%00".into()],
+            vec![",".into()],
+        ];
+        for v in cases {
+            let e = enc(&v);
+            assert_eq!(Vec::<String>::decode(&e), Ok(v.clone()), "{e}");
+        }
+        assert_eq!(enc(&Vec::<String>::new()), "");
+        assert_eq!(enc(&vec![String::new()]), "%00");
+        assert_eq!(enc(&vec![vec![String::new()]]), "%2500");
+        let nested = vec![vec![], vec!["".to_string()], vec!["a,b".into(), "c".into()]];
+        assert_eq!(Vec::<Vec<String>>::decode(&enc(&nested)), Ok(nested));
+    }
+
+    #[test]
+    fn vec_element_errors_name_the_element() {
+        let e = Vec::<u8>::decode("1,x,3").unwrap_err();
+        assert_eq!(e.found(), "1,x,3");
+        assert_eq!(
+            e.detail(),
+            Some("element 1: invalid value \"x\": not a decimal integer")
+        );
+        assert!(Vec::<u8>::decode("1,300").unwrap_err().is_out_of_range());
+        assert!(Vec::<String>::decode("a%2").is_err());
+        assert!(Vec::<String>::decode("a%41").is_err());
+    }
+}

@@ -1,0 +1,366 @@
+//! The `#[baggage(...)]` attributes, parsed once into plain structs.
+
+use proc_macro2::Span;
+use syn::meta::ParseNestedMeta;
+use syn::spanned::Spanned;
+use syn::{Attribute, LitInt, LitStr, Path};
+
+use crate::case::{RenameRule, RULE_NAMES};
+
+// Attribute names.
+pub const PREFIX: &str = "prefix";
+pub const RENAME_ALL: &str = "rename_all";
+pub const CRATE: &str = "crate";
+pub const MAX_BYTES: &str = "max_bytes";
+pub const RENAME: &str = "rename";
+pub const DEFAULT: &str = "default";
+pub const SKIP: &str = "skip";
+pub const WITH: &str = "with";
+pub const FROM_STR: &str = "from_str";
+
+/// Collects every error of one derive, each at its own tokens.
+#[derive(Default)]
+pub struct Ctxt {
+    errors: Vec<syn::Error>,
+}
+
+impl Ctxt {
+    pub fn error(&mut self, span: Span, msg: impl std::fmt::Display) {
+        self.errors.push(syn::Error::new(span, msg));
+    }
+
+    pub fn syn_error(&mut self, e: syn::Error) {
+        self.errors.push(e);
+    }
+
+    /// All errors combined into one, if any.
+    pub fn check(self) -> Result<(), syn::Error> {
+        let mut iter = self.errors.into_iter();
+        match iter.next() {
+            None => Ok(()),
+            Some(mut first) => {
+                for e in iter {
+                    first.combine(e);
+                }
+                Err(first)
+            }
+        }
+    }
+}
+
+/// A value with the span of the attribute that set it.
+pub struct Attr<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+#[derive(Default)]
+pub struct ContainerAttrs {
+    pub prefix: Option<Attr<String>>,
+    pub rename_all: Option<Attr<RenameRule>>,
+    pub krate: Option<Path>,
+    pub max_bytes: Option<Attr<usize>>,
+}
+
+pub enum DefaultAttr {
+    Trait,
+    Path(Path),
+}
+
+#[derive(Default)]
+pub struct FieldAttrs {
+    pub rename: Option<Attr<String>>,
+    pub default: Option<Attr<DefaultAttr>>,
+    pub skip: Option<Span>,
+    pub with: Option<Attr<Path>>,
+    pub from_str: Option<Span>,
+}
+
+#[derive(Default)]
+pub struct VariantAttrs {
+    pub rename: Option<Attr<String>>,
+}
+
+/// Where an attribute stands, for "not valid here" errors.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    Struct,
+    Enum,
+    Field,
+    Variant,
+}
+
+impl Place {
+    fn allowed(self) -> &'static [&'static str] {
+        match self {
+            Place::Struct => &[PREFIX, RENAME_ALL, CRATE, MAX_BYTES],
+            Place::Enum => &[RENAME_ALL, CRATE],
+            Place::Field => &[RENAME, DEFAULT, SKIP, WITH, FROM_STR],
+            Place::Variant => &[RENAME],
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Place::Struct => "a struct",
+            Place::Enum => "an enum",
+            Place::Field => "a field",
+            Place::Variant => "an enum variant",
+        }
+    }
+}
+
+fn baggage_attrs(attrs: &[Attribute]) -> impl Iterator<Item = &Attribute> {
+    attrs.iter().filter(|a| a.path().is_ident("baggage"))
+}
+
+fn set_once<T>(cx: &mut Ctxt, slot: &mut Option<T>, value: T, name: &str, span: Span) {
+    if slot.is_some() {
+        cx.error(
+            span,
+            format!("duplicate baggage attribute `{name}`: remove one of them"),
+        );
+    } else {
+        *slot = Some(value);
+    }
+}
+
+fn lit_str(meta: &ParseNestedMeta) -> syn::Result<LitStr> {
+    meta.value()?.parse::<LitStr>()
+}
+
+/// Reports an attribute that is unknown, or known but not valid at `place`.
+fn unknown(cx: &mut Ctxt, meta: &ParseNestedMeta, place: Place) -> syn::Result<()> {
+    let name = meta
+        .path
+        .get_ident()
+        .map(|i| i.to_string())
+        .unwrap_or_else(|| {
+            meta.path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect::<Vec<_>>()
+                .join("::")
+        });
+    let allowed = place
+        .allowed()
+        .iter()
+        .map(|a| format!("`{a}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let is_known = [
+        PREFIX, RENAME_ALL, CRATE, MAX_BYTES, RENAME, DEFAULT, SKIP, WITH, FROM_STR,
+    ]
+    .contains(&name.as_str());
+    if is_known {
+        cx.error(
+            meta.path.span(),
+            format!(
+                "baggage attribute `{name}` is not valid on {}; allowed here: {allowed}",
+                place.name()
+            ),
+        );
+    } else {
+        cx.error(
+            meta.path.span(),
+            format!(
+                "unknown baggage attribute `{name}`; allowed on {}: {allowed}",
+                place.name()
+            ),
+        );
+    }
+    // Skip a value, if any, so that parsing goes on with the next attribute.
+    if meta.input.peek(syn::Token![=]) {
+        let _ = meta.value()?.parse::<syn::Expr>();
+    } else if meta.input.peek(syn::token::Paren) {
+        let _ = meta.parse_nested_meta(|inner| {
+            if inner.input.peek(syn::Token![=]) {
+                let _ = inner.value()?.parse::<syn::Expr>()?;
+            }
+            Ok(())
+        });
+    }
+    Ok(())
+}
+
+fn parse_each(
+    cx: &mut Ctxt,
+    attrs: &[Attribute],
+    mut f: impl FnMut(&mut Ctxt, &ParseNestedMeta) -> syn::Result<()>,
+) {
+    for attr in baggage_attrs(attrs) {
+        if let syn::Meta::Path(_) = attr.meta {
+            cx.error(
+                attr.span(),
+                "expected `#[baggage(...)]` with attributes inside the parentheses",
+            );
+            continue;
+        }
+        if let Err(e) = attr.parse_nested_meta(|meta| f(cx, &meta)) {
+            cx.syn_error(e);
+        }
+    }
+}
+
+pub fn container(cx: &mut Ctxt, attrs: &[Attribute], place: Place) -> ContainerAttrs {
+    let mut out = ContainerAttrs::default();
+    parse_each(cx, attrs, |cx, meta| {
+        let span = meta.path.span();
+        if place == Place::Struct && meta.path.is_ident(PREFIX) {
+            let s = lit_str(meta)?;
+            set_once(
+                cx,
+                &mut out.prefix,
+                Attr {
+                    value: s.value(),
+                    span: s.span(),
+                },
+                PREFIX,
+                span,
+            );
+        } else if meta.path.is_ident(RENAME_ALL) {
+            let s = lit_str(meta)?;
+            match RenameRule::from_name(&s.value()) {
+                Some(rule) => set_once(
+                    cx,
+                    &mut out.rename_all,
+                    Attr {
+                        value: rule,
+                        span: s.span(),
+                    },
+                    RENAME_ALL,
+                    span,
+                ),
+                None => cx.error(
+                    s.span(),
+                    format!(
+                        "unknown rename_all rule {:?}; expected one of {RULE_NAMES}",
+                        s.value()
+                    ),
+                ),
+            }
+        } else if meta.path.is_ident(CRATE) {
+            let s = lit_str(meta)?;
+            match s.parse::<Path>() {
+                Ok(p) => set_once(cx, &mut out.krate, p, CRATE, span),
+                Err(_) => cx.error(
+                    s.span(),
+                    "`crate` must be a path, such as `crate = \"my_baggage\"`",
+                ),
+            }
+        } else if place == Place::Struct && meta.path.is_ident(MAX_BYTES) {
+            let lit = meta.value()?.parse::<LitInt>()?;
+            match lit.base10_parse::<usize>() {
+                Ok(n) => set_once(
+                    cx,
+                    &mut out.max_bytes,
+                    Attr {
+                        value: n,
+                        span: lit.span(),
+                    },
+                    MAX_BYTES,
+                    span,
+                ),
+                Err(e) => cx.error(
+                    lit.span(),
+                    format!("`max_bytes` must be a whole number of bytes: {e}"),
+                ),
+            }
+        } else {
+            unknown(cx, meta, place)?;
+        }
+        Ok(())
+    });
+    out
+}
+
+pub fn field(cx: &mut Ctxt, attrs: &[Attribute]) -> FieldAttrs {
+    let mut out = FieldAttrs::default();
+    parse_each(cx, attrs, |cx, meta| {
+        let span = meta.path.span();
+        if meta.path.is_ident(RENAME) {
+            let s = lit_str(meta)?;
+            set_once(
+                cx,
+                &mut out.rename,
+                Attr {
+                    value: s.value(),
+                    span: s.span(),
+                },
+                RENAME,
+                span,
+            );
+        } else if meta.path.is_ident(DEFAULT) {
+            let value = if meta.input.peek(syn::Token![=]) {
+                let s = lit_str(meta)?;
+                match s.parse::<Path>() {
+                    Ok(p) => DefaultAttr::Path(p),
+                    Err(_) => {
+                        cx.error(s.span(), "`default = \"...\"` must name a function, such as `default = \"default_region\"`");
+                        return Ok(());
+                    }
+                }
+            } else {
+                DefaultAttr::Trait
+            };
+            set_once(cx, &mut out.default, Attr { value, span }, DEFAULT, span);
+        } else if meta.path.is_ident(SKIP) {
+            set_once(cx, &mut out.skip, span, SKIP, span);
+        } else if meta.path.is_ident(WITH) {
+            let path = meta.value()?.parse::<Path>()?;
+            set_once(cx, &mut out.with, Attr { value: path, span }, WITH, span);
+        } else if meta.path.is_ident(FROM_STR) {
+            set_once(cx, &mut out.from_str, span, FROM_STR, span);
+        } else {
+            unknown(cx, meta, Place::Field)?;
+        }
+        Ok(())
+    });
+    out
+}
+
+pub fn variant(cx: &mut Ctxt, attrs: &[Attribute]) -> VariantAttrs {
+    let mut out = VariantAttrs::default();
+    parse_each(cx, attrs, |cx, meta| {
+        let span = meta.path.span();
+        if meta.path.is_ident(RENAME) {
+            let s = lit_str(meta)?;
+            set_once(
+                cx,
+                &mut out.rename,
+                Attr {
+                    value: s.value(),
+                    span: s.span(),
+                },
+                RENAME,
+                span,
+            );
+        } else {
+            unknown(cx, meta, Place::Variant)?;
+        }
+        Ok(())
+    });
+    out
+}
+
+/// The doc comment, one space of indentation removed from each line.
+pub fn doc(attrs: &[Attribute]) -> String {
+    let mut lines = Vec::new();
+    for attr in attrs {
+        if !attr.path().is_ident("doc") {
+            continue;
+        }
+        if let syn::Meta::NameValue(nv) = &attr.meta {
+            if let syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) = &nv.value
+            {
+                let v = s.value();
+                lines.push(v.strip_prefix(' ').unwrap_or(&v).trim_end().to_owned());
+            }
+        }
+    }
+    lines.join("\n").trim().to_owned()
+}

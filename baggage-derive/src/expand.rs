@@ -1,0 +1,314 @@
+//! Code generation only: no parsing, no checking.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
+use syn::{DeriveInput, Path, Type};
+
+use crate::ast::{Enum, Field, Input, Struct};
+use crate::attr::{Ctxt, DefaultAttr};
+use crate::{fallback, valid};
+
+pub fn derive(input: &DeriveInput) -> TokenStream {
+    let mut cx = Ctxt::default();
+    let parsed = Input::from_syn(&mut cx, input);
+    match &parsed {
+        Some(Input::Struct(s)) => valid::check_struct(&mut cx, s),
+        Some(Input::Enum(e)) => valid::check_enum(&mut cx, e),
+        None => {}
+    }
+    let krate = match &parsed {
+        Some(Input::Struct(s)) => s.attrs.krate.clone(),
+        Some(Input::Enum(e)) => e.attrs.krate.clone(),
+        None => None,
+    }
+    .unwrap_or_else(|| syn::parse_quote!(::typed_baggage));
+    match cx.check() {
+        Err(errors) => fallback::expand(input, &krate, errors),
+        Ok(()) => match parsed {
+            Some(Input::Struct(s)) => expand_struct(&s, &krate),
+            Some(Input::Enum(e)) => expand_enum(&e, &krate),
+            None => fallback::expand(
+                input,
+                &krate,
+                syn::Error::new(input.span(), "cannot derive Baggage"),
+            ),
+        },
+    }
+}
+
+/// A type as its source text, without the spaces token printing adds.
+pub fn type_text(ty: &Type) -> String {
+    let raw = ty.to_token_stream().to_string();
+    let mut out = String::with_capacity(raw.len());
+    for part in raw.split(' ') {
+        let glue = matches!(out.chars().last(), Some('<' | ':' | '&' | '(' | '['))
+            || part.starts_with(['<', '>', ':', ',', ')', ']'])
+            || out.is_empty();
+        if !glue {
+            out.push(' ');
+        }
+        out.push_str(part);
+    }
+    out
+}
+
+/// How one field is carried.
+enum Codec<'a> {
+    /// A `BaggageField` type.
+    Plain,
+    /// `from_str`: `Display` out, `FromStr` in.
+    FromStr { inner: &'a Type },
+    /// `with = path`: the module's `encode` and `decode`.
+    With { path: &'a Path, inner: &'a Type },
+}
+
+fn codec<'a>(f: &'a Field) -> Codec<'a> {
+    let inner = f.option_inner().unwrap_or(f.ty);
+    if let Some(w) = &f.attrs.with {
+        Codec::With {
+            path: &w.value,
+            inner,
+        }
+    } else if f.attrs.from_str.is_some() {
+        Codec::FromStr { inner }
+    } else {
+        Codec::Plain
+    }
+}
+
+fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
+    let input = s.original;
+    let ident = &input.ident;
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    let mut bounds: Vec<TokenStream> = where_clause
+        .map(|w| w.predicates.iter().map(|p| p.to_token_stream()).collect())
+        .unwrap_or_default();
+    let p = quote!(#krate::__private);
+
+    let mut schema_fields = Vec::new();
+    let mut decodes = Vec::new();
+    let mut names = Vec::new();
+    let mut inits = Vec::new();
+    let mut encodes = Vec::new();
+    let mut kvs = Vec::new();
+
+    for f in &s.fields {
+        let member = f.ident;
+        let ty = f.ty;
+        if f.attrs.skip.is_some() {
+            bounds.push(quote_spanned!(ty.span()=> #ty: ::core::default::Default));
+            inits.push(quote!(#member: ::core::default::Default::default()));
+            continue;
+        }
+        let key = &f.key;
+        let var = format_ident!("__f{}", names.len());
+        names.push(var.clone());
+        inits.push(quote!(#member: #var));
+        let field_name = crate::ast::unraw(member);
+        let rust_type = type_text(ty);
+        let doc = &f.doc;
+        let is_option = f.option_inner().is_some();
+        let requirement = |plain_required: TokenStream| {
+            if f.attrs.default.is_some() {
+                quote!(#krate::schema::Requirement::Default)
+            } else if matches!(codec(f), Codec::Plain) {
+                quote!(if #plain_required { #krate::schema::Requirement::Required } else { #krate::schema::Requirement::Optional })
+            } else if is_option {
+                quote!(#krate::schema::Requirement::Optional)
+            } else {
+                quote!(#krate::schema::Requirement::Required)
+            }
+        };
+        match codec(f) {
+            Codec::Plain => {
+                bounds.push(quote_spanned!(ty.span()=> #ty: #krate::BaggageField));
+                let value = quote!(<#ty as #krate::BaggageField>::Value);
+                let req = requirement(quote!(<#ty as #krate::BaggageField>::REQUIRED));
+                schema_fields.push(quote! {
+                    #krate::schema::FieldSchema {
+                        key: #key,
+                        field: #field_name,
+                        rust_type: #rust_type,
+                        format: <#value as #krate::BaggageValue>::EXPECTED,
+                        requirement: #req,
+                        cardinality: <#value as #krate::BaggageValue>::CARDINALITY,
+                        doc: #doc,
+                    }
+                });
+                let default = match f.attrs.default.as_ref().map(|d| &d.value) {
+                    None => quote!(::core::option::Option::None),
+                    Some(DefaultAttr::Trait) => {
+                        quote_spanned!(ty.span()=> ::core::option::Option::Some(<#ty as ::core::default::Default>::default))
+                    }
+                    Some(DefaultAttr::Path(path)) => {
+                        quote_spanned!(path.span()=> ::core::option::Option::Some(#path))
+                    }
+                };
+                decodes
+                    .push(quote!(let #var = #p::decode_field::<#ty>(__baggage, #key, #default);));
+                encodes.push(quote!(#p::put_field::<#ty>(__entries, #key, &self.#member);));
+                kvs.push(quote!(#p::field_kv::<#ty>(&mut __out, #key, &self.#member);));
+            }
+            Codec::FromStr { inner } | Codec::With { inner, .. } => {
+                let (expected, decode_fn, encode_fn) = match codec(f) {
+                    Codec::With { path, .. } => {
+                        let path_text = path.to_token_stream().to_string().replace(' ', "");
+                        (
+                            format!("a value that `{path_text}::decode` accepts"),
+                            quote_spanned!(path.span()=> #path::decode),
+                            quote_spanned!(path.span()=> #path::encode),
+                        )
+                    }
+                    _ => {
+                        bounds.push(quote_spanned!(inner.span()=> #inner: ::core::str::FromStr + ::core::fmt::Display));
+                        bounds.push(quote_spanned!(inner.span()=> <#inner as ::core::str::FromStr>::Err: ::core::fmt::Display));
+                        (
+                            format!("a `{}` in its `FromStr` form", type_text(inner)),
+                            quote!(<#inner as ::core::str::FromStr>::from_str),
+                            quote!(#p::encode_display::<#inner>),
+                        )
+                    }
+                };
+                let req = requirement(quote!(true));
+                schema_fields.push(quote! {
+                    #krate::schema::FieldSchema {
+                        key: #key,
+                        field: #field_name,
+                        rust_type: #rust_type,
+                        format: #expected,
+                        requirement: #req,
+                        cardinality: #krate::schema::Cardinality::High,
+                        doc: #doc,
+                    }
+                });
+                let read =
+                    quote!(#p::decode_codec::<#inner, _>(__baggage, #key, #expected, #decode_fn));
+                let decode = if is_option {
+                    read
+                } else {
+                    match f.attrs.default.as_ref().map(|d| &d.value) {
+                        None => quote!(#p::require(#read, #key, #expected)),
+                        Some(DefaultAttr::Trait) => {
+                            quote_spanned!(ty.span()=> #read.map(|v| v.unwrap_or_else(<#ty as ::core::default::Default>::default)))
+                        }
+                        Some(DefaultAttr::Path(path)) => {
+                            quote_spanned!(path.span()=> #read.map(|v| v.unwrap_or_else(#path)))
+                        }
+                    }
+                };
+                decodes.push(quote!(let #var = #decode;));
+                let value = if is_option {
+                    quote!(::core::option::Option::as_ref(&self.#member))
+                } else {
+                    quote!(::core::option::Option::Some(&self.#member))
+                };
+                encodes.push(quote!(__entries.put::<#inner>(#key, #value, #encode_fn);));
+                kvs.push(quote!(#p::codec_kv::<#inner>(&mut __out, #key, #value, #encode_fn);));
+            }
+        }
+    }
+
+    let name = ident.to_string();
+    let doc = crate::attr::doc(&input.attrs);
+    let prefix = s
+        .attrs
+        .prefix
+        .as_ref()
+        .map(|p| p.value.clone())
+        .unwrap_or_default();
+    let max_bytes = match &s.attrs.max_bytes {
+        Some(m) => {
+            let n = m.value;
+            quote!(::core::option::Option::Some(#n))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let build = if names.is_empty() {
+        quote!(::core::result::Result::Ok(Self { #(#inits),* }))
+    } else {
+        let oks = names.iter().map(|n| quote!(::core::result::Result::Ok(#n)));
+        quote! {
+            match (#(#names,)*) {
+                (#(#oks,)*) => ::core::result::Result::Ok(Self { #(#inits),* }),
+                (#(#names,)*) => ::core::result::Result::Err(
+                    #p::collect_errors([#(::core::result::Result::err(#names)),*])
+                ),
+            }
+        }
+    };
+    let n_fields = names.len();
+    let where_clause = if bounds.is_empty() {
+        quote!()
+    } else {
+        quote!(where #(#bounds),*)
+    };
+
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics #krate::Baggage for #ident #ty_generics #where_clause {
+            const SCHEMA: #krate::Schema = #krate::Schema {
+                name: #name,
+                doc: #doc,
+                prefix: #prefix,
+                max_bytes: #max_bytes,
+                fields: &[#(#schema_fields),*],
+            };
+
+            fn from_baggage(
+                __baggage: &#p::otel::baggage::Baggage,
+            ) -> ::core::result::Result<Self, #krate::Error> {
+                #(#decodes)*
+                #build
+            }
+
+            fn key_values(&self) -> #krate::KeyValues {
+                let mut __out = ::std::vec::Vec::with_capacity(#n_fields);
+                #(#kvs)*
+                #p::key_values(__out)
+            }
+
+            fn __encode(&self, __entries: &mut #p::Entries) {
+                #(#encodes)*
+            }
+        }
+    }
+}
+
+fn expand_enum(e: &Enum, krate: &Path) -> TokenStream {
+    let ident = &e.original.ident;
+    let p = quote!(#krate::__private);
+    let names: Vec<&str> = e.variants.iter().map(|v| v.name.as_str()).collect();
+    let idents: Vec<&syn::Ident> = e.variants.iter().map(|v| v.ident).collect();
+    let expected = format!(
+        "one of {} ({ident})",
+        names
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let _ = p;
+    quote! {
+        #[automatically_derived]
+        impl #krate::BaggageValue for #ident {
+            const EXPECTED: &'static str = #expected;
+            const CARDINALITY: #krate::schema::Cardinality = #krate::schema::Cardinality::Low;
+
+            #[inline]
+            fn encode(&self, __out: &mut ::std::string::String) {
+                __out.push_str(match self {
+                    #(Self::#idents => #names,)*
+                });
+            }
+
+            #[inline]
+            fn decode(__text: &str) -> ::core::result::Result<Self, #krate::ValueError> {
+                match __text {
+                    #(#names => ::core::result::Result::Ok(Self::#idents),)*
+                    _ => ::core::result::Result::Err(#krate::ValueError::invalid(__text)),
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,53 @@
+//! On error: the compile errors, plus a stub impl so that code using the
+//! type does not add follow-on errors to the real ones.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::{Data, DeriveInput, Path};
+
+pub fn expand(input: &DeriveInput, krate: &Path, errors: syn::Error) -> TokenStream {
+    let errors = errors.to_compile_error();
+    let ident = &input.ident;
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    let p = quote!(#krate::__private);
+    let stub = match &input.data {
+        Data::Enum(_) if input.generics.params.is_empty() => quote! {
+            #[automatically_derived]
+            impl #krate::BaggageValue for #ident {
+                const EXPECTED: &'static str = "";
+                fn encode(&self, _: &mut ::std::string::String) {
+                    ::core::unimplemented!("#[derive(Baggage)] failed")
+                }
+                fn decode(_: &str) -> ::core::result::Result<Self, #krate::ValueError> {
+                    ::core::unimplemented!("#[derive(Baggage)] failed")
+                }
+            }
+        },
+        Data::Enum(_) => quote!(),
+        _ => quote! {
+            #[automatically_derived]
+            impl #impl_generics #krate::Baggage for #ident #ty_generics #where_clause {
+                const SCHEMA: #krate::Schema = #krate::Schema {
+                    name: "",
+                    doc: "",
+                    prefix: "",
+                    max_bytes: ::core::option::Option::None,
+                    fields: &[],
+                };
+                fn from_baggage(_: &#p::otel::baggage::Baggage) -> ::core::result::Result<Self, #krate::Error> {
+                    ::core::unimplemented!("#[derive(Baggage)] failed")
+                }
+                fn key_values(&self) -> #krate::KeyValues {
+                    ::core::unimplemented!("#[derive(Baggage)] failed")
+                }
+                fn __encode(&self, _: &mut #p::Entries) {
+                    ::core::unimplemented!("#[derive(Baggage)] failed")
+                }
+            }
+        },
+    };
+    quote! {
+        #errors
+        #stub
+    }
+}

@@ -1,0 +1,146 @@
+//! Checks that span several attributes or fields.
+
+use std::collections::HashMap;
+
+use syn::spanned::Spanned;
+
+use crate::ast::{Enum, Struct};
+use crate::attr::{Ctxt, DefaultAttr};
+
+/// The W3C limit a schema's `max_bytes` may not exceed.
+const MAX_BYTES: usize = 8192;
+
+const TOKEN_HELP: &str = "a baggage key must be an RFC 7230 token: ASCII letters, digits and ! # $ % & ' * + - . ^ _ ` | ~";
+
+/// The first byte that is not an RFC 7230 `tchar`.
+fn first_bad_char(s: &str) -> Option<char> {
+    s.chars()
+        .find(|&c| !(c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c)))
+}
+
+fn describe(c: char) -> String {
+    match c {
+        ' ' => "a space".to_owned(),
+        c if c.is_control() => format!("the control character {c:?}"),
+        c => format!("`{c}`"),
+    }
+}
+
+pub fn check_struct(cx: &mut Ctxt, s: &Struct) {
+    let mut prefix_bad = false;
+    if let Some(prefix) = &s.attrs.prefix {
+        if let Some(c) = first_bad_char(&prefix.value) {
+            prefix_bad = true;
+            cx.error(
+                prefix.span,
+                format!(
+                    "the prefix {:?} has {}, which is not allowed in a baggage key; {TOKEN_HELP}",
+                    prefix.value,
+                    describe(c)
+                ),
+            );
+        }
+    }
+    if let Some(max) = &s.attrs.max_bytes {
+        if max.value == 0 || max.value > MAX_BYTES {
+            cx.error(
+                max.span,
+                format!("`max_bytes = {}` is out of range: a schema budget is from 1 to {MAX_BYTES} bytes, the W3C limit for the whole baggage", max.value),
+            );
+        }
+    }
+    let mut seen: HashMap<&str, &syn::Ident> = HashMap::new();
+    for f in &s.fields {
+        let a = &f.attrs;
+        if let Some(skip) = a.skip {
+            let others = [
+                a.rename.as_ref().map(|r| ("rename", r.span)),
+                a.default.as_ref().map(|d| ("default", d.span)),
+                a.with.as_ref().map(|w| ("with", w.span)),
+                a.from_str.map(|s| ("from_str", s)),
+            ];
+            for (name, span) in others.into_iter().flatten() {
+                cx.error(span, format!("`{name}` has no effect on a `skip` field, which is not carried in baggage; remove `{name}` or `skip`"));
+            }
+            let _ = skip;
+            continue;
+        }
+        if let (Some(with), Some(from_str)) = (&a.with, a.from_str) {
+            cx.error(
+                from_str,
+                "a field takes either `with = module` or `from_str`, not both",
+            );
+            let _ = with;
+        }
+        if let Some(default) = &a.default {
+            if f.option_inner().is_some() {
+                let what = match default.value {
+                    DefaultAttr::Trait => "`default`",
+                    DefaultAttr::Path(_) => "`default = \"...\"`",
+                };
+                cx.error(
+                    default.span,
+                    format!("{what} cannot be used on an `Option` field: an absent key already reads as `None`, and a default `Some` would not round-trip (`None` is written as an absent key)"),
+                );
+            }
+        }
+        if f.key.is_empty() {
+            cx.error(
+                f.key_span,
+                "the baggage key is empty; give the field a non-empty `rename`",
+            );
+        } else if let Some(c) = first_bad_char(&f.key) {
+            // A bad prefix is reported once, at the prefix.
+            if !(prefix_bad
+                && first_bad_char(&f.key[s.attrs.prefix.as_ref().map_or(0, |p| p.value.len())..])
+                    .is_none())
+            {
+                cx.error(
+                    f.key_span,
+                    format!("the baggage key {:?} has {}, which is not allowed in a baggage key; {TOKEN_HELP}", f.key, describe(c)),
+                );
+            }
+        }
+        if let Some(first) = seen.get(f.key.as_str()) {
+            cx.error(
+                f.key_span,
+                format!(
+                    "the fields `{first}` and `{}` both have the baggage key {:?}; give one of them another key with `#[baggage(rename = \"...\")]`",
+                    f.ident, f.key
+                ),
+            );
+        } else {
+            seen.insert(&f.key, f.ident);
+        }
+    }
+}
+
+pub fn check_enum(cx: &mut Ctxt, e: &Enum) {
+    let input = e.original;
+    if !input.generics.params.is_empty() {
+        cx.error(input.generics.span(), "#[derive(Baggage)] on an enum does not take generic parameters: a fieldless enum has no use for them");
+    }
+    let syn::Data::Enum(data) = &input.data else {
+        return;
+    };
+    if data.variants.is_empty() {
+        cx.error(input.ident.span(), "#[derive(Baggage)] needs at least one variant: an enum with none has no value to carry");
+    }
+    let mut seen: HashMap<&str, &syn::Ident> = HashMap::new();
+    for v in &e.variants {
+        if v.name.is_empty() {
+            cx.error(v.name_span, "an enum value on the wire cannot be empty (peers drop empty values); give the variant a non-empty `rename`");
+        }
+        if let Some(first) = seen.get(v.name.as_str()) {
+            cx.error(
+                v.name_span,
+                format!(
+                    "the variants `{first}` and `{}` are both written {:?}; give one of them another name with `#[baggage(rename = \"...\")]`",
+                    v.ident, v.name
+                ),
+            );
+        } else {
+            seen.insert(&v.name, v.ident);
+        }
+    }
+}
