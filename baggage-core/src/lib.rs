@@ -15,6 +15,15 @@ pub mod schema;
 mod value;
 pub mod wire;
 
+#[cfg(feature = "propagation")]
+pub mod propagation;
+
+#[cfg(feature = "http")]
+pub mod http;
+
+#[cfg(feature = "tower")]
+pub mod tower;
+
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;

@@ -1,0 +1,1 @@
+//! `http::HeaderMap` helpers (work in progress).

@@ -1,0 +1,1 @@
+//! The W3C `baggage` header propagator (work in progress).
