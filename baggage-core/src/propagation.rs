@@ -1,1 +1,641 @@
-//! The W3C `baggage` header propagator (work in progress).
+//! The W3C `baggage` header propagator.
+//!
+//! [`BaggagePropagator`] is an [`opentelemetry::propagation::TextMapPropagator`]
+//! that follows the [W3C Baggage](https://www.w3.org/TR/baggage/) header
+//! format to the letter, so that every value round-trips through the header
+//! exactly, between Rust services and with the other OpenTelemetry SDKs.
+//!
+//! ```
+//! use opentelemetry::baggage::BaggageExt;
+//! use opentelemetry::propagation::TextMapPropagator;
+//! use opentelemetry::{Context, KeyValue};
+//! use std::collections::HashMap;
+//! use typed_baggage::propagation::BaggagePropagator;
+//!
+//! let propagator = BaggagePropagator::new();
+//!
+//! // outgoing request
+//! let cx = Context::new().with_baggage([
+//!     KeyValue::new("app.user", "Amélie"),
+//!     KeyValue::new("app.expr", "a+b=c 100%"),
+//! ]);
+//! let mut headers = HashMap::new();
+//! propagator.inject_context(&cx, &mut headers);
+//! assert_eq!(headers["baggage"], "app.expr=a%2Bb%3Dc%20100%25,app.user=Am%C3%A9lie");
+//!
+//! // incoming request, in the next service
+//! let cx = propagator.extract_with_context(&Context::new(), &headers);
+//! assert_eq!(cx.baggage().get("app.expr").map(|v| v.as_str()), Some("a+b=c 100%"));
+//! assert_eq!(cx.baggage().get("app.user").map(|v| v.as_str()), Some("Amélie"));
+//! ```
+//!
+//! # Writing (inject)
+//!
+//! Each entry becomes one list-member `key=value[;properties]`, members
+//! joined with `,` and sorted by key, so that the same baggage always makes
+//! the same header. The key is written as is (a baggage key is always an
+//! RFC 7230 token); the value is percent-encoded by
+//! [`wire::encode_value`](crate::wire::encode_value): only
+//! `A-Z a-z 0-9 - _ . ~` are written raw, every other byte as `%XX` (`%20`
+//! for a space, `%2B` for `+`), which every peer SDK decodes correctly. The
+//! properties (an entry's [`BaggageMetadata`](opentelemetry::baggage::BaggageMetadata))
+//! are written exactly as they were received, never decoded nor re-encoded.
+//!
+//! The header never breaks the W3C limits, 64 list-members and 8192 bytes
+//! ([`crate::limits`]), and never carries a partial member: in key order,
+//! a member that would not fit is left out whole, and later, smaller
+//! members still go if they fit. A member whose properties are not valid
+//! W3C properties (which only code that builds its own
+//! `BaggageMetadata` can cause) is left out too, so a `,` or a line break
+//! in them can never forge members or headers. Every member left out is
+//! counted ([`Counters`]) and logged.
+//!
+//! # Reading (extract)
+//!
+//! Every `baggage` header ([`Extractor::get_all`]) is read, as one list,
+//! by the grammar of the specification:
+//!
+//! ```text
+//! list-member = key OWS "=" OWS value *( OWS ";" OWS property )
+//! property    = key OWS "=" OWS value / key OWS
+//! OWS         = *( SP / HTAB )
+//! ```
+//!
+//! - The key is an RFC 7230 token. A member is split on its *first* `=`
+//!   only: `k=a=b` has the value `a=b`.
+//! - The value is percent-decoded; decoded bytes that are not UTF-8 become
+//!   U+FFFD. A raw `+` is a `+` (see [`BaggagePropagatorBuilder::plus_as_space`]).
+//! - Properties are kept as they came: the text after the member's first
+//!   `;`, without the surrounding OWS, becomes the entry's metadata, and is
+//!   written back the same way.
+//! - Empty list-members (`a=1,,b=2`, a trailing `,`) are skipped, as the
+//!   list rules of RFC 7230 allow.
+//! - A malformed member (no `=`, a key that is not a token, a value byte
+//!   outside `baggage-octet`, a `%` without two hex digits, a malformed
+//!   property) is dropped alone; the other members are kept. Each is
+//!   counted and logged.
+//! - Duplicate keys: the last one wins.
+//! - Headers over the limits (more than 8192 bytes in all, or more than 64
+//!   list-members, counting malformed ones) are rejected whole: the
+//!   context comes back unchanged. The size is checked before anything is
+//!   parsed, so a hostile header costs no more than reading 8 KiB of it.
+//!
+//! When at least one member is read, the extracted baggage replaces the
+//! baggage of the given context (as the OpenTelemetry SDK's propagator
+//! does). When none is (no header, an empty header, a header over the
+//! limits, or only malformed members), the context comes back unchanged:
+//! a garbage header never wipes baggage the context already had.
+//!
+//! # Logging
+//!
+//! Drops and rejections are logged with [`tracing::warn!`] under the target
+//! `typed_baggage`. A log line names the reason; the text it quotes from
+//! a header is cut to a short excerpt and escaped, so a hostile header
+//! cannot flood or forge log lines.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use opentelemetry::baggage::{Baggage as OtelBaggage, BaggageExt};
+use opentelemetry::propagation::text_map_propagator::FieldIter;
+use opentelemetry::propagation::{Extractor, Injector, TextMapPropagator};
+use opentelemetry::Context;
+
+use crate::error::excerpt;
+use crate::limits::{MAX_BYTES, MAX_MEMBERS};
+use crate::wire::{
+    check_properties, encode_value, is_valid_key, member_len, parse_member, trim_ows,
+};
+
+/// The header name, lower case as the specification recommends.
+const HEADER: &str = "baggage";
+
+/// The `tracing` target of every log line of the propagator.
+const LOG_TARGET: &str = "typed_baggage";
+
+/// A W3C-conformant `baggage` header propagator; see the [module
+/// documentation](self) for exactly what it reads and writes.
+///
+/// Cheap to clone: clones share their [`Counters`].
+///
+/// ```
+/// use opentelemetry::propagation::{TextMapCompositePropagator, TextMapPropagator};
+/// use typed_baggage::propagation::BaggagePropagator;
+///
+/// let propagator = BaggagePropagator::new();
+/// let counters = propagator.counters();
+/// // install it, e.g. next to the trace-context propagator
+/// let composite = TextMapCompositePropagator::new(vec![Box::new(propagator)]);
+/// assert_eq!(composite.fields().collect::<Vec<_>>(), ["baggage"]);
+/// assert_eq!(counters.extract_members_dropped(), 0);
+/// ```
+#[derive(Clone)]
+pub struct BaggagePropagator {
+    plus_as_space: bool,
+    counters: Counters,
+    fields: [String; 1],
+}
+
+impl fmt::Debug for BaggagePropagator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BaggagePropagator")
+            .field("plus_as_space", &self.plus_as_space)
+            .field("counters", &self.counters)
+            .finish()
+    }
+}
+
+impl Default for BaggagePropagator {
+    fn default() -> Self {
+        BaggagePropagator::new()
+    }
+}
+
+impl BaggagePropagator {
+    /// A propagator with the default options (a raw `+` reads as `+`) and
+    /// its own [`Counters`].
+    ///
+    /// ```
+    /// use typed_baggage::propagation::BaggagePropagator;
+    /// let propagator = BaggagePropagator::new();
+    /// assert!(!propagator.plus_as_space());
+    /// ```
+    pub fn new() -> Self {
+        BaggagePropagator::builder().build()
+    }
+
+    /// A builder for a propagator with other options.
+    ///
+    /// ```
+    /// use typed_baggage::propagation::BaggagePropagator;
+    /// let propagator = BaggagePropagator::builder().plus_as_space(true).build();
+    /// assert!(propagator.plus_as_space());
+    /// ```
+    pub fn builder() -> BaggagePropagatorBuilder {
+        BaggagePropagatorBuilder {
+            plus_as_space: false,
+            counters: None,
+        }
+    }
+
+    /// A handle on this propagator's counters of dropped members and
+    /// rejected headers (shared, not a snapshot).
+    ///
+    /// ```
+    /// use std::collections::HashMap;
+    /// use opentelemetry::{propagation::TextMapPropagator, Context};
+    /// use typed_baggage::propagation::BaggagePropagator;
+    ///
+    /// let propagator = BaggagePropagator::new();
+    /// let counters = propagator.counters();
+    /// let headers = HashMap::from([("baggage".to_owned(), "ok=1,no-equals".to_owned())]);
+    /// propagator.extract_with_context(&Context::new(), &headers);
+    /// assert_eq!(counters.extract_members_dropped(), 1);
+    /// ```
+    pub fn counters(&self) -> Counters {
+        self.counters.clone()
+    }
+
+    /// Whether a raw `+` in a value is read as a space
+    /// ([`BaggagePropagatorBuilder::plus_as_space`]).
+    ///
+    /// ```
+    /// use typed_baggage::propagation::BaggagePropagator;
+    /// assert!(!BaggagePropagator::default().plus_as_space());
+    /// ```
+    pub fn plus_as_space(&self) -> bool {
+        self.plus_as_space
+    }
+
+    /// Writes the `baggage` header of `baggage`, or returns `None` if no
+    /// member can be written. This is what [`TextMapPropagator::inject_context`]
+    /// sets; it is here for carriers that are not an [`Injector`].
+    ///
+    /// ```
+    /// use opentelemetry::baggage::Baggage;
+    /// use typed_baggage::propagation::BaggagePropagator;
+    ///
+    /// let mut baggage = Baggage::new();
+    /// baggage.insert_with_metadata("b", "x y", "ttl=30;sensitive");
+    /// baggage.insert("a", "1");
+    /// let header = BaggagePropagator::new().header_value(&baggage);
+    /// assert_eq!(header.as_deref(), Some("a=1,b=x%20y;ttl=30;sensitive"));
+    /// assert_eq!(BaggagePropagator::new().header_value(&Baggage::new()), None);
+    /// ```
+    pub fn header_value(&self, baggage: &OtelBaggage) -> Option<String> {
+        if baggage.is_empty() {
+            return None;
+        }
+        let mut members: Vec<(&str, &str, &str)> = baggage
+            .iter()
+            .map(|(key, (value, metadata))| (key.as_str(), value.as_str(), metadata.as_str()))
+            .collect();
+        // Keys are unique, so the order is total and the header reproducible.
+        members.sort_unstable_by(|a, b| a.0.cmp(b.0));
+
+        let mut header = String::new();
+        let mut written = 0usize;
+        for (key, value, metadata) in members {
+            if !is_valid_key(key) || check_properties(metadata).is_err() {
+                self.counters
+                    .inner
+                    .inject_members_invalid
+                    .fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(
+                    target: LOG_TARGET,
+                    key = ?excerpt(key),
+                    properties = ?excerpt(metadata),
+                    "baggage member not sent: its key or properties do not follow the W3C grammar"
+                );
+                continue;
+            }
+            let len = member_len(key, value, metadata);
+            let separator = usize::from(written > 0);
+            let size = header.len() + separator + len;
+            if written >= MAX_MEMBERS || size > MAX_BYTES {
+                self.counters
+                    .inner
+                    .inject_members_dropped
+                    .fetch_add(1, Ordering::Relaxed);
+                let limit = if written >= MAX_MEMBERS {
+                    "list-members"
+                } else {
+                    "bytes"
+                };
+                tracing::warn!(
+                    target: LOG_TARGET,
+                    key,
+                    member_bytes = len,
+                    limit,
+                    max_members = MAX_MEMBERS,
+                    max_bytes = MAX_BYTES,
+                    "baggage member not sent: the header would break the W3C limit"
+                );
+                continue;
+            }
+            if header.is_empty() {
+                header.reserve(size.max(64));
+            }
+            if separator == 1 {
+                header.push(',');
+            }
+            header.push_str(key);
+            header.push('=');
+            encode_value(value, &mut header);
+            if !metadata.is_empty() {
+                header.push(';');
+                header.push_str(metadata);
+            }
+            written += 1;
+        }
+        (written > 0).then_some(header)
+    }
+
+    /// Reads baggage from the values of every `baggage` header, as one list,
+    /// or returns `None` if there is nothing to read: no member, or headers
+    /// over the limits. This is what [`TextMapPropagator::extract_with_context`]
+    /// puts in the context; it is here for carriers that are not an
+    /// [`Extractor`].
+    ///
+    /// ```
+    /// use typed_baggage::propagation::BaggagePropagator;
+    ///
+    /// let propagator = BaggagePropagator::new();
+    /// let baggage = propagator.parse(["a = 1 ;p", "b=x%20y, c=k=v"]).unwrap();
+    /// assert_eq!(baggage.len(), 3);
+    /// assert_eq!(baggage.get_with_metadata("a").map(|(v, m)| (v.as_str(), m.as_str())), Some(("1", "p")));
+    /// assert_eq!(baggage.get("b").map(|v| v.as_str()), Some("x y"));
+    /// assert_eq!(baggage.get("c").map(|v| v.as_str()), Some("k=v"));
+    /// assert!(propagator.parse(["no-equals"]).is_none());
+    /// ```
+    pub fn parse<'h, I>(&self, headers: I) -> Option<OtelBaggage>
+    where
+        I: IntoIterator<Item = &'h str>,
+        I::IntoIter: Clone,
+    {
+        let headers = headers.into_iter();
+        if !self.within_limits(headers.clone()) {
+            return None;
+        }
+        let mut baggage = OtelBaggage::new();
+        for member in headers.flat_map(|h| h.split(',')) {
+            let member = trim_ows(member);
+            if member.is_empty() {
+                continue;
+            }
+            match parse_member(member, self.plus_as_space) {
+                Ok(m) => {
+                    // Cannot fail: the key is a token, at most 64 members
+                    // were counted, and decoded text is never longer than
+                    // the at most 8192 bytes it came from.
+                    baggage.insert_with_metadata(
+                        m.key.to_owned(),
+                        m.value.into_owned(),
+                        m.properties,
+                    );
+                }
+                Err(malformed) => {
+                    self.counters
+                        .inner
+                        .extract_members_dropped
+                        .fetch_add(1, Ordering::Relaxed);
+                    tracing::warn!(
+                        target: LOG_TARGET,
+                        reason = malformed.reason(),
+                        member = ?excerpt(member),
+                        "dropped a malformed baggage list-member"
+                    );
+                }
+            }
+        }
+        (!baggage.is_empty()).then_some(baggage)
+    }
+
+    /// Checks the limits before any parsing: the total size from the lengths
+    /// alone, then the list-members, counted up to the first one too many.
+    fn within_limits<'h>(&self, headers: impl Iterator<Item = &'h str> + Clone) -> bool {
+        let total: usize = headers.clone().map(str::len).fold(0, usize::saturating_add);
+        if total > MAX_BYTES {
+            self.reject(headers, "bytes", total, MAX_BYTES);
+            return false;
+        }
+        let mut members = 0usize;
+        for member in headers.clone().flat_map(|h| h.split(',')) {
+            if !trim_ows(member).is_empty() {
+                members += 1;
+                if members > MAX_MEMBERS {
+                    self.reject(headers, "list-members", members, MAX_MEMBERS);
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
+    #[cold]
+    fn reject<'h>(
+        &self,
+        mut headers: impl Iterator<Item = &'h str>,
+        limit: &'static str,
+        size: usize,
+        allowance: usize,
+    ) {
+        self.counters
+            .inner
+            .extract_headers_rejected
+            .fetch_add(1, Ordering::Relaxed);
+        tracing::warn!(
+            target: LOG_TARGET,
+            limit,
+            size,
+            allowance,
+            start = ?excerpt(headers.next().unwrap_or_default()),
+            "rejected the whole baggage header: over the W3C limit (size counted up to the first member too many)"
+        );
+    }
+}
+
+impl TextMapPropagator for BaggagePropagator {
+    /// Sets the `baggage` header to [`BaggagePropagator::header_value`] of
+    /// the context's baggage; sets nothing if there is no member to send.
+    fn inject_context(&self, cx: &Context, injector: &mut dyn Injector) {
+        if let Some(header) = self.header_value(cx.baggage()) {
+            injector.set(HEADER, header);
+        }
+    }
+
+    /// Reads every `baggage` header ([`Extractor::get_all`], falling back to
+    /// [`Extractor::get`]) with [`BaggagePropagator::parse`]. The result
+    /// replaces the context's baggage; with nothing read, `cx` comes back
+    /// unchanged.
+    fn extract_with_context(&self, cx: &Context, extractor: &dyn Extractor) -> Context {
+        let headers = match extractor.get_all(HEADER) {
+            Some(all) => all,
+            None => match extractor.get(HEADER) {
+                Some(one) => vec![one],
+                None => return cx.clone(),
+            },
+        };
+        match self.parse(headers.iter().copied()) {
+            Some(baggage) => cx.with_baggage(baggage),
+            None => cx.clone(),
+        }
+    }
+
+    /// `["baggage"]`.
+    fn fields(&self) -> FieldIter<'_> {
+        FieldIter::new(&self.fields)
+    }
+}
+
+/// Builds a [`BaggagePropagator`] with options.
+///
+/// ```
+/// use typed_baggage::propagation::{BaggagePropagator, Counters};
+///
+/// let shared = Counters::new();
+/// let propagator = BaggagePropagator::builder()
+///     .plus_as_space(true)
+///     .counters(shared.clone())
+///     .build();
+/// assert!(propagator.plus_as_space());
+/// ```
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct BaggagePropagatorBuilder {
+    plus_as_space: bool,
+    counters: Option<Counters>,
+}
+
+impl BaggagePropagatorBuilder {
+    /// Reads a raw `+` in a value as a space (default: `false`, a `+` is a
+    /// `+`). Only reading changes: the propagator always writes a space as
+    /// `%20` and a `+` as `%2B`, which every peer reads right.
+    ///
+    /// Turn it on when the peers that send you baggage are Python services.
+    /// The OpenTelemetry Python API encodes values with `quote_plus`, which
+    /// writes a space as `+` (and a real `+` as `%2B`), so without this
+    /// option `"a b"` from Python reads as `"a+b"`. The specification's
+    /// percent-encoding (RFC 3986) gives `+` no special meaning, and Go and
+    /// Java SDKs may send a real `+` raw, so the option is off by default:
+    /// with it on, their `+` would read as a space.
+    ///
+    /// ```
+    /// use opentelemetry::baggage::BaggageExt;
+    /// use opentelemetry::{propagation::TextMapPropagator, Context};
+    /// use std::collections::HashMap;
+    /// use typed_baggage::propagation::BaggagePropagator;
+    ///
+    /// // what a Python service sends for {"city": "New York", "expr": "1+1"}
+    /// let headers = HashMap::from([("baggage".to_owned(), "city=New+York,expr=1%2B1".to_owned())]);
+    ///
+    /// let spec = BaggagePropagator::new().extract_with_context(&Context::new(), &headers);
+    /// assert_eq!(spec.baggage().get("city").map(|v| v.as_str()), Some("New+York"));
+    ///
+    /// let python = BaggagePropagator::builder().plus_as_space(true).build();
+    /// let cx = python.extract_with_context(&Context::new(), &headers);
+    /// assert_eq!(cx.baggage().get("city").map(|v| v.as_str()), Some("New York"));
+    /// assert_eq!(cx.baggage().get("expr").map(|v| v.as_str()), Some("1+1"));
+    /// ```
+    pub fn plus_as_space(mut self, yes: bool) -> Self {
+        self.plus_as_space = yes;
+        self
+    }
+
+    /// Counts into `counters` instead of a new set, e.g. to share one set
+    /// between several propagators or to read it from a metrics exporter.
+    ///
+    /// ```
+    /// use typed_baggage::propagation::{BaggagePropagator, Counters};
+    ///
+    /// let shared = Counters::new();
+    /// let a = BaggagePropagator::builder().counters(shared.clone()).build();
+    /// let b = BaggagePropagator::builder().counters(shared.clone()).build();
+    /// assert!(a.counters().same_as(&b.counters()));
+    /// ```
+    pub fn counters(mut self, counters: Counters) -> Self {
+        self.counters = Some(counters);
+        self
+    }
+
+    /// The propagator.
+    ///
+    /// ```
+    /// use typed_baggage::propagation::BaggagePropagator;
+    /// let propagator = BaggagePropagator::builder().build();
+    /// assert!(!propagator.plus_as_space());
+    /// ```
+    pub fn build(self) -> BaggagePropagator {
+        BaggagePropagator {
+            plus_as_space: self.plus_as_space,
+            counters: self.counters.unwrap_or_default(),
+            fields: [HEADER.to_owned()],
+        }
+    }
+}
+
+/// What a [`BaggagePropagator`] dropped or rejected, since it was made.
+///
+/// A cheap handle: clones share the same atomic counters, so one clone can
+/// be read (e.g. by a metrics callback) while the propagator counts into
+/// another.
+///
+/// ```
+/// use std::collections::HashMap;
+/// use opentelemetry::{propagation::TextMapPropagator, Context};
+/// use typed_baggage::propagation::BaggagePropagator;
+///
+/// let propagator = BaggagePropagator::new();
+/// let counters = propagator.counters();
+/// let oversize = "k=v,".repeat(3000);
+/// let headers = HashMap::from([("baggage".to_owned(), oversize)]);
+/// propagator.extract_with_context(&Context::new(), &headers);
+/// assert_eq!(counters.extract_headers_rejected(), 1);
+/// assert_eq!(counters.extract_members_dropped(), 0);
+/// ```
+#[derive(Clone, Default)]
+pub struct Counters {
+    inner: Arc<CounterCells>,
+}
+
+#[derive(Default)]
+struct CounterCells {
+    extract_members_dropped: AtomicU64,
+    extract_headers_rejected: AtomicU64,
+    inject_members_dropped: AtomicU64,
+    inject_members_invalid: AtomicU64,
+}
+
+impl Counters {
+    /// A new set of counters, all zero.
+    ///
+    /// ```
+    /// use typed_baggage::propagation::Counters;
+    /// assert_eq!(Counters::new().inject_members_dropped(), 0);
+    /// ```
+    pub fn new() -> Self {
+        Counters::default()
+    }
+
+    /// Malformed list-members dropped while extracting (each one alone,
+    /// the rest of its header kept).
+    ///
+    /// ```
+    /// use typed_baggage::propagation::Counters;
+    /// assert_eq!(Counters::new().extract_members_dropped(), 0);
+    /// ```
+    pub fn extract_members_dropped(&self) -> u64 {
+        self.inner.extract_members_dropped.load(Ordering::Relaxed)
+    }
+
+    /// Extractions whose `baggage` headers were rejected whole because
+    /// together they broke a W3C limit (8192 bytes, 64 list-members).
+    ///
+    /// ```
+    /// use typed_baggage::propagation::Counters;
+    /// assert_eq!(Counters::new().extract_headers_rejected(), 0);
+    /// ```
+    pub fn extract_headers_rejected(&self) -> u64 {
+        self.inner.extract_headers_rejected.load(Ordering::Relaxed)
+    }
+
+    /// Members left out while injecting because the header would have
+    /// broken a W3C limit (8192 encoded bytes, 64 list-members).
+    ///
+    /// ```
+    /// use opentelemetry::baggage::Baggage;
+    /// use typed_baggage::propagation::BaggagePropagator;
+    ///
+    /// // 3000 bytes of `é` is 9000 bytes once percent-encoded
+    /// let mut baggage = Baggage::new();
+    /// baggage.insert("big", "é".repeat(1500));
+    /// baggage.insert("small", "1");
+    /// let propagator = BaggagePropagator::new();
+    /// assert_eq!(propagator.header_value(&baggage).as_deref(), Some("small=1"));
+    /// assert_eq!(propagator.counters().inject_members_dropped(), 1);
+    /// ```
+    pub fn inject_members_dropped(&self) -> u64 {
+        self.inner.inject_members_dropped.load(Ordering::Relaxed)
+    }
+
+    /// Members left out while injecting because their properties (or key)
+    /// do not follow the W3C grammar, which only baggage built in code with
+    /// its own `BaggageMetadata` can cause.
+    ///
+    /// ```
+    /// use opentelemetry::baggage::Baggage;
+    /// use typed_baggage::propagation::BaggagePropagator;
+    ///
+    /// let mut baggage = Baggage::new();
+    /// baggage.insert_with_metadata("forged", "1", "p=1,admin=true");
+    /// let propagator = BaggagePropagator::new();
+    /// assert_eq!(propagator.header_value(&baggage), None);
+    /// assert_eq!(propagator.counters().inject_members_invalid(), 1);
+    /// ```
+    pub fn inject_members_invalid(&self) -> u64 {
+        self.inner.inject_members_invalid.load(Ordering::Relaxed)
+    }
+
+    /// Whether `self` and `other` are handles on the same counters.
+    ///
+    /// ```
+    /// use typed_baggage::propagation::Counters;
+    /// let a = Counters::new();
+    /// assert!(a.same_as(&a.clone()) && !a.same_as(&Counters::new()));
+    /// ```
+    pub fn same_as(&self, other: &Counters) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+}
+
+impl fmt::Debug for Counters {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Counters")
+            .field("extract_members_dropped", &self.extract_members_dropped())
+            .field("extract_headers_rejected", &self.extract_headers_rejected())
+            .field("inject_members_dropped", &self.inject_members_dropped())
+            .field("inject_members_invalid", &self.inject_members_invalid())
+            .finish()
+    }
+}

@@ -125,6 +125,196 @@ pub(crate) fn member_len(key: &str, value: &str, metadata: &str) -> usize {
     key.len() + 1 + encoded_len(value) + meta
 }
 
+/// Returns `true` for a W3C `baggage-octet`: the visible ASCII bytes except
+/// `"`, `,`, `;` and `\` (`%x21 / %x23-2B / %x2D-3A / %x3C-5B / %x5D-7E`).
+/// A value on the wire is made of these only.
+///
+/// ```
+/// use typed_baggage::wire::is_baggage_octet;
+/// assert!(is_baggage_octet(b'a') && is_baggage_octet(b'=') && is_baggage_octet(b'%'));
+/// assert!(!is_baggage_octet(b' ') && !is_baggage_octet(b',') && !is_baggage_octet(b'\\'));
+/// ```
+#[inline]
+pub const fn is_baggage_octet(byte: u8) -> bool {
+    matches!(byte, 0x21 | 0x23..=0x2B | 0x2D..=0x3A | 0x3C..=0x5B | 0x5D..=0x7E)
+}
+
+/// `s` without leading and trailing RFC 7230 `OWS` (spaces and tabs only; other
+/// whitespace is not OWS and is left in place, to be rejected by the grammar).
+pub(crate) fn trim_ows(s: &str) -> &str {
+    s.trim_matches(|c| c == ' ' || c == '\t')
+}
+
+/// Why a piece of a header does not follow the W3C grammar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Malformed {
+    /// A list-member without `=`.
+    NoEquals,
+    /// A key that is not an RFC 7230 token.
+    Key,
+    /// A value byte that is not a `baggage-octet`.
+    ValueOctet,
+    /// A `%` not followed by two hex digits.
+    Percent,
+    /// A property that does not follow `key OWS "=" OWS value / key OWS`.
+    Property,
+}
+
+impl Malformed {
+    /// The reason, as logged.
+    pub(crate) const fn reason(self) -> &'static str {
+        match self {
+            Malformed::NoEquals => "list-member has no `=`",
+            Malformed::Key => "key is not an RFC 7230 token",
+            Malformed::ValueOctet => "value has a byte outside baggage-octet",
+            Malformed::Percent => "value has a `%` not followed by two hex digits",
+            Malformed::Property => "malformed property",
+        }
+    }
+}
+
+/// The value of one hex digit.
+#[inline]
+const fn hex_value(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Checks that `raw` (already trimmed of OWS) is a well-formed `value`:
+/// baggage-octets only, every `%` followed by two hex digits. Returns
+/// whether it holds any byte that decoding changes (`%`, or `+` when
+/// `plus_as_space`).
+fn check_value(raw: &[u8], plus_as_space: bool) -> Result<bool, Malformed> {
+    let mut needs_decoding = false;
+    let mut i = 0;
+    while let Some(&b) = raw.get(i) {
+        if !is_baggage_octet(b) {
+            return Err(Malformed::ValueOctet);
+        }
+        if b == b'%' {
+            let hi = raw.get(i + 1).copied().and_then(hex_value);
+            let lo = raw.get(i + 2).copied().and_then(hex_value);
+            if hi.is_none() || lo.is_none() {
+                return Err(Malformed::Percent);
+            }
+            needs_decoding = true;
+            i += 3;
+        } else {
+            needs_decoding |= plus_as_space && b == b'+';
+            i += 1;
+        }
+    }
+    Ok(needs_decoding)
+}
+
+/// Decodes a value received on the wire (already trimmed of OWS):
+/// percent-decodes it, turns decoded bytes that are not UTF-8 into U+FFFD,
+/// and, only if `plus_as_space`, reads a raw `+` as a space (`%2B` is
+/// always `+`). Borrows when nothing needs decoding.
+pub(crate) fn decode_value(
+    raw: &str,
+    plus_as_space: bool,
+) -> Result<std::borrow::Cow<'_, str>, Malformed> {
+    let bytes = raw.as_bytes();
+    if !check_value(bytes, plus_as_space)? {
+        return Ok(std::borrow::Cow::Borrowed(raw));
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'%' => {
+                // `check_value` saw two hex digits after every `%`.
+                let hi = bytes.get(i + 1).copied().and_then(hex_value).unwrap_or(0);
+                let lo = bytes.get(i + 2).copied().and_then(hex_value).unwrap_or(0);
+                out.push((hi << 4) | lo);
+                i += 3;
+            }
+            b'+' if plus_as_space => {
+                out.push(b' ');
+                i += 1;
+            }
+            _ => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    Ok(match String::from_utf8(out) {
+        Ok(s) => std::borrow::Cow::Owned(s),
+        Err(e) => std::borrow::Cow::Owned(String::from_utf8_lossy(e.as_bytes()).into_owned()),
+    })
+}
+
+/// Checks a property list as stored in a `BaggageMetadata`: the text after
+/// a member's first `;`, i.e. `property *( OWS ";" OWS property )` where
+/// `property = key OWS "=" OWS value / key OWS`. An empty text is no
+/// properties and is fine. Values are checked like member values
+/// (baggage-octets, `%` followed by two hex digits) but never decoded.
+pub(crate) fn check_properties(text: &str) -> Result<(), Malformed> {
+    if text.is_empty() {
+        return Ok(());
+    }
+    for property in text.split(';') {
+        let (key, value) = match property.split_once('=') {
+            Some((key, value)) => (key, Some(value)),
+            None => (property, None),
+        };
+        if !is_valid_key(trim_ows(key)) {
+            return Err(Malformed::Property);
+        }
+        if let Some(value) = value {
+            if check_value(trim_ows(value).as_bytes(), false).is_err() {
+                return Err(Malformed::Property);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One list-member parsed from the wire.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Member<'a> {
+    /// The key, trimmed of OWS.
+    pub(crate) key: &'a str,
+    /// The decoded value.
+    pub(crate) value: std::borrow::Cow<'a, str>,
+    /// The raw properties after the first `;`, trimmed of OWS (empty if none).
+    pub(crate) properties: &'a str,
+}
+
+/// Parses one non-empty list-member, `key OWS "=" OWS value *( OWS ";" OWS property )`,
+/// splitting on the first `=` only (a value may hold `=`).
+pub(crate) fn parse_member(member: &str, plus_as_space: bool) -> Result<Member<'_>, Malformed> {
+    let (key, rest) = member.split_once('=').ok_or(Malformed::NoEquals)?;
+    let key = trim_ows(key);
+    if !is_valid_key(key) {
+        return Err(Malformed::Key);
+    }
+    let (value, properties) = match rest.split_once(';') {
+        Some((value, properties)) => {
+            let properties = trim_ows(properties);
+            // `k=v;` has a `;` but no property: not the grammar.
+            if properties.is_empty() {
+                return Err(Malformed::Property);
+            }
+            (value, properties)
+        }
+        None => (rest, ""),
+    };
+    let value = decode_value(trim_ows(value), plus_as_space)?;
+    check_properties(properties)?;
+    Ok(Member {
+        key,
+        value,
+        properties,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,6 +340,75 @@ mod tests {
         encode_value("x🚀y", &mut out);
         assert_eq!(out, "x%F0%9F%9A%80y");
         assert_eq!(encoded_len("x🚀y"), out.len());
+    }
+
+    #[test]
+    fn baggage_octets_are_the_spec_ranges() {
+        let allowed: Vec<u8> = (0u8..=0xff).filter(|&b| is_baggage_octet(b)).collect();
+        let expected: Vec<u8> = [
+            0x21..=0x21,
+            0x23..=0x2B,
+            0x2D..=0x3A,
+            0x3C..=0x5B,
+            0x5D..=0x7E,
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        assert_eq!(allowed, expected);
+    }
+
+    #[test]
+    fn trims_spaces_and_tabs_only() {
+        assert_eq!(trim_ows(" \t a b \t"), "a b");
+        assert_eq!(trim_ows("\u{a0}a\n"), "\u{a0}a\n");
+    }
+
+    #[test]
+    fn decodes_percent_and_plus() {
+        assert_eq!(decode_value("a%20b", false).as_deref(), Ok("a b"));
+        assert_eq!(decode_value("a%2b%2B+", false).as_deref(), Ok("a+++"));
+        assert_eq!(decode_value("a%2B+", true).as_deref(), Ok("a+ "));
+        assert_eq!(decode_value("%FF", false).as_deref(), Ok("\u{FFFD}"));
+        assert_eq!(decode_value("%C3%A9", false).as_deref(), Ok("é"));
+        assert_eq!(decode_value("", false).as_deref(), Ok(""));
+        assert!(matches!(
+            decode_value("plain", false),
+            Ok(std::borrow::Cow::Borrowed("plain"))
+        ));
+        assert_eq!(decode_value("%", false), Err(Malformed::Percent));
+        assert_eq!(decode_value("%4", false), Err(Malformed::Percent));
+        assert_eq!(decode_value("%zz", false), Err(Malformed::Percent));
+        assert_eq!(decode_value("a b", false), Err(Malformed::ValueOctet));
+        assert_eq!(decode_value("é", false), Err(Malformed::ValueOctet));
+    }
+
+    #[test]
+    fn parses_members() {
+        let m = parse_member("k \t= a=b ; p ; q = %41 ", false).unwrap();
+        assert_eq!(
+            m,
+            Member {
+                key: "k",
+                value: "a=b".into(),
+                properties: "p ; q = %41"
+            }
+        );
+        assert_eq!(parse_member("k", false), Err(Malformed::NoEquals));
+        assert_eq!(parse_member("k k=v", false), Err(Malformed::Key));
+        assert_eq!(parse_member("=v", false), Err(Malformed::Key));
+        assert_eq!(parse_member("k=v;", false), Err(Malformed::Property));
+        assert_eq!(parse_member("k=v;p;;q", false), Err(Malformed::Property));
+        assert_eq!(parse_member("k=v;p=%zz", false), Err(Malformed::Property));
+        assert_eq!(parse_member("k=v;p q", false), Err(Malformed::Property));
+    }
+
+    #[test]
+    fn checks_properties() {
+        assert_eq!(check_properties(""), Ok(()));
+        assert_eq!(check_properties("a;b=1;c = x=y"), Ok(()));
+        assert_eq!(check_properties("a,b"), Err(Malformed::Property));
+        assert_eq!(check_properties("a=1\r\nx: y"), Err(Malformed::Property));
     }
 
     #[test]
