@@ -1,1 +1,127 @@
-//! `http::HeaderMap` helpers (work in progress).
+//! `http::HeaderMap` helpers: carry a context's baggage on HTTP headers.
+//!
+//! ```
+//! use typed_baggage::prelude::*;
+//! use opentelemetry::Context;
+//!
+//! #[derive(Baggage, Debug, PartialEq)]
+//! #[baggage(prefix = "app.")]
+//! struct UserCtx { user_id: u64, region: String }
+//!
+//! // client side
+//! let cx = Context::new().with_typed(&UserCtx { user_id: 7, region: "eu west".into() })?;
+//! let mut headers = http::HeaderMap::new();
+//! typed_baggage::http::inject(&cx, &mut headers);
+//! let header = headers["baggage"].to_str().unwrap();
+//! assert!(header.contains("app.region=eu%20west"));
+//!
+//! // server side
+//! assert_eq!(UserCtx::from_headers(&headers)?, UserCtx { user_id: 7, region: "eu west".into() });
+//! # Ok::<(), typed_baggage::Error>(())
+//! ```
+
+use std::borrow::Cow;
+
+use http::header::{HeaderMap, HeaderName, HeaderValue};
+use opentelemetry::propagation::{Extractor, Injector, TextMapPropagator};
+use opentelemetry::Context;
+
+use crate::propagation::BaggagePropagator;
+
+/// The header baggage travels on.
+pub const BAGGAGE_HEADER: HeaderName = HeaderName::from_static("baggage");
+
+/// Writes the baggage of `cx` to `headers` with the W3C propagator
+/// (replacing any `baggage` header already there; none is written for
+/// empty baggage).
+pub fn inject(cx: &Context, headers: &mut HeaderMap) {
+    inject_with(&BaggagePropagator::default(), cx, headers);
+}
+
+/// [`inject`] with a configured propagator.
+pub fn inject_with(propagator: &BaggagePropagator, cx: &Context, headers: &mut HeaderMap) {
+    let _ = headers.remove(&BAGGAGE_HEADER);
+    propagator.inject_context(cx, &mut HeaderInjector(headers));
+}
+
+/// Reads the baggage of `headers` into a copy of the current context.
+pub fn extract(headers: &HeaderMap) -> Context {
+    Context::map_current(|cx| extract_with_context(cx, headers))
+}
+
+/// Reads the baggage of `headers` into a copy of `cx`.
+pub fn extract_with_context(cx: &Context, headers: &HeaderMap) -> Context {
+    BaggagePropagator::default().extract_with_context(cx, &HeaderExtractor::new(headers))
+}
+
+/// Writes into an [`http::HeaderMap`]; a value that is not a valid header
+/// value is not written (the propagator writes only visible ASCII).
+#[derive(Debug)]
+pub struct HeaderInjector<'a>(pub &'a mut HeaderMap);
+
+impl Injector for HeaderInjector<'_> {
+    fn set(&mut self, key: &str, value: String) {
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(key.as_bytes()),
+            HeaderValue::try_from(value),
+        ) {
+            let _ = self.0.insert(name, value);
+        }
+    }
+}
+
+/// Reads from an [`http::HeaderMap`], every value of a repeated header.
+///
+/// Unlike `opentelemetry-http`'s extractor, a header value with bytes that
+/// are not visible ASCII is not silently skipped: it is read lossily (each
+/// invalid byte as U+FFFD), so that the propagator sees it, drops the
+/// members it spoils, and counts and logs the drop.
+#[derive(Debug)]
+pub struct HeaderExtractor<'a> {
+    headers: &'a HeaderMap,
+    baggage: Vec<Cow<'a, str>>,
+}
+
+impl<'a> HeaderExtractor<'a> {
+    /// Wraps `headers`.
+    pub fn new(headers: &'a HeaderMap) -> Self {
+        let baggage = headers
+            .get_all(&BAGGAGE_HEADER)
+            .iter()
+            .map(|v| match v.to_str() {
+                Ok(s) => Cow::Borrowed(s),
+                Err(_) => String::from_utf8_lossy(v.as_bytes()),
+            })
+            .collect();
+        HeaderExtractor { headers, baggage }
+    }
+}
+
+impl Extractor for HeaderExtractor<'_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        if key.eq_ignore_ascii_case(BAGGAGE_HEADER.as_str()) {
+            return self.baggage.first().map(|v| v.as_ref());
+        }
+        self.headers.get(key).and_then(|v| v.to_str().ok())
+    }
+
+    fn keys(&self) -> Vec<&str> {
+        self.headers.keys().map(HeaderName::as_str).collect()
+    }
+
+    fn get_all(&self, key: &str) -> Option<Vec<&str>> {
+        if key.eq_ignore_ascii_case(BAGGAGE_HEADER.as_str()) {
+            if self.baggage.is_empty() {
+                return None;
+            }
+            return Some(self.baggage.iter().map(|v| v.as_ref()).collect());
+        }
+        let all: Vec<&str> = self
+            .headers
+            .get_all(key)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        (!all.is_empty()).then_some(all)
+    }
+}

@@ -24,6 +24,9 @@ pub mod http;
 #[cfg(feature = "tower")]
 pub mod tower;
 
+#[cfg(feature = "axum")]
+pub mod axum;
+
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
@@ -92,6 +95,16 @@ pub trait Baggage: Sized {
     /// assert_eq!(kv, [KeyValue::new("user_id", 7i64), KeyValue::new("beta", true)]);
     /// ```
     fn key_values(&self) -> KeyValues;
+
+    /// Reads the schema straight from HTTP headers (every `baggage` header,
+    /// by the W3C rules of [`propagation::BaggagePropagator`]).
+    ///
+    /// This trusts the headers: at an edge facing the internet, read typed
+    /// baggage through [`tower::BaggageLayer`] and its inbound policy instead.
+    #[cfg(feature = "http")]
+    fn from_headers(headers: &::http::HeaderMap) -> Result<Self, Error> {
+        Self::from_context(&http::extract_with_context(&Context::new(), headers))
+    }
 
     #[doc(hidden)]
     fn __encode(&self, entries: &mut __private::Entries);
