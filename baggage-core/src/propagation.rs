@@ -75,10 +75,14 @@
 //!   property) is dropped alone; the other members are kept. Each is
 //!   counted and logged.
 //! - Duplicate keys: the last one wins.
-//! - Headers over the limits (more than 8192 bytes in all, or more than 64
-//!   list-members, counting malformed ones) are rejected whole: the
-//!   context comes back unchanged. The size is checked before anything is
-//!   parsed, so a hostile header costs no more than reading 8 KiB of it.
+//! - Headers over the limits are rejected whole and the context comes
+//!   back unchanged: more than 8192 bytes in all (the lengths of the
+//!   header values added up, OWS included; the separators a proxy would
+//!   put between combined headers are not counted), or more than 64
+//!   list-members (malformed ones count, empty ones do not). The size is
+//!   checked from the lengths before anything is read, and members are
+//!   counted only up to the 65th, so a hostile header costs no more than
+//!   reading 8 KiB of it and allocates nothing in proportion to it.
 //!
 //! When at least one member is read, the extracted baggage replaces the
 //! baggage of the given context (as the OpenTelemetry SDK's propagator
