@@ -161,7 +161,7 @@ impl std::error::Error for ValueError {}
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a supported baggage field type",
     label = "this type cannot be carried in baggage",
-    note = "supported: integers, f32, f64, bool, char, String, Vec<T>, Option<T>, and fieldless enums that #[derive(Baggage)]",
+    note = "supported: integers, f32, f64, bool, char, String, Vec<T>, fieldless enums that #[derive(Baggage)], and an `Option` of one of these (not `Option<Option<T>>`: `None` and `Some(None)` would both be an absent key)",
     note = "for a `FromStr + Display` type add `#[baggage(from_str)]` to the field; for your own codec, `#[baggage(with = module)]`"
 )]
 pub trait BaggageField: Sized {

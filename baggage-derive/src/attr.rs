@@ -2,6 +2,7 @@
 
 use proc_macro2::Span;
 use syn::meta::ParseNestedMeta;
+use syn::parse::Parse;
 use syn::spanned::Spanned;
 use syn::{Attribute, LitInt, LitStr, Path};
 
@@ -33,8 +34,14 @@ impl Ctxt {
         self.errors.push(e);
     }
 
-    /// All errors combined into one, if any.
-    pub fn check(self) -> Result<(), syn::Error> {
+    /// All errors combined into one, if any, in the order of their place in
+    /// the source (where the compiler tells positions to proc macros, since
+    /// Rust 1.88; before, in the order they were found).
+    pub fn check(mut self) -> Result<(), syn::Error> {
+        self.errors.sort_by_key(|e| {
+            let start = e.span().start();
+            (start.line, start.column)
+        });
         let mut iter = self.errors.into_iter();
         match iter.next() {
             None => Ok(()),
@@ -125,8 +132,35 @@ fn set_once<T>(cx: &mut Ctxt, slot: &mut Option<T>, value: T, name: &str, span: 
     }
 }
 
-fn lit_str(meta: &ParseNestedMeta) -> syn::Result<LitStr> {
-    meta.value()?.parse::<LitStr>()
+/// The value after `name =`; if it is missing or of the wrong kind, an
+/// error at the user's tokens that shows the right form (`kind`, `form`:
+/// "a string", `rename = "user_id"`).
+fn value<T: Parse>(meta: &ParseNestedMeta, kind: &str, form: &str) -> syn::Result<T> {
+    let name = meta
+        .path
+        .get_ident()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    if !meta.input.peek(syn::Token![=]) {
+        return Err(meta.error(format!("`{name}` needs a value: write `{form}`")));
+    }
+    meta.value()?
+        .parse::<T>()
+        .map_err(|e| syn::Error::new(e.span(), format!("`{name}` takes {kind}: write `{form}`")))
+}
+
+fn lit_str(meta: &ParseNestedMeta, form: &str) -> syn::Result<LitStr> {
+    value(meta, "a string", form)
+}
+
+/// Where a known attribute goes, in words.
+fn belongs(name: &str) -> &'static str {
+    match name {
+        PREFIX | MAX_BYTES => "a struct",
+        RENAME_ALL | CRATE => "a struct or an enum",
+        RENAME => "a field or an enum variant",
+        _ => "a field",
+    }
 }
 
 /// Reports an attribute that is unknown, or known but not valid at `place`.
@@ -157,8 +191,9 @@ fn unknown(cx: &mut Ctxt, meta: &ParseNestedMeta, place: Place) -> syn::Result<(
         cx.error(
             meta.path.span(),
             format!(
-                "baggage attribute `{name}` is not valid on {}; allowed here: {allowed}",
-                place.name()
+                "baggage attribute `{name}` is not valid on {}: it goes on {}; allowed here: {allowed}",
+                place.name(),
+                belongs(&name),
             ),
         );
     } else {
@@ -190,10 +225,10 @@ fn parse_each(
     mut f: impl FnMut(&mut Ctxt, &ParseNestedMeta) -> syn::Result<()>,
 ) {
     for attr in baggage_attrs(attrs) {
-        if let syn::Meta::Path(_) = attr.meta {
+        if let syn::Meta::Path(path) = &attr.meta {
             cx.error(
-                attr.span(),
-                "expected `#[baggage(...)]` with attributes inside the parentheses",
+                path.span(),
+                "`#[baggage]` needs attributes in parentheses, such as `#[baggage(rename = \"user_id\")]`; remove it if there are none",
             );
             continue;
         }
@@ -208,7 +243,7 @@ pub fn container(cx: &mut Ctxt, attrs: &[Attribute], place: Place) -> ContainerA
     parse_each(cx, attrs, |cx, meta| {
         let span = meta.path.span();
         if place == Place::Struct && meta.path.is_ident(PREFIX) {
-            let s = lit_str(meta)?;
+            let s = lit_str(meta, "prefix = \"app.\"")?;
             set_once(
                 cx,
                 &mut out.prefix,
@@ -220,7 +255,7 @@ pub fn container(cx: &mut Ctxt, attrs: &[Attribute], place: Place) -> ContainerA
                 span,
             );
         } else if meta.path.is_ident(RENAME_ALL) {
-            let s = lit_str(meta)?;
+            let s = lit_str(meta, "rename_all = \"snake_case\"")?;
             match RenameRule::from_name(&s.value()) {
                 Some(rule) => set_once(
                     cx,
@@ -241,7 +276,7 @@ pub fn container(cx: &mut Ctxt, attrs: &[Attribute], place: Place) -> ContainerA
                 ),
             }
         } else if meta.path.is_ident(CRATE) {
-            let s = lit_str(meta)?;
+            let s = lit_str(meta, "crate = \"typed_baggage\"")?;
             match s.parse::<Path>() {
                 Ok(p) => set_once(cx, &mut out.krate, p, CRATE, span),
                 Err(_) => cx.error(
@@ -250,7 +285,7 @@ pub fn container(cx: &mut Ctxt, attrs: &[Attribute], place: Place) -> ContainerA
                 ),
             }
         } else if place == Place::Struct && meta.path.is_ident(MAX_BYTES) {
-            let lit = meta.value()?.parse::<LitInt>()?;
+            let lit = value::<LitInt>(meta, "a whole number of bytes", "max_bytes = 512")?;
             match lit.base10_parse::<usize>() {
                 Ok(n) => set_once(
                     cx,
@@ -280,7 +315,7 @@ pub fn field(cx: &mut Ctxt, attrs: &[Attribute]) -> FieldAttrs {
     parse_each(cx, attrs, |cx, meta| {
         let span = meta.path.span();
         if meta.path.is_ident(RENAME) {
-            let s = lit_str(meta)?;
+            let s = lit_str(meta, "rename = \"user_id\"")?;
             set_once(
                 cx,
                 &mut out.rename,
@@ -293,7 +328,7 @@ pub fn field(cx: &mut Ctxt, attrs: &[Attribute]) -> FieldAttrs {
             );
         } else if meta.path.is_ident(DEFAULT) {
             let value = if meta.input.peek(syn::Token![=]) {
-                let s = lit_str(meta)?;
+                let s = lit_str(meta, "default = \"default_region\"")?;
                 match s.parse::<Path>() {
                     Ok(p) => DefaultAttr::Path(p),
                     Err(_) => {
@@ -308,7 +343,11 @@ pub fn field(cx: &mut Ctxt, attrs: &[Attribute]) -> FieldAttrs {
         } else if meta.path.is_ident(SKIP) {
             set_once(cx, &mut out.skip, span, SKIP, span);
         } else if meta.path.is_ident(WITH) {
-            let path = meta.value()?.parse::<Path>()?;
+            let path = value::<Path>(
+                meta,
+                "the path of a module, without quotes",
+                "with = my_codec",
+            )?;
             set_once(cx, &mut out.with, Attr { value: path, span }, WITH, span);
         } else if meta.path.is_ident(FROM_STR) {
             set_once(cx, &mut out.from_str, span, FROM_STR, span);
@@ -325,7 +364,7 @@ pub fn variant(cx: &mut Ctxt, attrs: &[Attribute]) -> VariantAttrs {
     parse_each(cx, attrs, |cx, meta| {
         let span = meta.path.span();
         if meta.path.is_ident(RENAME) {
-            let s = lit_str(meta)?;
+            let s = lit_str(meta, "rename = \"free\"")?;
             set_once(
                 cx,
                 &mut out.rename,

@@ -35,6 +35,20 @@ impl RenameRule {
         })
     }
 
+    /// The name the rule is written with.
+    pub fn name(self) -> &'static str {
+        match self {
+            RenameRule::Lower => "lowercase",
+            RenameRule::Upper => "UPPERCASE",
+            RenameRule::Pascal => "PascalCase",
+            RenameRule::Camel => "camelCase",
+            RenameRule::Snake => "snake_case",
+            RenameRule::ScreamingSnake => "SCREAMING_SNAKE_CASE",
+            RenameRule::Kebab => "kebab-case",
+            RenameRule::ScreamingKebab => "SCREAMING-KEBAB-CASE",
+        }
+    }
+
     /// Applies the rule to a field name (snake_case) or variant name (PascalCase).
     pub fn apply(self, name: &str) -> String {
         match self {

@@ -1,9 +1,9 @@
 //! Code generation only: no parsing, no checking.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Group, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
-use syn::{DeriveInput, Path, Type};
+use syn::{DeriveInput, GenericParam, Path, Type};
 
 use crate::ast::{Enum, Field, Input, Struct};
 use crate::attr::{Ctxt, DefaultAttr};
@@ -77,13 +77,138 @@ fn codec<'a>(f: &'a Field) -> Codec<'a> {
     }
 }
 
+/// The trait bounds that field types need, and the checks that report a
+/// field type which does not meet them.
+///
+/// A bound on a type that uses none of the struct's generic parameters is
+/// either always true or always false. rustc rejects a false one in a `where`
+/// clause at once, but with a help line about an unstable feature
+/// (`trivial_bounds`, rust-lang/rust#48214). So such a bound is written
+/// `for<'__typed_baggage> Ty: Trait + '__typed_baggage`, which rustc does not
+/// check in advance and which holds exactly when `Ty: Trait` (a type that
+/// names no lifetime parameter is `'static`), and a `const` item calls a
+/// `__private::assert_*` function on the type, spanned at the field's type:
+/// one error, at the type, with the trait's `on_unimplemented` message, and
+/// none from the impl, whose where clause assumes the bound.
+///
+/// A bound on a type that uses a generic parameter is a plain `where` bound,
+/// spanned at the type, checked where the schema is used with a concrete type.
+struct Bounds<'a> {
+    krate: &'a Path,
+    /// The names of the struct's generic parameters, and `Self`.
+    generic_names: Vec<String>,
+    where_preds: Vec<TokenStream>,
+    checks: Vec<TokenStream>,
+}
+
+impl<'a> Bounds<'a> {
+    fn new(input: &DeriveInput, krate: &'a Path) -> Self {
+        let mut generic_names: Vec<String> = input
+            .generics
+            .params
+            .iter()
+            .map(|p| match p {
+                GenericParam::Type(t) => t.ident.to_string(),
+                GenericParam::Lifetime(l) => l.lifetime.ident.to_string(),
+                GenericParam::Const(c) => c.ident.to_string(),
+            })
+            .collect();
+        generic_names.push("Self".to_owned());
+        let where_preds = input
+            .generics
+            .where_clause
+            .as_ref()
+            .map(|w| w.predicates.iter().map(|p| p.to_token_stream()).collect())
+            .unwrap_or_default();
+        Bounds {
+            krate,
+            generic_names,
+            where_preds,
+            checks: Vec::new(),
+        }
+    }
+
+    /// Whether `tokens` name one of the struct's generic parameters.
+    fn uses_generics(&self, tokens: TokenStream) -> bool {
+        tokens.into_iter().any(|tt| match tt {
+            TokenTree::Ident(i) => self.generic_names.iter().any(|g| i == g),
+            TokenTree::Group(g) => self.uses_generics(g.stream()),
+            _ => false,
+        })
+    }
+
+    /// Requires `ty: bound`; `check` names the `__private` function that
+    /// asserts it (`assert_field`, `assert_default`, `assert_from_str`).
+    /// `extra` are further predicates of the same requirement.
+    fn require(&mut self, ty: &Type, bound: TokenStream, extra: &[TokenStream], check: &str) {
+        let span = ty.span();
+        if self.uses_generics(ty.to_token_stream()) {
+            let bound = respan(bound, span);
+            self.where_preds.push(quote_spanned!(span=> #ty: #bound));
+            self.where_preds.extend(extra.iter().cloned());
+        } else {
+            self.where_preds
+                .push(quote!(for<'__typed_baggage> #ty: #bound + '__typed_baggage));
+            self.where_preds.extend(
+                extra
+                    .iter()
+                    .map(|p| quote!(for<'__typed_baggage> #p + '__typed_baggage)),
+            );
+            let krate = self.krate;
+            let check = format_ident!("{}", check, span = span);
+            let path = respan(quote!(#krate::__private::#check), span);
+            self.checks.push(quote_spanned!(span=> #path::<#ty>();));
+        }
+    }
+
+    fn where_clause(&self) -> TokenStream {
+        let preds = &self.where_preds;
+        if preds.is_empty() {
+            quote!()
+        } else {
+            quote!(where #(#preds),*)
+        }
+    }
+
+    /// The `const` item that checks the field types, if any needs a check.
+    fn checks(&self) -> TokenStream {
+        if self.checks.is_empty() {
+            return quote!();
+        }
+        let checks = &self.checks;
+        quote! {
+            const _: () = {
+                #(#checks)*
+            };
+        }
+    }
+}
+
+/// `tokens` with every span set to `span`, so that an error about them
+/// points at the user's tokens rather than at the derive.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|tt| match tt {
+            TokenTree::Group(g) => {
+                let mut group = Group::new(g.delimiter(), respan(g.stream(), span));
+                group.set_span(span);
+                TokenTree::Group(group)
+            }
+            mut other => {
+                other.set_span(span);
+                other
+            }
+        })
+        .collect()
+}
+
 fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
     let input = s.original;
     let ident = &input.ident;
-    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
-    let mut bounds: Vec<TokenStream> = where_clause
-        .map(|w| w.predicates.iter().map(|p| p.to_token_stream()).collect())
-        .unwrap_or_default();
+    // The user's where clause is part of `bounds`.
+    let (impl_generics, ty_generics, _) = input.generics.split_for_impl();
+    let mut bounds = Bounds::new(input, krate);
     let p = quote!(#krate::__private);
 
     let mut schema_fields = Vec::new();
@@ -97,9 +222,12 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
         let member = f.ident;
         let ty = f.ty;
         if f.attrs.skip.is_some() {
-            bounds.push(quote_spanned!(ty.span()=> #ty: ::core::default::Default));
+            bounds.require(ty, quote!(::core::default::Default), &[], "assert_default");
             inits.push(quote!(#member: ::core::default::Default::default()));
             continue;
+        }
+        if let Some(DefaultAttr::Trait) = f.attrs.default.as_ref().map(|d| &d.value) {
+            bounds.require(ty, quote!(::core::default::Default), &[], "assert_default");
         }
         let key = &f.key;
         let var = format_ident!("__f{}", names.len());
@@ -122,7 +250,7 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
         };
         match codec(f) {
             Codec::Plain => {
-                bounds.push(quote_spanned!(ty.span()=> #ty: #krate::BaggageField));
+                bounds.require(ty, quote!(#krate::BaggageField), &[], "assert_field");
                 let value = quote!(<#ty as #krate::BaggageField>::Value);
                 let req = requirement(quote!(<#ty as #krate::BaggageField>::REQUIRED));
                 schema_fields.push(quote! {
@@ -161,8 +289,12 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
                         )
                     }
                     _ => {
-                        bounds.push(quote_spanned!(inner.span()=> #inner: ::core::str::FromStr + ::core::fmt::Display));
-                        bounds.push(quote_spanned!(inner.span()=> <#inner as ::core::str::FromStr>::Err: ::core::fmt::Display));
+                        bounds.require(
+                            inner,
+                            quote!(::core::str::FromStr + ::core::fmt::Display),
+                            &[quote!(<#inner as ::core::str::FromStr>::Err: ::core::fmt::Display)],
+                            "assert_from_str",
+                        );
                         (
                             format!("a `{}` in its `FromStr` form", type_text(inner)),
                             quote!(<#inner as ::core::str::FromStr>::from_str),
@@ -238,13 +370,12 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
         }
     };
     let n_fields = names.len();
-    let where_clause = if bounds.is_empty() {
-        quote!()
-    } else {
-        quote!(where #(#bounds),*)
-    };
+    let where_clause = bounds.where_clause();
+    let checks = bounds.checks();
 
     quote! {
+        #checks
+
         #[automatically_derived]
         impl #impl_generics #krate::Baggage for #ident #ty_generics #where_clause {
             const SCHEMA: #krate::Schema = #krate::Schema {
@@ -292,7 +423,7 @@ fn expand_enum(e: &Enum, krate: &Path) -> TokenStream {
     quote! {
         #[automatically_derived]
         impl #krate::BaggageValue for #ident {
-            const EXPECTED: &'static str = #expected;
+            const EXPECTED: &'static ::core::primitive::str = #expected;
             const CARDINALITY: #krate::schema::Cardinality = #krate::schema::Cardinality::Low;
 
             #[inline]
@@ -303,7 +434,7 @@ fn expand_enum(e: &Enum, krate: &Path) -> TokenStream {
             }
 
             #[inline]
-            fn decode(__text: &str) -> ::core::result::Result<Self, #krate::ValueError> {
+            fn decode(__text: &::core::primitive::str) -> ::core::result::Result<Self, #krate::ValueError> {
                 match __text {
                     #(#names => ::core::result::Result::Ok(Self::#idents),)*
                     _ => ::core::result::Result::Err(#krate::ValueError::invalid(__text)),

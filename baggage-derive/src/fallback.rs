@@ -14,11 +14,11 @@ pub fn expand(input: &DeriveInput, krate: &Path, errors: syn::Error) -> TokenStr
         Data::Enum(_) if input.generics.params.is_empty() => quote! {
             #[automatically_derived]
             impl #krate::BaggageValue for #ident {
-                const EXPECTED: &'static str = "";
+                const EXPECTED: &'static ::core::primitive::str = "";
                 fn encode(&self, _: &mut ::std::string::String) {
                     ::core::unimplemented!("#[derive(Baggage)] failed")
                 }
-                fn decode(_: &str) -> ::core::result::Result<Self, #krate::ValueError> {
+                fn decode(_: &::core::primitive::str) -> ::core::result::Result<Self, #krate::ValueError> {
                     ::core::unimplemented!("#[derive(Baggage)] failed")
                 }
             }

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use syn::spanned::Spanned;
 
-use crate::ast::{Enum, Struct};
+use crate::ast::{unraw, Enum, Field, Struct};
 use crate::attr::{Ctxt, DefaultAttr};
 
 /// The W3C limit a schema's `max_bytes` may not exceed.
@@ -26,11 +26,40 @@ fn describe(c: char) -> String {
     }
 }
 
+/// How the keys of `fields` were made, where it is not plain to see: `""`,
+/// or ` (...)` naming the prefix and the `rename_all` rule.
+fn key_origins(s: &Struct, fields: &[&Field]) -> String {
+    let rule = s.attrs.rename_all.as_ref().map(|r| r.value);
+    let renamed_by_rule: Vec<String> = fields
+        .iter()
+        .filter(|f| f.attrs.rename.is_none())
+        .filter_map(|f| {
+            let raw = unraw(f.ident);
+            let new = rule?.apply(&raw);
+            (new != raw).then(|| format!("`{raw}` becomes {new:?}"))
+        })
+        .collect();
+    let mut parts = Vec::new();
+    if let Some(rule) = rule.filter(|_| !renamed_by_rule.is_empty()) {
+        parts.push(format!(
+            "under `rename_all = {:?}`, {}",
+            rule.name(),
+            renamed_by_rule.join(" and ")
+        ));
+    }
+    if let Some(prefix) = s.attrs.prefix.as_ref().filter(|p| !p.value.is_empty()) {
+        parts.push(format!("after the prefix {:?}", prefix.value));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", parts.join("; "))
+    }
+}
+
 pub fn check_struct(cx: &mut Ctxt, s: &Struct) {
-    let mut prefix_bad = false;
     if let Some(prefix) = &s.attrs.prefix {
         if let Some(c) = first_bad_char(&prefix.value) {
-            prefix_bad = true;
             cx.error(
                 prefix.span,
                 format!(
@@ -49,7 +78,7 @@ pub fn check_struct(cx: &mut Ctxt, s: &Struct) {
             );
         }
     }
-    let mut seen: HashMap<&str, &syn::Ident> = HashMap::new();
+    let mut seen: HashMap<&str, &Field> = HashMap::new();
     for f in &s.fields {
         let a = &f.attrs;
         if let Some(skip) = a.skip {
@@ -68,7 +97,7 @@ pub fn check_struct(cx: &mut Ctxt, s: &Struct) {
         if let (Some(with), Some(from_str)) = (&a.with, a.from_str) {
             cx.error(
                 from_str,
-                "a field takes either `with = module` or `from_str`, not both",
+                "a field takes either `with = module` or `from_str`, not both; keep `from_str` to read the type with `FromStr` and write it with `Display`, or `with` to use the module's `encode` and `decode`",
             );
             let _ = with;
         }
@@ -80,37 +109,40 @@ pub fn check_struct(cx: &mut Ctxt, s: &Struct) {
                 };
                 cx.error(
                     default.span,
-                    format!("{what} cannot be used on an `Option` field: an absent key already reads as `None`, and a default `Some` would not round-trip (`None` is written as an absent key)"),
+                    format!("{what} cannot be used on an `Option` field: an absent key already reads as `None`, and a default `Some` would not round-trip (`None` is written as an absent key); remove {what}, or make the field a plain type to give it a default"),
                 );
             }
         }
-        if f.key.is_empty() {
+        // The part of the key after the prefix: a bad prefix is reported
+        // once, at the prefix, and a rename to "" is empty even after one.
+        let name = f
+            .key
+            .get(s.attrs.prefix.as_ref().map_or(0, |p| p.value.len())..)
+            .unwrap_or_default();
+        if name.is_empty() {
             cx.error(
                 f.key_span,
-                "the baggage key is empty; give the field a non-empty `rename`",
+                "`rename` is empty, and a baggage key needs at least one character; write the key, such as `rename = \"user_id\"`",
             );
-        } else if let Some(c) = first_bad_char(&f.key) {
-            // A bad prefix is reported once, at the prefix.
-            if !(prefix_bad
-                && first_bad_char(&f.key[s.attrs.prefix.as_ref().map_or(0, |p| p.value.len())..])
-                    .is_none())
-            {
-                cx.error(
-                    f.key_span,
-                    format!("the baggage key {:?} has {}, which is not allowed in a baggage key; {TOKEN_HELP}", f.key, describe(c)),
-                );
-            }
+        } else if let Some(c) = first_bad_char(name) {
+            cx.error(
+                f.key_span,
+                format!("the baggage key {:?} has {}, which is not allowed in a baggage key; {TOKEN_HELP}", f.key, describe(c)),
+            );
         }
         if let Some(first) = seen.get(f.key.as_str()) {
             cx.error(
                 f.key_span,
                 format!(
-                    "the fields `{first}` and `{}` both have the baggage key {:?}; give one of them another key with `#[baggage(rename = \"...\")]`",
-                    f.ident, f.key
+                    "the fields `{}` and `{}` both have the baggage key {:?}{}; give one of them another key with `#[baggage(rename = \"...\")]`",
+                    first.ident,
+                    f.ident,
+                    f.key,
+                    key_origins(s, &[first, f]),
                 ),
             );
         } else {
-            seen.insert(&f.key, f.ident);
+            seen.insert(&f.key, f);
         }
     }
 }
@@ -118,13 +150,13 @@ pub fn check_struct(cx: &mut Ctxt, s: &Struct) {
 pub fn check_enum(cx: &mut Ctxt, e: &Enum) {
     let input = e.original;
     if !input.generics.params.is_empty() {
-        cx.error(input.generics.span(), "#[derive(Baggage)] on an enum does not take generic parameters: a fieldless enum has no use for them");
+        cx.error(input.generics.params.span(), "#[derive(Baggage)] on an enum does not take generic parameters: a fieldless enum has no use for them; remove them");
     }
     let syn::Data::Enum(data) = &input.data else {
         return;
     };
     if data.variants.is_empty() {
-        cx.error(input.ident.span(), "#[derive(Baggage)] needs at least one variant: an enum with none has no value to carry");
+        cx.error(input.ident.span(), "#[derive(Baggage)] needs at least one variant: an enum with none has no value to carry; add the values it can take as fieldless variants");
     }
     let mut seen: HashMap<&str, &syn::Ident> = HashMap::new();
     for v in &e.variants {

@@ -1,0 +1,37 @@
+use opentelemetry::Context;
+use typed_baggage::prelude::*;
+
+#[derive(Baggage, Debug, PartialEq)]
+struct Ctx<T> {
+    id: T,
+    tags: Vec<T>,
+}
+
+/// A generic field with `default` needs `T: Default`, which the derive adds.
+#[derive(Baggage, Debug, PartialEq)]
+struct Defaulted<T> {
+    #[baggage(default)]
+    retries: T,
+}
+
+fn round_trip<T: Baggage + std::fmt::Debug + PartialEq>(value: T) {
+    let cx = Context::new().with_typed(&value).unwrap();
+    assert_eq!(cx.typed::<T>().unwrap(), value);
+}
+
+fn main() {
+    round_trip(Ctx {
+        id: 7u32,
+        tags: vec![1, 2, 3],
+    });
+    round_trip(Ctx {
+        id: "a b".to_string(),
+        tags: vec!["x,y".to_string(), String::new()],
+    });
+    assert_eq!(<Ctx<u32> as Baggage>::SCHEMA.fields[0].key, "id");
+    round_trip(Defaulted { retries: 3u8 });
+    assert_eq!(
+        Context::new().typed::<Defaulted<u8>>().unwrap(),
+        Defaulted { retries: 0 }
+    );
+}

@@ -1,0 +1,6 @@
+use typed_baggage::Baggage;
+
+#[derive(Baggage)]
+struct Nothing;
+
+fn main() {}
