@@ -89,11 +89,25 @@ fn generic_schema_works_with_several_types() {
         tags: vec![1, 2],
         marker: std::marker::PhantomData,
     };
-    assert_eq!(Context::new().with_typed(&a).unwrap().typed::<Generic<u32>>().unwrap(), a);
+    assert_eq!(
+        Context::new()
+            .with_typed(&a)
+            .unwrap()
+            .typed::<Generic<u32>>()
+            .unwrap(),
+        a
+    );
     let b: Generic<String, ()> = Generic {
         id: "x".into(),
         tags: vec!["y,z".into()],
         marker: std::marker::PhantomData,
     };
-    assert_eq!(Context::new().with_typed(&b).unwrap().typed::<Generic<String, ()>>().unwrap(), b);
+    assert_eq!(
+        Context::new()
+            .with_typed(&b)
+            .unwrap()
+            .typed::<Generic<String, ()>>()
+            .unwrap(),
+        b
+    );
 }
