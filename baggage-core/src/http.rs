@@ -21,6 +21,7 @@
 //! ```
 
 use std::borrow::Cow;
+use std::sync::OnceLock;
 
 use http::header::{HeaderMap, HeaderName, HeaderValue};
 use opentelemetry::propagation::{Extractor, Injector, TextMapPropagator};
@@ -31,11 +32,24 @@ use crate::propagation::BaggagePropagator;
 /// The header baggage travels on.
 pub const BAGGAGE_HEADER: HeaderName = HeaderName::from_static("baggage");
 
+/// The propagator the helpers of this module and the tower layers use
+/// unless given another: one per process, so that its
+/// [`Counters`](crate::propagation::Counters) count every drop.
+///
+/// ```
+/// let counters = typed_baggage::http::default_propagator().counters();
+/// let _dropped_so_far = counters.extract_members_dropped();
+/// ```
+pub fn default_propagator() -> &'static BaggagePropagator {
+    static DEFAULT: OnceLock<BaggagePropagator> = OnceLock::new();
+    DEFAULT.get_or_init(BaggagePropagator::default)
+}
+
 /// Writes the baggage of `cx` to `headers` with the W3C propagator
 /// (replacing any `baggage` header already there; none is written for
 /// empty baggage).
 pub fn inject(cx: &Context, headers: &mut HeaderMap) {
-    inject_with(&BaggagePropagator::default(), cx, headers);
+    inject_with(default_propagator(), cx, headers);
 }
 
 /// [`inject`] with a configured propagator.
@@ -51,7 +65,12 @@ pub fn extract(headers: &HeaderMap) -> Context {
 
 /// Reads the baggage of `headers` into a copy of `cx`.
 pub fn extract_with_context(cx: &Context, headers: &HeaderMap) -> Context {
-    BaggagePropagator::default().extract_with_context(cx, &HeaderExtractor::new(headers))
+    extract_with(default_propagator(), cx, headers)
+}
+
+/// [`extract_with_context`] with a configured propagator.
+pub fn extract_with(propagator: &BaggagePropagator, cx: &Context, headers: &HeaderMap) -> Context {
+    propagator.extract_with_context(cx, &HeaderExtractor::new(headers))
 }
 
 /// Writes into an [`http::HeaderMap`]; a value that is not a valid header

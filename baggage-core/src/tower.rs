@@ -123,7 +123,7 @@ impl BaggageLayer {
     pub fn new(policy: InboundPolicy) -> Self {
         BaggageLayer {
             policy: Arc::new(policy),
-            propagator: BaggagePropagator::default(),
+            propagator: crate::http::default_propagator().clone(),
             counters: Arc::default(),
         }
     }
@@ -323,7 +323,7 @@ impl OutboundBaggageLayer {
     pub fn new(destinations: Destinations) -> Self {
         OutboundBaggageLayer {
             destinations: Arc::new(destinations),
-            propagator: BaggagePropagator::default(),
+            propagator: crate::http::default_propagator().clone(),
         }
     }
 

@@ -1,0 +1,68 @@
+//! `http::HeaderMap` helpers: typed reads, every header, hostile bytes.
+#![cfg(feature = "http")]
+
+use http::{HeaderMap, HeaderValue};
+use opentelemetry::baggage::BaggageExt;
+use opentelemetry::Context;
+use typed_baggage::prelude::*;
+
+#[derive(Baggage, Debug, PartialEq)]
+#[baggage(prefix = "app.")]
+struct UserCtx {
+    user_id: u64,
+    city: String,
+}
+
+#[test]
+fn inject_then_from_headers_round_trips() {
+    let user = UserCtx {
+        user_id: 5,
+        city: "São Paulo, 100% +".into(),
+    };
+    let mut headers = HeaderMap::new();
+    headers.insert("baggage", HeaderValue::from_static("stale=1"));
+    typed_baggage::http::inject(&Context::new().with_typed(&user).unwrap(), &mut headers);
+    assert_eq!(headers.get_all("baggage").iter().count(), 1);
+    assert_eq!(
+        headers["baggage"],
+        "app.city=S%C3%A3o%20Paulo%2C%20100%25%20%2B,app.user_id=5"
+    );
+    assert_eq!(UserCtx::from_headers(&headers).unwrap(), user);
+}
+
+#[test]
+fn every_baggage_header_is_read() {
+    let mut headers = HeaderMap::new();
+    headers.append("baggage", HeaderValue::from_static("app.user_id=9"));
+    headers.append("baggage", HeaderValue::from_static("app.city=Oslo"));
+    assert_eq!(
+        UserCtx::from_headers(&headers).unwrap(),
+        UserCtx {
+            user_id: 9,
+            city: "Oslo".into()
+        }
+    );
+}
+
+#[test]
+fn a_header_with_raw_non_ascii_bytes_loses_only_the_spoiled_member() {
+    let mut headers = HeaderMap::new();
+    headers.append(
+        "baggage",
+        HeaderValue::from_bytes(b"app.user_id=9,app.city=Z\xfcrich,other=1").unwrap(),
+    );
+    let propagator = typed_baggage::propagation::BaggagePropagator::new();
+    let cx = typed_baggage::http::extract_with(&propagator, &Context::new(), &headers);
+    assert_eq!(propagator.counters().extract_members_dropped(), 1);
+    let mut keys: Vec<String> = cx.baggage().iter().map(|(k, _)| k.to_string()).collect();
+    keys.sort();
+    assert_eq!(keys, ["app.user_id", "other"]);
+    let err = UserCtx::from_headers(&headers).unwrap_err();
+    assert_eq!(err.keys().collect::<Vec<_>>(), ["app.city"]);
+}
+
+#[test]
+fn no_header_means_no_baggage_and_a_missing_key_error() {
+    let err = UserCtx::from_headers(&HeaderMap::new()).unwrap_err();
+    assert_eq!(err.keys().collect::<Vec<_>>(), ["app.user_id", "app.city"]);
+}
