@@ -11,49 +11,14 @@
 use std::collections::HashMap;
 
 use opentelemetry::baggage::{Baggage as OtelBaggage, BaggageExt};
-use opentelemetry::propagation::{Extractor, TextMapPropagator};
+use opentelemetry::propagation::TextMapPropagator;
 use opentelemetry::{Context, KeyValue};
 use opentelemetry_sdk::propagation::BaggagePropagator as SdkPropagator;
 use typed_baggage::propagation::BaggagePropagator;
 
-/// HTTP headers as a list; `get` returns the first `baggage` line and
-/// `get_all` all of them, as `http::HeaderMap` does.
-#[derive(Debug, Default)]
-struct Headers(Vec<(String, String)>);
-
-impl Headers {
-    fn baggage<'a>(values: impl IntoIterator<Item = &'a str>) -> Self {
-        Headers(
-            values
-                .into_iter()
-                .map(|v| ("baggage".to_owned(), v.to_owned()))
-                .collect(),
-        )
-    }
-}
-
-impl Extractor for Headers {
-    fn get(&self, key: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn keys(&self) -> Vec<&str> {
-        self.0.iter().map(|(k, _)| k.as_str()).collect()
-    }
-
-    fn get_all(&self, key: &str) -> Option<Vec<&str>> {
-        let all: Vec<&str> = self
-            .0
-            .iter()
-            .filter(|(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v.as_str())
-            .collect();
-        (!all.is_empty()).then_some(all)
-    }
-}
+#[path = "common/headers.rs"]
+mod headers;
+use headers::Headers;
 
 type Entries = Vec<(String, String, String)>;
 
