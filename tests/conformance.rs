@@ -22,9 +22,9 @@ use typed_baggage::propagation::{BaggagePropagator, Counters};
 // ---------------------------------------------------------------------------
 // helpers
 
-#[path = "common/headers.rs"]
-mod headers;
-use headers::Headers;
+#[path = "common/wire.rs"]
+mod wire;
+use wire::{e, entries, Headers};
 
 /// An extractor with only `get` (the trait's default `get_all`).
 struct OnlyGet(Option<String>);
@@ -51,20 +51,6 @@ impl Extractor for GetAllNone {
     fn get_all(&self, _key: &str) -> Option<Vec<&str>> {
         None
     }
-}
-
-/// The entries of a baggage, `(key, value, properties)`, sorted by key.
-fn entries(baggage: &OtelBaggage) -> Vec<(String, String, String)> {
-    let mut all: Vec<_> = baggage
-        .iter()
-        .map(|(k, (v, m))| (k.to_string(), v.to_string(), m.as_str().to_owned()))
-        .collect();
-    all.sort();
-    all
-}
-
-fn e(key: &str, value: &str, properties: &str) -> (String, String, String) {
-    (key.to_owned(), value.to_owned(), properties.to_owned())
 }
 
 /// What a fresh propagator reads from `headers` into an empty context,

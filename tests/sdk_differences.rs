@@ -16,24 +16,14 @@ use opentelemetry::{Context, KeyValue};
 use opentelemetry_sdk::propagation::BaggagePropagator as SdkPropagator;
 use typed_baggage::propagation::BaggagePropagator;
 
-#[path = "common/headers.rs"]
-mod headers;
-use headers::Headers;
+#[path = "common/wire.rs"]
+mod wire;
+use wire::{e, entries, Headers};
 
-type Entries = Vec<(String, String, String)>;
+type Entries = Vec<wire::Entry>;
 
-fn entries(cx: &Context) -> Entries {
-    let mut all: Vec<_> = cx
-        .baggage()
-        .iter()
-        .map(|(k, (v, m))| (k.to_string(), v.to_string(), m.as_str().to_owned()))
-        .collect();
-    all.sort();
-    all
-}
-
-fn e(key: &str, value: &str, properties: &str) -> (String, String, String) {
-    (key.to_owned(), value.to_owned(), properties.to_owned())
+fn entries_of(cx: &Context) -> Entries {
+    entries(cx.baggage())
 }
 
 /// `(sdk, ours)`: what each reads from the same headers into an empty context.
@@ -41,7 +31,7 @@ fn extract_both(headers: &[&str]) -> (Entries, Entries) {
     let carrier = Headers::baggage(headers.iter().copied());
     let sdk = SdkPropagator::new().extract_with_context(&Context::new(), &carrier);
     let ours = BaggagePropagator::new().extract_with_context(&Context::new(), &carrier);
-    (entries(&sdk), entries(&ours))
+    (entries_of(&sdk), entries_of(&ours))
 }
 
 /// `(sdk, ours)`: the header each writes for the same baggage.
@@ -60,13 +50,13 @@ fn inject_both(items: &[(&str, &str, &str)]) -> (Option<String>, Option<String>)
 
 /// What each propagator reads back from a header.
 fn read_sdk(header: &str) -> Entries {
-    entries(
+    entries_of(
         &SdkPropagator::new().extract_with_context(&Context::new(), &Headers::baggage([header])),
     )
 }
 
 fn read_ours(header: &str) -> Entries {
-    entries(
+    entries_of(
         &BaggagePropagator::new()
             .extract_with_context(&Context::new(), &Headers::baggage([header])),
     )
@@ -151,7 +141,7 @@ fn properties_are_decoded_by_the_sdk_and_kept_by_us() {
 
     let sdk = SdkPropagator::new();
     let sdk_cx = sdk.extract_with_context(&Context::new(), &carrier);
-    assert_eq!(entries(&sdk_cx), [e("k", "v", "p=a,b")]);
+    assert_eq!(entries_of(&sdk_cx), [e("k", "v", "p=a,b")]);
     let mut out = HashMap::new();
     sdk.inject_context(&sdk_cx, &mut out);
     assert_eq!(out["baggage"], "k=v;p=a,b");
@@ -160,7 +150,7 @@ fn properties_are_decoded_by_the_sdk_and_kept_by_us() {
 
     let ours = BaggagePropagator::new();
     let our_cx = ours.extract_with_context(&Context::new(), &carrier);
-    assert_eq!(entries(&our_cx), [e("k", "v", "p=a%2Cb;bad=%FF")]);
+    assert_eq!(entries_of(&our_cx), [e("k", "v", "p=a%2Cb;bad=%FF")]);
     let mut out = HashMap::new();
     ours.inject_context(&our_cx, &mut out);
     assert_eq!(out["baggage"], header);
@@ -196,15 +186,15 @@ fn garbage_header_clobbering_existing_baggage() {
         let carrier = Headers::baggage([garbage]);
         let sdk = SdkPropagator::new().extract_with_context(&existing, &carrier);
         let ours = BaggagePropagator::new().extract_with_context(&existing, &carrier);
-        assert_eq!(entries(&sdk), [], "{garbage:?}");
-        assert_eq!(entries(&ours), [e("existing", "1", "")], "{garbage:?}");
+        assert_eq!(entries_of(&sdk), [], "{garbage:?}");
+        assert_eq!(entries_of(&ours), [e("existing", "1", "")], "{garbage:?}");
     }
     // both replace the baggage when something valid is read
     let carrier = Headers::baggage(["new=2"]);
     let sdk = SdkPropagator::new().extract_with_context(&existing, &carrier);
     let ours = BaggagePropagator::new().extract_with_context(&existing, &carrier);
-    assert_eq!(entries(&sdk), [e("new", "2", "")]);
-    assert_eq!(entries(&ours), [e("new", "2", "")]);
+    assert_eq!(entries_of(&sdk), [e("new", "2", "")]);
+    assert_eq!(entries_of(&ours), [e("new", "2", "")]);
 }
 
 // ---------------------------------------------------------------------------

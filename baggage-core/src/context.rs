@@ -69,14 +69,7 @@ impl BaggageContextExt for Context {
     }
 
     fn without_typed<T: Baggage>(&self) -> Context {
-        let current = self.baggage();
-        let mut baggage = OtelBaggage::new();
-        for (key, (value, metadata)) in current {
-            if !T::SCHEMA.contains_key(key.as_str()) {
-                baggage.insert_with_metadata(key.clone(), value.clone(), metadata.clone());
-            }
-        }
-        self.with_baggage(baggage)
+        self.with_baggage(retain(self.baggage(), |key| !T::SCHEMA.contains_key(key)))
     }
 }
 
@@ -171,16 +164,23 @@ fn merge(
             allowance: MAX_BYTES,
         });
     }
-    let mut merged = OtelBaggage::new();
-    for (key, (value, metadata)) in current {
-        if !entries.owns(key.as_str()) {
-            merged.insert_with_metadata(key.clone(), value.clone(), metadata.clone());
-        }
-    }
+    let mut merged = retain(current, |key| !entries.owns(key));
     for (key, value) in &entries.items {
         if let Some(v) = value {
             merged.insert(Key::from_static_str(key), v.clone());
         }
     }
     Ok(merged)
+}
+
+/// A copy of `baggage` with only the entries whose key `keep` accepts
+/// (values and properties as they were).
+pub(crate) fn retain(baggage: &OtelBaggage, mut keep: impl FnMut(&str) -> bool) -> OtelBaggage {
+    let mut kept = OtelBaggage::new();
+    for (key, (value, metadata)) in baggage {
+        if keep(key.as_str()) {
+            let _ = kept.insert_with_metadata(key.clone(), value.clone(), metadata.clone());
+        }
+    }
+    kept
 }

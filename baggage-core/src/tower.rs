@@ -199,17 +199,15 @@ where
                     &HeaderExtractor::new(req.headers()),
                 );
                 let _ = req.headers_mut().remove(&BAGGAGE_HEADER);
-                let mut kept = OtelBaggage::new();
                 let mut dropped = 0u64;
-                for (key, (value, metadata)) in extracted.baggage() {
-                    if allow.allows(key.as_str()) {
-                        let _ =
-                            kept.insert_with_metadata(key.clone(), value.clone(), metadata.clone());
-                    } else {
+                let kept = crate::context::retain(extracted.baggage(), |key| {
+                    let allowed = allow.allows(key);
+                    if !allowed {
                         dropped += 1;
-                        tracing::debug!(target: "typed_baggage", key = %key, "inbound baggage entry dropped: not in the allowlist");
+                        tracing::debug!(target: "typed_baggage", key, "inbound baggage entry dropped: not in the allowlist");
                     }
-                }
+                    allowed
+                });
                 if dropped > 0 {
                     let _ = self
                         .layer

@@ -408,7 +408,6 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
 
 fn expand_enum(e: &Enum, krate: &Path) -> TokenStream {
     let ident = &e.original.ident;
-    let p = quote!(#krate::__private);
     let names: Vec<&str> = e.variants.iter().map(|v| v.name.as_str()).collect();
     let idents: Vec<&syn::Ident> = e.variants.iter().map(|v| v.ident).collect();
     let expected = format!(
@@ -419,7 +418,6 @@ fn expand_enum(e: &Enum, krate: &Path) -> TokenStream {
             .collect::<Vec<_>>()
             .join(", ")
     );
-    let _ = p;
     quote! {
         #[automatically_derived]
         impl #krate::BaggageValue for #ident {

@@ -81,7 +81,7 @@ pub fn check_struct(cx: &mut Ctxt, s: &Struct) {
     let mut seen: HashMap<&str, &Field> = HashMap::new();
     for f in &s.fields {
         let a = &f.attrs;
-        if let Some(skip) = a.skip {
+        if a.skip.is_some() {
             let others = [
                 a.rename.as_ref().map(|r| ("rename", r.span)),
                 a.default.as_ref().map(|d| ("default", d.span)),
@@ -91,15 +91,13 @@ pub fn check_struct(cx: &mut Ctxt, s: &Struct) {
             for (name, span) in others.into_iter().flatten() {
                 cx.error(span, format!("`{name}` has no effect on a `skip` field, which is not carried in baggage; remove `{name}` or `skip`"));
             }
-            let _ = skip;
             continue;
         }
-        if let (Some(with), Some(from_str)) = (&a.with, a.from_str) {
+        if let (true, Some(from_str)) = (a.with.is_some(), a.from_str) {
             cx.error(
                 from_str,
                 "a field takes either `with = module` or `from_str`, not both; keep `from_str` to read the type with `FromStr` and write it with `Display`, or `with` to use the module's `encode` and `decode`",
             );
-            let _ = with;
         }
         if let Some(default) = &a.default {
             if f.option_inner().is_some() {

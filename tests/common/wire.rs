@@ -1,6 +1,7 @@
-//! A test carrier shared by the wire tests.
+//! A test carrier and entry helpers shared by the wire tests.
 #![allow(dead_code)]
 
+use opentelemetry::baggage::Baggage as OtelBaggage;
 use opentelemetry::propagation::Extractor;
 
 /// HTTP headers as a list: several `baggage` lines are kept apart, and
@@ -40,4 +41,22 @@ impl Extractor for Headers {
             .collect();
         (!all.is_empty()).then_some(all)
     }
+}
+
+/// One entry, `(key, value, properties)`.
+pub type Entry = (String, String, String);
+
+/// The entries of a baggage, sorted by key.
+pub fn entries(baggage: &OtelBaggage) -> Vec<Entry> {
+    let mut all: Vec<_> = baggage
+        .iter()
+        .map(|(k, (v, m))| (k.to_string(), v.to_string(), m.as_str().to_owned()))
+        .collect();
+    all.sort();
+    all
+}
+
+/// An entry, for expected values.
+pub fn e(key: &str, value: &str, properties: &str) -> Entry {
+    (key.to_owned(), value.to_owned(), properties.to_owned())
 }
