@@ -3,6 +3,9 @@
 use opentelemetry::baggage::{Baggage as OtelBaggage, BaggageExt};
 use opentelemetry::{Context, Key, StringValue};
 
+use std::borrow::Cow;
+
+use crate::__private::Remap;
 use crate::error::{Error, Limit};
 use crate::limits::{MAX_BYTES, MAX_MEMBERS};
 use crate::wire::member_len;
@@ -37,11 +40,12 @@ pub trait BaggageContextExt {
     /// kept; `T`'s keys are replaced; a key whose field is `None` is removed,
     /// so a stale upstream value is never read back.
     ///
-    /// All or nothing: if the resulting baggage would break a limit (the
-    /// W3C 64 list-members or 8192 encoded header bytes across the whole
-    /// baggage, or `T`'s `max_bytes` budget), this returns
-    /// [`Error::LimitExceeded`] and no context is made; `self` is never
-    /// changed.
+    /// All or nothing: if a field is longer than its `max_len` allows
+    /// ([`Error::TooLong`], every such field reported), or the resulting
+    /// baggage would break a limit (the W3C 64 list-members or 8192 encoded
+    /// header bytes across the whole baggage, or `T`'s `max_bytes` budget:
+    /// [`Error::LimitExceeded`]), this returns the error and no context is
+    /// made; `self` is never changed.
     fn with_typed<T: Baggage>(&self, value: &T) -> Result<Context, Error>;
 
     /// Reads `T` from this context's baggage; the same as [`Baggage::from_context`].
@@ -53,8 +57,8 @@ pub trait BaggageContextExt {
 
 impl BaggageContextExt for Context {
     fn with_typed<T: Baggage>(&self, value: &T) -> Result<Context, Error> {
-        let mut entries = Entries::with_capacity(T::SCHEMA.fields.len());
-        value.__encode(&mut entries);
+        let mut entries = Entries::with_capacity(T::SCHEMA.key_count());
+        value.__encode(&mut entries, Remap::NONE)?;
         let baggage = merge(
             self.baggage(),
             &entries,
@@ -78,7 +82,7 @@ impl BaggageContextExt for Context {
 #[doc(hidden)]
 #[derive(Debug, Default)]
 pub struct Entries {
-    items: Vec<(&'static str, Option<StringValue>)>,
+    items: Vec<(Cow<'static, str>, Option<StringValue>)>,
     scratch: String,
 }
 
@@ -94,7 +98,7 @@ impl Entries {
     #[inline]
     pub fn put<T: ?Sized>(
         &mut self,
-        key: &'static str,
+        key: Cow<'static, str>,
         value: Option<&T>,
         encode: impl FnOnce(&T, &mut String),
     ) {
@@ -111,10 +115,10 @@ impl Entries {
     }
 
     /// The entries written, `(key, value)`, `None` meaning removed.
-    pub fn iter(&self) -> impl Iterator<Item = (&'static str, Option<&str>)> + '_ {
+    pub fn iter(&self) -> impl Iterator<Item = (&str, Option<&str>)> + '_ {
         self.items
             .iter()
-            .map(|(k, v)| (*k, v.as_ref().map(StringValue::as_str)))
+            .map(|(k, v)| (k.as_ref(), v.as_ref().map(StringValue::as_str)))
     }
 }
 
@@ -167,7 +171,11 @@ fn merge(
     let mut merged = retain(current, |key| !entries.owns(key));
     for (key, value) in &entries.items {
         if let Some(v) = value {
-            merged.insert(Key::from_static_str(key), v.clone());
+            let key = match key {
+                Cow::Borrowed(k) => Key::from_static_str(k),
+                Cow::Owned(k) => Key::from(k.clone()),
+            };
+            merged.insert(key, v.clone());
         }
     }
     Ok(merged)

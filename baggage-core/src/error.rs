@@ -69,6 +69,30 @@ pub enum Error {
         /// The value found (cut to [`FOUND_EXCERPT_BYTES`] bytes).
         found: String,
     },
+    /// A value is longer than its field's `max_len` or `max_item_len`
+    /// allows (when writing, nothing was written; when reading, the field
+    /// is not decoded).
+    #[error("baggage key `{key}` is too long: expected at most {max} {unit}, found {found}")]
+    TooLong {
+        /// The baggage key.
+        key: Cow<'static, str>,
+        /// The most the field allows.
+        max: usize,
+        /// The length found.
+        found: usize,
+        /// What is counted: `characters`, `elements`, `characters in element 2`.
+        unit: Cow<'static, str>,
+    },
+    /// Two fields of one schema, through `#[baggage(flatten)]`, would use the
+    /// same key (a generic schema, whose keys are known only when it is used;
+    /// for any other schema this is a compile error).
+    #[error("baggage key `{key}` is used twice in schema `{schema}` (through `#[baggage(flatten)]`): give one of the fields another key, or flatten with `prefix = \"...\"`")]
+    DuplicateKey {
+        /// The key.
+        key: Cow<'static, str>,
+        /// The schema (the Rust type name).
+        schema: &'static str,
+    },
     /// Writing the value would break a size limit; nothing was written.
     #[error("{limit} exceeded: the baggage would take {size} {}, {allowance} allowed", limit.unit())]
     LimitExceeded {
@@ -160,7 +184,9 @@ impl Error {
         match self {
             Error::Missing { key, .. }
             | Error::Invalid { key, .. }
-            | Error::OutOfRange { key, .. } => Some(key),
+            | Error::OutOfRange { key, .. }
+            | Error::TooLong { key, .. }
+            | Error::DuplicateKey { key, .. } => Some(key),
             Error::LimitExceeded { .. } | Error::Multiple(_) => None,
         }
     }

@@ -58,14 +58,28 @@ use opentelemetry::{Context, KeyValue};
 /// assert_eq!(UserCtx::from_current()?, user);
 /// # Ok::<(), typed_baggage::Error>(())
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a baggage schema",
+    label = "not a baggage schema",
+    note = "a schema is a struct with named fields and `#[derive(Baggage)]`"
+)]
 pub trait Baggage: Sized {
     /// The keys, types, formats and docs of this schema, as data.
     const SCHEMA: Schema;
 
+    /// The most bytes this schema's own entries can take on the wire, if
+    /// every field is bounded (see [`Schema::max_encoded_len`]). With a
+    /// `max_bytes` budget, a bounded schema that could exceed it is a
+    /// compile error; an unbounded one is checked when it is written.
+    const MAX_ENCODED_LEN: Option<usize> = Self::SCHEMA.max_encoded_len();
+
     /// Reads the schema from an OpenTelemetry baggage. Keys that belong to
     /// no field are ignored; every bad field is reported (several as
     /// [`Error::Multiple`]).
-    fn from_baggage(baggage: &OtelBaggage) -> Result<Self, Error>;
+    #[inline]
+    fn from_baggage(baggage: &OtelBaggage) -> Result<Self, Error> {
+        Self::__decode(baggage, __private::Remap::NONE)
+    }
 
     /// Reads the schema from a context's baggage.
     #[inline]
@@ -94,7 +108,11 @@ pub trait Baggage: Sized {
     /// let kv: Vec<KeyValue> = Ctx { user_id: 7, beta: true, region: None }.key_values().collect();
     /// assert_eq!(kv, [KeyValue::new("user_id", 7i64), KeyValue::new("beta", true)]);
     /// ```
-    fn key_values(&self) -> KeyValues;
+    fn key_values(&self) -> KeyValues {
+        let mut out = Vec::with_capacity(Self::SCHEMA.key_count());
+        self.__key_values(&mut out, __private::Remap::NONE);
+        __private::key_values(out)
+    }
 
     /// Reads the schema straight from HTTP headers (every `baggage` header,
     /// by the W3C rules of [`propagation::BaggagePropagator`]).
@@ -107,7 +125,17 @@ pub trait Baggage: Sized {
     }
 
     #[doc(hidden)]
-    fn __encode(&self, entries: &mut __private::Entries);
+    fn __decode(baggage: &OtelBaggage, remap: __private::Remap) -> Result<Self, Error>;
+
+    #[doc(hidden)]
+    fn __encode(
+        &self,
+        entries: &mut __private::Entries,
+        remap: __private::Remap,
+    ) -> Result<(), Error>;
+
+    #[doc(hidden)]
+    fn __key_values(&self, out: &mut Vec<KeyValue>, remap: __private::Remap);
 }
 
 /// The iterator [`Baggage::key_values`] returns.

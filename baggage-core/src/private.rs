@@ -1,6 +1,10 @@
 //! Items the generated code uses. Not public API: they change without notice,
 //! which is why the derive and the runtime are pinned to each other.
+// Keys are passed as `&Cow<'static, str>` so that an error clones a borrowed
+// static key for free instead of copying a `&str` into a new `String`.
+#![allow(clippy::ptr_arg)]
 
+use std::borrow::Cow;
 use std::fmt::Display;
 
 pub use crate::context::Entries;
@@ -9,6 +13,41 @@ use crate::{Error, KeyValues};
 pub use opentelemetry as otel;
 use opentelemetry::baggage::Baggage as OtelBaggage;
 use opentelemetry::KeyValue;
+
+/// Where a schema's keys go: as declared, or under the prefix given where
+/// an outer schema flattens it (that prefix replaces the schema's own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Remap(Option<&'static str>);
+
+impl Remap {
+    /// Keys as declared.
+    pub const NONE: Remap = Remap(None);
+
+    /// The key `key`, whose own prefix is `prefix_len` bytes long.
+    #[inline]
+    pub fn key(self, key: &'static str, prefix_len: usize) -> Cow<'static, str> {
+        match self.0 {
+            None => Cow::Borrowed(key),
+            Some(site) => {
+                let name = key.get(prefix_len..).unwrap_or(key);
+                let mut out = String::with_capacity(site.len() + name.len());
+                out.push_str(site);
+                out.push_str(name);
+                Cow::Owned(out)
+            }
+        }
+    }
+
+    /// The remap of a schema flattened here with `site` (the outermost
+    /// prefix wins).
+    #[inline]
+    pub fn child(self, site: Option<&'static str>) -> Remap {
+        match self.0 {
+            Some(_) => self,
+            None => Remap(site),
+        }
+    }
+}
 
 /// The text of `key`, if present.
 #[inline]
@@ -20,18 +59,18 @@ pub fn lookup<'b>(baggage: &'b OtelBaggage, key: &str) -> Option<&'b str> {
 #[inline]
 pub fn decode_field<F: BaggageField>(
     baggage: &OtelBaggage,
-    key: &'static str,
+    key: &Cow<'static, str>,
     default: Option<fn() -> F>,
 ) -> Result<F, Error> {
     let expected = <F::Value as BaggageValue>::EXPECTED;
     match lookup(baggage, key) {
         Some(text) => match <F::Value as BaggageValue>::decode(text) {
-            Ok(v) => F::from_value(Some(v)).ok_or_else(|| missing(key, expected)),
-            Err(e) => Err(e.at(key, expected)),
+            Ok(v) => F::from_value(Some(v)).ok_or_else(|| missing(key.clone(), expected)),
+            Err(e) => Err(e.at(key.clone(), expected)),
         },
         None => match default {
             Some(make) => Ok(make()),
-            None => F::from_value(None).ok_or_else(|| missing(key, expected)),
+            None => F::from_value(None).ok_or_else(|| missing(key.clone(), expected)),
         },
     }
 }
@@ -40,7 +79,7 @@ pub fn decode_field<F: BaggageField>(
 #[inline]
 pub fn decode_codec<T, E: Display>(
     baggage: &OtelBaggage,
-    key: &'static str,
+    key: &Cow<'static, str>,
     expected: &'static str,
     decode: impl FnOnce(&str) -> Result<T, E>,
 ) -> Result<Option<T>, Error> {
@@ -48,7 +87,7 @@ pub fn decode_codec<T, E: Display>(
         Some(text) => decode(text).map(Some).map_err(|e| {
             ValueError::invalid(text)
                 .with_detail(e.to_string())
-                .at(key, expected)
+                .at(key.clone(), expected)
         }),
         None => Ok(None),
     }
@@ -56,9 +95,9 @@ pub fn decode_codec<T, E: Display>(
 
 /// An absent required key.
 #[cold]
-pub fn missing(key: &'static str, expected: &'static str) -> Error {
+pub fn missing(key: Cow<'static, str>, expected: &'static str) -> Error {
     Error::Missing {
-        key: key.into(),
+        key,
         expected: expected.into(),
     }
 }
@@ -67,10 +106,10 @@ pub fn missing(key: &'static str, expected: &'static str) -> Error {
 #[inline]
 pub fn require<T>(
     value: Result<Option<T>, Error>,
-    key: &'static str,
+    key: &Cow<'static, str>,
     expected: &'static str,
 ) -> Result<T, Error> {
-    value.and_then(|v| v.ok_or_else(|| missing(key, expected)))
+    value.and_then(|v| v.ok_or_else(|| missing(key.clone(), expected)))
 }
 
 /// Collects the errors of the fields that failed.
@@ -85,13 +124,13 @@ pub fn collect_errors(errors: impl IntoIterator<Item = Option<Error>>) -> Error 
 
 /// Writes a plain field.
 #[inline]
-pub fn put_field<F: BaggageField>(entries: &mut Entries, key: &'static str, field: &F) {
+pub fn put_field<F: BaggageField>(entries: &mut Entries, key: Cow<'static, str>, field: &F) {
     entries.put(key, field.value(), <F::Value as BaggageValue>::encode);
 }
 
 /// The typed attribute of a plain field, if present.
 #[inline]
-pub fn field_kv<F: BaggageField>(out: &mut Vec<KeyValue>, key: &'static str, field: &F) {
+pub fn field_kv<F: BaggageField>(out: &mut Vec<KeyValue>, key: Cow<'static, str>, field: &F) {
     if let Some(v) = field.value() {
         out.push(KeyValue::new(key, v.to_otel_value()));
     }
@@ -101,7 +140,7 @@ pub fn field_kv<F: BaggageField>(out: &mut Vec<KeyValue>, key: &'static str, fie
 #[inline]
 pub fn codec_kv<T: ?Sized>(
     out: &mut Vec<KeyValue>,
-    key: &'static str,
+    key: Cow<'static, str>,
     value: Option<&T>,
     encode: impl FnOnce(&T, &mut String),
 ) {
@@ -128,6 +167,260 @@ pub fn encode_display<T: Display + ?Sized>(value: &T, out: &mut String) {
 
 /// Compile-time check that a field type is a baggage field (the error points at the type).
 pub const fn assert_field<F: BaggageField>() {}
+
+/// Compile-time check that a `flatten` field type is a schema.
+pub const fn assert_baggage<T: crate::Baggage>() {}
+
+/// Compile-time check that a `max_len` field type has a length.
+pub const fn assert_len_bounded<T: LenBounded>() {}
+
+/// Compile-time check that a `max_item_len` field type is a list of strings.
+pub const fn assert_item_len_bounded<T: ItemLenBounded>() {}
+
+/// A field type that `#[baggage(max_len = N)]` can bound.
+#[diagnostic::on_unimplemented(
+    message = "`max_len` bounds a `String` (characters) or a `Vec` (elements), not `{Self}`",
+    label = "has no length to bound",
+    note = "remove `max_len`, or use it on a `String`, `Vec<T>` or an `Option` of one; integers, floats, bools, chars and enums are bounded already"
+)]
+pub trait LenBounded {
+    /// `true` if the length is in characters (a string), `false` in elements.
+    const CHARS: bool;
+    /// For a list, the bound of one element (as in a list), if bounded.
+    const ITEM_IN_LIST: Option<usize>;
+    /// The length, `None` for an absent `Option`.
+    fn bounded_len(&self) -> Option<usize>;
+}
+
+impl LenBounded for String {
+    const CHARS: bool = true;
+    const ITEM_IN_LIST: Option<usize> = None;
+    #[inline]
+    fn bounded_len(&self) -> Option<usize> {
+        Some(self.chars().count())
+    }
+}
+
+impl<T: BaggageValue> LenBounded for Vec<T> {
+    const CHARS: bool = false;
+    const ITEM_IN_LIST: Option<usize> = T::MAX_WIRE_LEN_IN_LIST;
+    #[inline]
+    fn bounded_len(&self) -> Option<usize> {
+        Some(self.len())
+    }
+}
+
+impl<T: LenBounded> LenBounded for Option<T> {
+    const CHARS: bool = T::CHARS;
+    const ITEM_IN_LIST: Option<usize> = T::ITEM_IN_LIST;
+    #[inline]
+    fn bounded_len(&self) -> Option<usize> {
+        self.as_ref().and_then(T::bounded_len)
+    }
+}
+
+/// A field type that `#[baggage(max_item_len = N)]` can bound: a list of strings.
+#[diagnostic::on_unimplemented(
+    message = "`max_item_len` bounds the strings of a `Vec<String>`, not `{Self}`",
+    label = "not a list of strings",
+    note = "use `max_len` for the length of a `String` or the number of elements of a `Vec`"
+)]
+pub trait ItemLenBounded {
+    /// The first element longer than `max` characters: (index, length).
+    fn first_over(&self, max: usize) -> Option<(usize, usize)>;
+}
+
+impl ItemLenBounded for Vec<String> {
+    fn first_over(&self, max: usize) -> Option<(usize, usize)> {
+        self.iter()
+            .map(|s| s.chars().count())
+            .enumerate()
+            .find(|&(_, n)| n > max)
+    }
+}
+
+impl<T: ItemLenBounded> ItemLenBounded for Option<T> {
+    fn first_over(&self, max: usize) -> Option<(usize, usize)> {
+        self.as_ref().and_then(|v| v.first_over(max))
+    }
+}
+
+/// Checks a bounded field: `max_len` (if given) then `max_item_len` (if given).
+pub fn check_len<F: LenBounded>(
+    key: &Cow<'static, str>,
+    value: &F,
+    max_len: Option<usize>,
+) -> Result<(), Error> {
+    if let (Some(max), Some(found)) = (max_len, value.bounded_len()) {
+        if found > max {
+            return Err(Error::TooLong {
+                key: key.clone(),
+                max,
+                found,
+                unit: Cow::Borrowed(if F::CHARS { "characters" } else { "elements" }),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Checks the elements of a `max_item_len` field.
+pub fn check_item_len<F: ItemLenBounded>(
+    key: &Cow<'static, str>,
+    value: &F,
+    max: usize,
+) -> Result<(), Error> {
+    match value.first_over(max) {
+        Some((index, found)) => Err(Error::TooLong {
+            key: key.clone(),
+            max,
+            found,
+            unit: Cow::Owned(format!("characters in element {index}")),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// The wire bound of a `max_len` field: `chars` and `item_in_list` from its
+/// [`LenBounded`] impl, `max_item_len` the element bound of a list of strings.
+pub const fn len_bound(
+    chars: bool,
+    item_in_list: Option<usize>,
+    max_len: usize,
+    max_item_len: Option<usize>,
+) -> Option<usize> {
+    use crate::value::MAX_CHAR_WIRE_LEN;
+    if chars {
+        return Some(max_len.saturating_mul(MAX_CHAR_WIRE_LEN));
+    }
+    let item = match (max_item_len, item_in_list) {
+        (Some(chars), _) => chars.saturating_mul(MAX_CHAR_WIRE_LEN),
+        (None, Some(item)) => item,
+        (None, None) => return None,
+    };
+    if max_len == 0 {
+        return Some(0);
+    }
+    // n elements and n - 1 commas; one empty element is written `%00`, `%2500` on the wire.
+    let list = max_len.saturating_mul(item).saturating_add(max_len - 1);
+    Some(if list < 5 { 5 } else { list })
+}
+
+/// A message built at compile time, for a `const` panic.
+pub struct Message {
+    buf: [u8; 512],
+    len: usize,
+}
+
+impl Message {
+    const fn new() -> Self {
+        Message {
+            buf: [0; 512],
+            len: 0,
+        }
+    }
+
+    /// Appends `bytes` if they fit whole (a part that does not fit is left out).
+    #[allow(clippy::indexing_slicing)] // compile time only: `i < bytes.len()`, `len + bytes.len() <= 512`
+    const fn push(mut self, bytes: &[u8]) -> Self {
+        if self.len + bytes.len() > self.buf.len() {
+            return self;
+        }
+        let mut i = 0;
+        while i < bytes.len() {
+            self.buf[self.len + i] = bytes[i];
+            i += 1;
+        }
+        self.len += bytes.len();
+        self
+    }
+
+    #[allow(clippy::indexing_slicing)] // compile time only: at most 20 digits
+    const fn number(self, mut n: usize) -> Self {
+        let mut digits = [0u8; 20];
+        let mut i = digits.len();
+        loop {
+            i -= 1;
+            digits[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        self.push(digits.split_at(i).1)
+    }
+
+    /// `true` if there is no message (the check passed).
+    pub const fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The message text.
+    pub const fn as_str(&self) -> &str {
+        match std::str::from_utf8(self.buf.split_at(self.len).0) {
+            Ok(s) => s,
+            Err(_) => "typed-baggage: a compile-time check failed",
+        }
+    }
+}
+
+/// The error of a schema whose bounded size is over its `max_bytes`, or an
+/// empty message.
+pub const fn budget_message(schema: &crate::Schema) -> Message {
+    let (Some(bound), Some(budget)) = (schema.max_encoded_len(), schema.max_bytes) else {
+        return Message::new();
+    };
+    if bound <= budget {
+        return Message::new();
+    }
+    Message::new()
+        .push(b"schema `")
+        .push(schema.name.as_bytes())
+        .push(b"` can take up to ")
+        .number(bound)
+        .push(b" bytes of baggage (every field present at its longest, percent-encoding included), over its budget `max_bytes = ")
+        .number(budget)
+        .push(b"`: lower the `max_len` of its strings and lists, or raise `max_bytes`")
+}
+
+/// The error of a schema in which two fields (through `flatten`) share a
+/// key, or an empty message.
+pub const fn duplicate_message(schema: &crate::Schema) -> Message {
+    match schema.duplicate_key() {
+        None => Message::new(),
+        Some((head, tail)) => Message::new()
+            .push(b"baggage key `")
+            .push(head)
+            .push(tail)
+            .push(b"` is used twice in schema `")
+            .push(schema.name.as_bytes())
+            .push(b"` (through `#[baggage(flatten)]`): give one of the fields another key, or flatten with `prefix = \"...\"`"),
+    }
+}
+
+/// The runtime error of a generic schema whose keys collide.
+#[cold]
+pub fn duplicate_error(schema: &crate::Schema) -> Error {
+    let key = match schema.duplicate_key() {
+        Some((head, tail)) => {
+            let mut bytes = head.to_vec();
+            bytes.extend_from_slice(tail);
+            String::from_utf8_lossy(&bytes).into_owned()
+        }
+        None => String::new(),
+    };
+    Error::DuplicateKey {
+        key: Cow::Owned(key),
+        schema: schema.name,
+    }
+}
+
+/// Collects the errors of writing one value.
+pub fn push_err(errors: &mut Vec<Error>, result: Result<(), Error>) {
+    if let Err(e) = result {
+        errors.push(e);
+    }
+}
 
 /// Compile-time check that a `skip`ped field type has a `Default`.
 pub const fn assert_default<F: Default>() {}

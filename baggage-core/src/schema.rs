@@ -39,6 +39,42 @@ pub struct FieldSchema {
     pub cardinality: Cardinality,
     /// The field's doc comment.
     pub doc: &'static str,
+    /// `#[baggage(max_len = N)]`: the most characters of a `String`, or
+    /// elements of a `Vec`.
+    pub max_len: Option<usize>,
+    /// `#[baggage(max_item_len = N)]`: the most characters of each element
+    /// of a `Vec<String>`.
+    pub max_item_len: Option<usize>,
+    /// The most bytes the value takes on the wire (percent-encoding
+    /// included), if the field is bounded: integers, floats, `bool`, `char`,
+    /// fieldless enums, and strings and lists with `max_len` (and
+    /// `max_item_len` for a list of strings).
+    pub max_wire_len: Option<usize>,
+}
+
+/// A schema embedded in another with `#[baggage(flatten)]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Flattened {
+    /// The Rust field name in the outer struct.
+    pub field: &'static str,
+    /// `#[baggage(flatten, prefix = "...")]`: the prefix that replaces the
+    /// flattened schema's own (on its keys and those it flattens in turn);
+    /// `None` keeps its keys as they are.
+    pub prefix: Option<&'static str>,
+    /// The flattened schema.
+    pub schema: &'static Schema,
+}
+
+/// One key of a schema with its flattened schemas resolved: the key as it
+/// is on the wire and the field it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedField {
+    /// The key on the wire (a flatten-site prefix applied).
+    pub key: std::borrow::Cow<'static, str>,
+    /// The field's description (its `key` is the one of its own schema).
+    pub field: &'static FieldSchema,
+    /// The name of the schema that declares the field.
+    pub schema: &'static str,
 }
 
 /// A schema: what `#[derive(Baggage)]` knows about a struct, as data.
@@ -73,18 +109,264 @@ pub struct Schema {
     pub prefix: &'static str,
     /// The schema's own budget in encoded bytes, if one is set.
     pub max_bytes: Option<usize>,
-    /// Every carried field, in declaration order (`skip` fields are not carried).
+    /// Every carried field of the struct itself, in declaration order
+    /// (`skip` fields are not carried; flattened schemas are in
+    /// [`flattened`](Self::flattened), and [`resolved`](Self::resolved)
+    /// lists every key).
     pub fields: &'static [FieldSchema],
+    /// The schemas embedded with `#[baggage(flatten)]`, in declaration order.
+    pub flattened: &'static [Flattened],
+}
+
+/// The key of `field` (of a schema whose prefix is `own_prefix`) under the
+/// flatten-site prefix `site`, as its two parts.
+const fn key_parts(
+    field: &FieldSchema,
+    own_prefix: &'static str,
+    site: Option<&'static str>,
+) -> (&'static [u8], &'static [u8]) {
+    let key = field.key.as_bytes();
+    match site {
+        None => (b"", key),
+        Some(site) => {
+            // The derive builds every key as prefix + name.
+            let n = if own_prefix.len() <= key.len() {
+                own_prefix.len()
+            } else {
+                key.len()
+            };
+            let cut = if concat_eq((own_prefix.as_bytes(), b""), (key.split_at(n).0, b"")) {
+                own_prefix.len()
+            } else {
+                0
+            };
+            (site.as_bytes(), key.split_at(cut).1)
+        }
+    }
+}
+
+/// `a1 ++ a2 == b1 ++ b2`, in a `const fn`.
+#[allow(clippy::indexing_slicing)] // every index is below the checked total length
+const fn concat_eq(a: (&[u8], &[u8]), b: (&[u8], &[u8])) -> bool {
+    let len = a.0.len() + a.1.len();
+    if len != b.0.len() + b.1.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < len {
+        let x = if i < a.0.len() {
+            a.0[i]
+        } else {
+            a.1[i - a.0.len()]
+        };
+        let y = if i < b.0.len() {
+            b.0[i]
+        } else {
+            b.1[i - b.0.len()]
+        };
+        if x != y {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 impl Schema {
-    /// The field of a key, if the schema has it.
+    /// The field of a key, if the struct itself declares it (see
+    /// [`resolved_field`](Self::resolved_field) for flattened keys).
     pub fn field(&self, key: &str) -> Option<&FieldSchema> {
         self.fields.iter().find(|f| f.key == key)
     }
 
-    /// `true` if `key` belongs to this schema.
+    /// `true` if `key` belongs to this schema, flattened schemas included.
     pub fn contains_key(&self, key: &str) -> bool {
-        self.field(key).is_some()
+        self.find(key, None).is_some()
+    }
+
+    /// The field a wire key belongs to, flattened schemas included.
+    pub fn resolved_field(&self, key: &str) -> Option<&'static FieldSchema> {
+        self.find(key, None)
+    }
+
+    fn find(&self, key: &str, site: Option<&'static str>) -> Option<&'static FieldSchema> {
+        for f in self.fields {
+            let (head, tail) = key_parts(f, self.prefix, site);
+            if concat_eq((head, tail), (key.as_bytes(), b"")) {
+                return Some(f);
+            }
+        }
+        self.flattened
+            .iter()
+            .find_map(|fl| fl.schema.find(key, site.or(fl.prefix)))
+    }
+
+    /// Every key of the schema, flattened schemas resolved, in declaration order.
+    ///
+    /// ```
+    /// use typed_baggage::prelude::*;
+    ///
+    /// #[derive(Baggage)]
+    /// #[baggage(prefix = "user.")]
+    /// struct User { id: u64 }
+    ///
+    /// #[derive(Baggage)]
+    /// #[baggage(prefix = "app.")]
+    /// struct Request {
+    ///     #[baggage(flatten)]
+    ///     user: User,
+    ///     #[baggage(flatten, prefix = "payer.")]
+    ///     payer: User,
+    ///     tier: String,
+    /// }
+    ///
+    /// let keys: Vec<_> = Request::SCHEMA.resolved().into_iter().map(|f| f.key).collect();
+    /// assert_eq!(keys, ["app.tier", "user.id", "payer.id"]);
+    /// ```
+    pub fn resolved(&self) -> Vec<ResolvedField> {
+        let mut out = Vec::with_capacity(self.key_count());
+        self.resolve_into(None, &mut out);
+        out
+    }
+
+    fn resolve_into(&self, site: Option<&'static str>, out: &mut Vec<ResolvedField>) {
+        for f in self.fields {
+            let key = match site {
+                None => std::borrow::Cow::Borrowed(f.key),
+                Some(site) => {
+                    let tail = f.key.strip_prefix(self.prefix).unwrap_or(f.key);
+                    std::borrow::Cow::Owned(format!("{site}{tail}"))
+                }
+            };
+            out.push(ResolvedField {
+                key,
+                field: f,
+                schema: self.name,
+            });
+        }
+        for fl in self.flattened {
+            fl.schema.resolve_into(site.or(fl.prefix), out);
+        }
+    }
+
+    /// The number of keys, flattened schemas included.
+    pub const fn key_count(&self) -> usize {
+        let mut n = self.fields.len();
+        let mut rest = self.flattened;
+        while let [fl, tail @ ..] = rest {
+            n += fl.schema.key_count();
+            rest = tail;
+        }
+        n
+    }
+
+    /// The key number `n` (in the order of [`resolved`](Self::resolved)), as two parts.
+    const fn key_at(
+        &self,
+        site: Option<&'static str>,
+        n: usize,
+    ) -> Option<(&'static [u8], &'static [u8])> {
+        let mut n = n;
+        let mut fields = self.fields;
+        while let [f, tail @ ..] = fields {
+            if n == 0 {
+                return Some(key_parts(f, self.prefix, site));
+            }
+            n -= 1;
+            fields = tail;
+        }
+        let mut rest = self.flattened;
+        while let [fl, tail @ ..] = rest {
+            let count = fl.schema.key_count();
+            if n < count {
+                let site = match site {
+                    Some(s) => Some(s),
+                    None => fl.prefix,
+                };
+                return fl.schema.key_at(site, n);
+            }
+            n -= count;
+            rest = tail;
+        }
+        None
+    }
+
+    /// The first key that two fields share (through `flatten`), if any, as
+    /// two parts to be written one after the other.
+    pub const fn duplicate_key(&self) -> Option<(&'static [u8], &'static [u8])> {
+        let count = self.key_count();
+        let mut i = 0;
+        while i < count {
+            let mut j = i + 1;
+            while j < count {
+                if let (Some(a), Some(b)) = (self.key_at(None, i), self.key_at(None, j)) {
+                    if concat_eq(a, b) {
+                        return Some(a);
+                    }
+                }
+                j += 1;
+            }
+            i += 1;
+        }
+        None
+    }
+
+    /// The most bytes this schema's own entries can take on the wire: every
+    /// field present at its longest, `key=value` members with the wire's
+    /// percent-encoding and the commas between them, measured as the
+    /// `max_bytes` budget is. `None` if a field is unbounded (a `String` or
+    /// `Vec` without `max_len`, a codec field).
+    ///
+    /// ```
+    /// use typed_baggage::prelude::*;
+    ///
+    /// #[derive(Baggage)]
+    /// #[baggage(prefix = "app.")]
+    /// struct Ctx { user_id: u64, beta: bool }
+    ///
+    /// // app.user_id=<20 digits>,app.beta=false
+    /// assert_eq!(Ctx::SCHEMA.max_encoded_len(), Some(12 + 20 + 1 + 9 + 5));
+    /// assert_eq!(Ctx::MAX_ENCODED_LEN, Some(47));
+    /// ```
+    pub const fn max_encoded_len(&self) -> Option<usize> {
+        match self.bound(None) {
+            Some((0, _)) => Some(0),
+            Some((members, bytes)) => Some(bytes.saturating_add(members - 1)),
+            None => None,
+        }
+    }
+
+    /// (members, bytes of the members) at most, if bounded.
+    const fn bound(&self, site: Option<&'static str>) -> Option<(usize, usize)> {
+        let (mut members, mut bytes) = (0usize, 0usize);
+        let mut fields = self.fields;
+        while let [f, tail @ ..] = fields {
+            let value = match f.max_wire_len {
+                Some(v) => v,
+                None => return None,
+            };
+            let (head, key_tail) = key_parts(f, self.prefix, site);
+            members += 1;
+            bytes = bytes
+                .saturating_add(head.len() + key_tail.len() + 1)
+                .saturating_add(value);
+            fields = tail;
+        }
+        let mut rest = self.flattened;
+        while let [fl, tail @ ..] = rest {
+            let site = match site {
+                Some(s) => Some(s),
+                None => fl.prefix,
+            };
+            match fl.schema.bound(site) {
+                Some((m, b)) => {
+                    members += m;
+                    bytes = bytes.saturating_add(b);
+                }
+                None => return None,
+            }
+            rest = tail;
+        }
+        Some((members, bytes))
     }
 }

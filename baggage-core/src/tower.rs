@@ -93,7 +93,7 @@ impl Allowlist {
     /// Accepts every key of a typed schema.
     pub fn schema<T: Baggage>(mut self) -> Self {
         self.keys
-            .extend(T::SCHEMA.fields.iter().map(|f| f.key.to_owned()));
+            .extend(T::SCHEMA.resolved().into_iter().map(|f| f.key.into_owned()));
         self
     }
 

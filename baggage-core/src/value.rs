@@ -44,6 +44,25 @@ pub trait BaggageValue: Sized {
     /// How many distinct values the type has, for metric-label guards and the schema.
     const CARDINALITY: Cardinality = Cardinality::High;
 
+    /// The most bytes one value of the type takes as an entry value on the
+    /// wire (after `encode` and the wire's percent-encoding), if the type is
+    /// bounded (`None`, the default, for `String`, `Vec` and other
+    /// unbounded types). `#[derive(Baggage)]` adds these up into
+    /// [`Baggage::MAX_ENCODED_LEN`](crate::Baggage::MAX_ENCODED_LEN).
+    ///
+    /// ```
+    /// use typed_baggage::BaggageValue;
+    /// assert_eq!(u64::MAX_WIRE_LEN, Some(20)); // 18446744073709551615
+    /// assert_eq!(i8::MAX_WIRE_LEN, Some(4)); // -128
+    /// assert_eq!(String::MAX_WIRE_LEN, None);
+    /// ```
+    const MAX_WIRE_LEN: Option<usize> = None;
+
+    /// The same bound for a value that is an element of a `Vec`, where `%`
+    /// and `,` are escaped once more before the wire's percent-encoding
+    /// (`None` if unbounded, the default).
+    const MAX_WIRE_LEN_IN_LIST: Option<usize> = None;
+
     /// Appends the entry value of `self` to `out`.
     fn encode(&self, out: &mut String);
 
@@ -229,10 +248,31 @@ where
     })
 }
 
+/// The number of decimal digits of `n`.
+const fn decimal_len(mut n: u128) -> usize {
+    let mut len = 1;
+    while n >= 10 {
+        n /= 10;
+        len += 1;
+    }
+    len
+}
+
+/// The most bytes any character takes on the wire: four UTF-8 bytes, each
+/// written `%XX`. In a list an ASCII `%` or `,` takes five (`%252C`), less.
+pub(crate) const MAX_CHAR_WIRE_LEN: usize = 12;
+
 macro_rules! integers {
     ($($t:ty, $signed:literal, $expected:literal;)*) => {$(
         impl BaggageValue for $t {
             const EXPECTED: &'static str = $expected;
+            // Digits and `-` are written as themselves, in a list too.
+            const MAX_WIRE_LEN: Option<usize> = Some(if $signed {
+                1 + decimal_len((<$t>::MIN as i128).unsigned_abs())
+            } else {
+                decimal_len(<$t>::MAX as u128)
+            });
+            const MAX_WIRE_LEN_IN_LIST: Option<usize> = Self::MAX_WIRE_LEN;
 
             #[inline]
             fn encode(&self, out: &mut String) {
@@ -271,9 +311,13 @@ integers! {
 }
 
 macro_rules! floats {
-    ($($t:ty, $expected:literal;)*) => {$(
+    ($($t:ty, $max:literal, $expected:literal;)*) => {$(
         impl BaggageValue for $t {
             const EXPECTED: &'static str = $expected;
+            // ryu's longest output (digits, `-`, `.`, `e`: all written as
+            // themselves), such as `-0.000012345678901234567` for f64.
+            const MAX_WIRE_LEN: Option<usize> = Some($max);
+            const MAX_WIRE_LEN_IN_LIST: Option<usize> = Some($max);
 
             #[inline]
             fn encode(&self, out: &mut String) {
@@ -300,8 +344,8 @@ macro_rules! floats {
 }
 
 floats! {
-    f32, "a 32-bit float (f32)";
-    f64, "a 64-bit float (f64)";
+    f32, 16, "a 32-bit float (f32)";
+    f64, 24, "a 64-bit float (f64)";
 }
 
 /// `inf`, `+infinity`, `-Inf`...: an infinity written as such, not a number
@@ -314,6 +358,8 @@ fn names_infinity(text: &str) -> bool {
 impl BaggageValue for bool {
     const EXPECTED: &'static str = "a boolean (`true` or `false`, any letter case)";
     const CARDINALITY: Cardinality = Cardinality::Low;
+    const MAX_WIRE_LEN: Option<usize> = Some(5);
+    const MAX_WIRE_LEN_IN_LIST: Option<usize> = Some(5);
 
     #[inline]
     fn encode(&self, out: &mut String) {
@@ -338,6 +384,8 @@ impl BaggageValue for bool {
 
 impl BaggageValue for char {
     const EXPECTED: &'static str = "exactly one character (char)";
+    const MAX_WIRE_LEN: Option<usize> = Some(MAX_CHAR_WIRE_LEN);
+    const MAX_WIRE_LEN_IN_LIST: Option<usize> = Some(MAX_CHAR_WIRE_LEN);
 
     fn encode(&self, out: &mut String) {
         out.push(*self);

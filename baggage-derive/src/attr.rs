@@ -18,6 +18,27 @@ pub const DEFAULT: &str = "default";
 pub const SKIP: &str = "skip";
 pub const WITH: &str = "with";
 pub const FROM_STR: &str = "from_str";
+pub const ALLOW_SECRET: &str = "allow_secret";
+pub const MAX_LEN: &str = "max_len";
+pub const MAX_ITEM_LEN: &str = "max_item_len";
+pub const FLATTEN: &str = "flatten";
+
+/// Every attribute name, for "unknown attribute" errors.
+const ALL: &[&str] = &[
+    PREFIX,
+    RENAME_ALL,
+    CRATE,
+    MAX_BYTES,
+    RENAME,
+    DEFAULT,
+    SKIP,
+    WITH,
+    FROM_STR,
+    ALLOW_SECRET,
+    MAX_LEN,
+    MAX_ITEM_LEN,
+    FLATTEN,
+];
 
 /// Collects every error of one derive, each at its own tokens.
 #[derive(Default)]
@@ -81,6 +102,13 @@ pub struct FieldAttrs {
     pub skip: Option<Span>,
     pub with: Option<Attr<Path>>,
     pub from_str: Option<Span>,
+    /// `allow_secret = "reason"`: the reason.
+    pub allow_secret: Option<Attr<String>>,
+    pub max_len: Option<Attr<usize>>,
+    pub max_item_len: Option<Attr<usize>>,
+    pub flatten: Option<Span>,
+    /// `prefix = "..."` on a flattened field.
+    pub prefix: Option<Attr<String>>,
 }
 
 #[derive(Default)]
@@ -102,7 +130,18 @@ impl Place {
         match self {
             Place::Struct => &[PREFIX, RENAME_ALL, CRATE, MAX_BYTES],
             Place::Enum => &[RENAME_ALL, CRATE],
-            Place::Field => &[RENAME, DEFAULT, SKIP, WITH, FROM_STR],
+            Place::Field => &[
+                RENAME,
+                DEFAULT,
+                SKIP,
+                WITH,
+                FROM_STR,
+                ALLOW_SECRET,
+                MAX_LEN,
+                MAX_ITEM_LEN,
+                FLATTEN,
+                PREFIX,
+            ],
             Place::Variant => &[RENAME],
         }
     }
@@ -132,6 +171,24 @@ fn set_once<T>(cx: &mut Ctxt, slot: &mut Option<T>, value: T, name: &str, span: 
     }
 }
 
+/// A whole number after `name =` (`form`: `max_len = 64`).
+fn number(cx: &mut Ctxt, meta: &ParseNestedMeta, form: &str) -> syn::Result<Option<Attr<usize>>> {
+    let lit = value::<LitInt>(meta, "a whole number", form)?;
+    match lit.base10_parse::<usize>() {
+        Ok(n) => Ok(Some(Attr {
+            value: n,
+            span: lit.span(),
+        })),
+        Err(e) => {
+            cx.error(
+                lit.span(),
+                format!("write a whole number, as in `{form}`: {e}"),
+            );
+            Ok(None)
+        }
+    }
+}
+
 /// The value after `name =`; if it is missing or of the wrong kind, an
 /// error at the user's tokens that shows the right form (`kind`, `form`:
 /// "a string", `rename = "user_id"`).
@@ -156,7 +213,8 @@ fn lit_str(meta: &ParseNestedMeta, form: &str) -> syn::Result<LitStr> {
 /// Where a known attribute goes, in words.
 fn belongs(name: &str) -> &'static str {
     match name {
-        PREFIX | MAX_BYTES => "a struct",
+        MAX_BYTES => "a struct",
+        PREFIX => "a struct, or a field with `flatten`",
         RENAME_ALL | CRATE => "a struct or an enum",
         RENAME => "a field or an enum variant",
         _ => "a field",
@@ -183,10 +241,7 @@ fn unknown(cx: &mut Ctxt, meta: &ParseNestedMeta, place: Place) -> syn::Result<(
         .map(|a| format!("`{a}`"))
         .collect::<Vec<_>>()
         .join(", ");
-    let is_known = [
-        PREFIX, RENAME_ALL, CRATE, MAX_BYTES, RENAME, DEFAULT, SKIP, WITH, FROM_STR,
-    ]
-    .contains(&name.as_str());
+    let is_known = ALL.contains(&name.as_str());
     if is_known {
         cx.error(
             meta.path.span(),
@@ -351,6 +406,56 @@ pub fn field(cx: &mut Ctxt, attrs: &[Attribute]) -> FieldAttrs {
             set_once(cx, &mut out.with, Attr { value: path, span }, WITH, span);
         } else if meta.path.is_ident(FROM_STR) {
             set_once(cx, &mut out.from_str, span, FROM_STR, span);
+        } else if meta.path.is_ident(ALLOW_SECRET) {
+            // A malformed `allow_secret` is reported once, and still counts
+            // as the escape hatch, so the secret itself is not reported too.
+            let malformed = Attr {
+                value: String::new(),
+                span,
+            };
+            if !meta.input.peek(syn::Token![=]) {
+                cx.error(span, "`allow_secret` needs the reason this field is not a secret, for the reader of the code: write `allow_secret = \"a public id, not a credential\"`");
+                out.allow_secret.get_or_insert(malformed);
+                return Ok(());
+            }
+            let s = lit_str(meta, "allow_secret = \"a public id, not a credential\"")?;
+            if s.value().trim().is_empty() {
+                cx.error(s.span(), "the reason of `allow_secret` is empty: say why this field is not a secret, such as `allow_secret = \"a public id, not a credential\"`");
+                out.allow_secret.get_or_insert(malformed);
+                return Ok(());
+            }
+            set_once(
+                cx,
+                &mut out.allow_secret,
+                Attr {
+                    value: s.value(),
+                    span,
+                },
+                ALLOW_SECRET,
+                span,
+            );
+        } else if meta.path.is_ident(MAX_LEN) {
+            if let Some(n) = number(cx, meta, "max_len = 64")? {
+                set_once(cx, &mut out.max_len, n, MAX_LEN, span);
+            }
+        } else if meta.path.is_ident(MAX_ITEM_LEN) {
+            if let Some(n) = number(cx, meta, "max_item_len = 32")? {
+                set_once(cx, &mut out.max_item_len, n, MAX_ITEM_LEN, span);
+            }
+        } else if meta.path.is_ident(FLATTEN) {
+            set_once(cx, &mut out.flatten, span, FLATTEN, span);
+        } else if meta.path.is_ident(PREFIX) {
+            let s = lit_str(meta, "prefix = \"billing.\"")?;
+            set_once(
+                cx,
+                &mut out.prefix,
+                Attr {
+                    value: s.value(),
+                    span: s.span(),
+                },
+                PREFIX,
+                span,
+            );
         } else {
             unknown(cx, meta, Place::Field)?;
         }

@@ -210,8 +210,16 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
     let (impl_generics, ty_generics, _) = input.generics.split_for_impl();
     let mut bounds = Bounds::new(input, krate);
     let p = quote!(#krate::__private);
+    let prefix = s
+        .attrs
+        .prefix
+        .as_ref()
+        .map(|p| p.value.clone())
+        .unwrap_or_default();
+    let prefix_len = prefix.len();
 
     let mut schema_fields = Vec::new();
+    let mut flattened = Vec::new();
     let mut decodes = Vec::new();
     let mut names = Vec::new();
     let mut inits = Vec::new();
@@ -226,17 +234,62 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
             inits.push(quote!(#member: ::core::default::Default::default()));
             continue;
         }
-        if let Some(DefaultAttr::Trait) = f.attrs.default.as_ref().map(|d| &d.value) {
-            bounds.require(ty, quote!(::core::default::Default), &[], "assert_default");
-        }
-        let key = &f.key;
         let var = format_ident!("__f{}", names.len());
         names.push(var.clone());
         inits.push(quote!(#member: #var));
         let field_name = crate::ast::unraw(member);
+        if f.attrs.flatten.is_some() {
+            bounds.require(ty, quote!(#krate::Baggage), &[], "assert_baggage");
+            let site = match &f.attrs.prefix {
+                Some(pfx) => {
+                    let v = &pfx.value;
+                    quote!(::core::option::Option::Some(#v))
+                }
+                None => quote!(::core::option::Option::None),
+            };
+            flattened.push(quote! {
+                #krate::schema::Flattened {
+                    field: #field_name,
+                    prefix: #site,
+                    schema: &<#ty as #krate::Baggage>::SCHEMA,
+                }
+            });
+            decodes.push(quote!(let #var = <#ty as #krate::Baggage>::__decode(__baggage, __remap.child(#site));));
+            encodes.push(quote!(#p::push_err(&mut __errors, <#ty as #krate::Baggage>::__encode(&self.#member, __entries, __remap.child(#site)));));
+            kvs.push(quote!(<#ty as #krate::Baggage>::__key_values(&self.#member, __out, __remap.child(#site));));
+            continue;
+        }
+        if let Some(DefaultAttr::Trait) = f.attrs.default.as_ref().map(|d| &d.value) {
+            bounds.require(ty, quote!(::core::default::Default), &[], "assert_default");
+        }
+        let key = &f.key;
         let rust_type = type_text(ty);
         let doc = &f.doc;
         let is_option = f.option_inner().is_some();
+        let opt = |v: Option<usize>| match v {
+            Some(n) => quote!(::core::option::Option::Some(#n)),
+            None => quote!(::core::option::Option::None),
+        };
+        let max_len_value = f.attrs.max_len.as_ref().map(|m| m.value);
+        let max_item_value = f.attrs.max_item_len.as_ref().map(|m| m.value);
+        let max_len = opt(max_len_value);
+        let max_item_len = opt(max_item_value);
+        // Length checks after decode and before encode.
+        let mut len_checks = Vec::new();
+        if f.attrs.max_len.is_some() {
+            bounds.require(ty, quote!(#p::LenBounded), &[], "assert_len_bounded");
+            len_checks.push(quote!(#p::check_len::<#ty>(&__key, __v, #max_len)));
+        }
+        if let Some(m) = &f.attrs.max_item_len {
+            bounds.require(
+                ty,
+                quote!(#p::ItemLenBounded),
+                &[],
+                "assert_item_len_bounded",
+            );
+            let n = m.value;
+            len_checks.push(quote!(#p::check_item_len::<#ty>(&__key, __v, #n)));
+        }
         let requirement = |plain_required: TokenStream| {
             if f.attrs.default.is_some() {
                 quote!(#krate::schema::Requirement::Default)
@@ -253,6 +306,15 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
                 bounds.require(ty, quote!(#krate::BaggageField), &[], "assert_field");
                 let value = quote!(<#ty as #krate::BaggageField>::Value);
                 let req = requirement(quote!(<#ty as #krate::BaggageField>::REQUIRED));
+                let max_wire_len = match max_len_value {
+                    Some(n) => quote!(#p::len_bound(
+                        <#ty as #p::LenBounded>::CHARS,
+                        <#ty as #p::LenBounded>::ITEM_IN_LIST,
+                        #n,
+                        #max_item_len,
+                    )),
+                    None => quote!(<#value as #krate::BaggageValue>::MAX_WIRE_LEN),
+                };
                 schema_fields.push(quote! {
                     #krate::schema::FieldSchema {
                         key: #key,
@@ -262,6 +324,9 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
                         requirement: #req,
                         cardinality: <#value as #krate::BaggageValue>::CARDINALITY,
                         doc: #doc,
+                        max_len: #max_len,
+                        max_item_len: #max_item_len,
+                        max_wire_len: #max_wire_len,
                     }
                 });
                 let default = match f.attrs.default.as_ref().map(|d| &d.value) {
@@ -273,10 +338,29 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
                         quote_spanned!(path.span()=> ::core::option::Option::Some(#path))
                     }
                 };
-                decodes
-                    .push(quote!(let #var = #p::decode_field::<#ty>(__baggage, #key, #default);));
-                encodes.push(quote!(#p::put_field::<#ty>(__entries, #key, &self.#member);));
-                kvs.push(quote!(#p::field_kv::<#ty>(&mut __out, #key, &self.#member);));
+                let read = quote!(#p::decode_field::<#ty>(__baggage, &__key, #default));
+                let read = if len_checks.is_empty() {
+                    read
+                } else {
+                    quote!(#read.and_then(|__value| {
+                        let __v = &__value;
+                        #(#len_checks?;)*
+                        ::core::result::Result::Ok(__value)
+                    }))
+                };
+                decodes.push(quote! {
+                    let #var = {
+                        let __key = __remap.key(#key, #prefix_len);
+                        #read
+                    };
+                });
+                encodes.push(quote! {{
+                    let __key = __remap.key(#key, #prefix_len);
+                    let __v = &self.#member;
+                    #(#p::push_err(&mut __errors, #len_checks);)*
+                    #p::put_field::<#ty>(__entries, __key, __v);
+                }});
+                kvs.push(quote!(#p::field_kv::<#ty>(__out, __remap.key(#key, #prefix_len), &self.#member);));
             }
             Codec::FromStr { inner } | Codec::With { inner, .. } => {
                 let (expected, decode_fn, encode_fn) = match codec(f) {
@@ -312,15 +396,18 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
                         requirement: #req,
                         cardinality: #krate::schema::Cardinality::High,
                         doc: #doc,
+                        max_len: ::core::option::Option::None,
+                        max_item_len: ::core::option::Option::None,
+                        max_wire_len: ::core::option::Option::None,
                     }
                 });
                 let read =
-                    quote!(#p::decode_codec::<#inner, _>(__baggage, #key, #expected, #decode_fn));
+                    quote!(#p::decode_codec::<#inner, _>(__baggage, &__key, #expected, #decode_fn));
                 let decode = if is_option {
                     read
                 } else {
                     match f.attrs.default.as_ref().map(|d| &d.value) {
-                        None => quote!(#p::require(#read, #key, #expected)),
+                        None => quote!(#p::require(#read, &__key, #expected)),
                         Some(DefaultAttr::Trait) => {
                             quote_spanned!(ty.span()=> #read.map(|v| v.unwrap_or_else(<#ty as ::core::default::Default>::default)))
                         }
@@ -329,26 +416,25 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
                         }
                     }
                 };
-                decodes.push(quote!(let #var = #decode;));
+                decodes.push(quote! {
+                    let #var = {
+                        let __key = __remap.key(#key, #prefix_len);
+                        #decode
+                    };
+                });
                 let value = if is_option {
                     quote!(::core::option::Option::as_ref(&self.#member))
                 } else {
                     quote!(::core::option::Option::Some(&self.#member))
                 };
-                encodes.push(quote!(__entries.put::<#inner>(#key, #value, #encode_fn);));
-                kvs.push(quote!(#p::codec_kv::<#inner>(&mut __out, #key, #value, #encode_fn);));
+                encodes.push(quote!(__entries.put::<#inner>(__remap.key(#key, #prefix_len), #value, #encode_fn);));
+                kvs.push(quote!(#p::codec_kv::<#inner>(__out, __remap.key(#key, #prefix_len), #value, #encode_fn);));
             }
         }
     }
 
     let name = ident.to_string();
     let doc = crate::attr::doc(&input.attrs);
-    let prefix = s
-        .attrs
-        .prefix
-        .as_ref()
-        .map(|p| p.value.clone())
-        .unwrap_or_default();
     let max_bytes = match &s.attrs.max_bytes {
         Some(m) => {
             let n = m.value;
@@ -369,9 +455,35 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
             }
         }
     };
-    let n_fields = names.len();
     let where_clause = bounds.where_clause();
     let checks = bounds.checks();
+
+    // Compile-time checks of the whole schema, for a schema without generic
+    // parameters; a generic one is checked when its keys are known.
+    let is_generic = !input.generics.params.is_empty();
+    let first_flatten = s.fields.iter().find_map(|f| f.attrs.flatten);
+    let mut schema_checks = Vec::new();
+    let mut runtime_checks = quote!();
+    if let Some(span) = first_flatten {
+        if is_generic {
+            runtime_checks = quote! {
+                if const { <Self as #krate::Baggage>::SCHEMA.duplicate_key().is_some() } {
+                    return ::core::result::Result::Err(#p::duplicate_error(&<Self as #krate::Baggage>::SCHEMA));
+                }
+            };
+        } else {
+            schema_checks.push(const_check(
+                span,
+                quote!(#p::duplicate_message(&<#ident as #krate::Baggage>::SCHEMA)),
+            ));
+        }
+    }
+    if let (Some(m), false) = (&s.attrs.max_bytes, is_generic) {
+        schema_checks.push(const_check(
+            m.span,
+            quote!(#p::budget_message(&<#ident as #krate::Baggage>::SCHEMA)),
+        ));
+    }
 
     quote! {
         #checks
@@ -384,31 +496,72 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
                 prefix: #prefix,
                 max_bytes: #max_bytes,
                 fields: &[#(#schema_fields),*],
+                flattened: &[#(#flattened),*],
             };
 
-            fn from_baggage(
+            fn __decode(
                 __baggage: &#p::otel::baggage::Baggage,
+                __remap: #p::Remap,
             ) -> ::core::result::Result<Self, #krate::Error> {
+                #runtime_checks
                 #(#decodes)*
                 #build
             }
 
-            fn key_values(&self) -> #krate::KeyValues {
-                let mut __out = ::std::vec::Vec::with_capacity(#n_fields);
-                #(#kvs)*
-                #p::key_values(__out)
+            fn __encode(
+                &self,
+                __entries: &mut #p::Entries,
+                __remap: #p::Remap,
+            ) -> ::core::result::Result<(), #krate::Error> {
+                #runtime_checks
+                #[allow(unused_mut)]
+                let mut __errors = ::std::vec::Vec::new();
+                #(#encodes)*
+                #krate::Error::combine(__errors)
             }
 
-            fn __encode(&self, __entries: &mut #p::Entries) {
-                #(#encodes)*
+            fn __key_values(
+                &self,
+                __out: &mut ::std::vec::Vec<#p::otel::KeyValue>,
+                __remap: #p::Remap,
+            ) {
+                #(#kvs)*
             }
         }
+
+        #(#schema_checks)*
+    }
+}
+
+/// A `const` item that fails to compile, with the message `message`
+/// builds, at `span`, if the message is not empty.
+fn const_check(span: Span, message: TokenStream) -> TokenStream {
+    quote_spanned! {span=>
+        const _: () = {
+            let __message = #message;
+            if !__message.is_empty() {
+                ::core::panic!("{}", __message.as_str());
+            }
+        };
     }
 }
 
 fn expand_enum(e: &Enum, krate: &Path) -> TokenStream {
     let ident = &e.original.ident;
     let names: Vec<&str> = e.variants.iter().map(|v| v.name.as_str()).collect();
+    // The longest name on the wire, alone and as a list element (where `%`
+    // and `,` are escaped first).
+    let wire_len = |name: &str, in_list: bool| -> usize {
+        name.bytes()
+            .map(|b| match b {
+                b'%' | b',' if in_list => 5,
+                b if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') => 1,
+                _ => 3,
+            })
+            .sum()
+    };
+    let max_wire = names.iter().map(|n| wire_len(n, false)).max().unwrap_or(0);
+    let max_in_list = names.iter().map(|n| wire_len(n, true)).max().unwrap_or(0);
     let idents: Vec<&syn::Ident> = e.variants.iter().map(|v| v.ident).collect();
     let expected = format!(
         "one of {} ({ident})",
@@ -423,6 +576,8 @@ fn expand_enum(e: &Enum, krate: &Path) -> TokenStream {
         impl #krate::BaggageValue for #ident {
             const EXPECTED: &'static ::core::primitive::str = #expected;
             const CARDINALITY: #krate::schema::Cardinality = #krate::schema::Cardinality::Low;
+            const MAX_WIRE_LEN: ::core::option::Option<::core::primitive::usize> = ::core::option::Option::Some(#max_wire);
+            const MAX_WIRE_LEN_IN_LIST: ::core::option::Option<::core::primitive::usize> = ::core::option::Option::Some(#max_in_list);
 
             #[inline]
             fn encode(&self, __out: &mut ::std::string::String) {

@@ -33,14 +33,15 @@ pub fn expand(input: &DeriveInput, krate: &Path, errors: syn::Error) -> TokenStr
                     prefix: "",
                     max_bytes: ::core::option::Option::None,
                     fields: &[],
+                    flattened: &[],
                 };
-                fn from_baggage(_: &#p::otel::baggage::Baggage) -> ::core::result::Result<Self, #krate::Error> {
+                fn __decode(_: &#p::otel::baggage::Baggage, _: #p::Remap) -> ::core::result::Result<Self, #krate::Error> {
                     ::core::unimplemented!("#[derive(Baggage)] failed")
                 }
-                fn key_values(&self) -> #krate::KeyValues {
+                fn __encode(&self, _: &mut #p::Entries, _: #p::Remap) -> ::core::result::Result<(), #krate::Error> {
                     ::core::unimplemented!("#[derive(Baggage)] failed")
                 }
-                fn __encode(&self, _: &mut #p::Entries) {
+                fn __key_values(&self, _: &mut ::std::vec::Vec<#p::otel::KeyValue>, _: #p::Remap) {
                     ::core::unimplemented!("#[derive(Baggage)] failed")
                 }
             }

@@ -11,6 +11,7 @@ mod attr;
 mod case;
 mod expand;
 mod fallback;
+mod secret;
 mod valid;
 
 use proc_macro::TokenStream;

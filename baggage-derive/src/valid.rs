@@ -87,12 +87,26 @@ pub fn check_struct(cx: &mut Ctxt, s: &Struct) {
                 a.default.as_ref().map(|d| ("default", d.span)),
                 a.with.as_ref().map(|w| ("with", w.span)),
                 a.from_str.map(|s| ("from_str", s)),
+                a.allow_secret.as_ref().map(|r| ("allow_secret", r.span)),
+                a.max_len.as_ref().map(|r| ("max_len", r.span)),
+                a.max_item_len.as_ref().map(|r| ("max_item_len", r.span)),
+                a.flatten.map(|s| ("flatten", s)),
+                a.prefix.as_ref().map(|r| ("prefix", r.span)),
             ];
             for (name, span) in others.into_iter().flatten() {
                 cx.error(span, format!("`{name}` has no effect on a `skip` field, which is not carried in baggage; remove `{name}` or `skip`"));
             }
             continue;
         }
+        if a.flatten.is_some() {
+            check_flatten(cx, f);
+            continue;
+        }
+        if let Some(prefix) = &a.prefix {
+            cx.error(prefix.span, "`prefix` on a field goes with `flatten`, to put a flattened schema's keys under another prefix; for this field's own key use `rename = \"...\"`, or put `prefix` on the struct");
+        }
+        check_secret(cx, f);
+        check_lengths(cx, f);
         if let (true, Some(from_str)) = (a.with.is_some(), a.from_str) {
             cx.error(
                 from_str,
@@ -141,6 +155,93 @@ pub fn check_struct(cx: &mut Ctxt, s: &Struct) {
             );
         } else {
             seen.insert(&f.key, f);
+        }
+    }
+}
+
+/// A carried field whose name or key looks like a secret needs
+/// `allow_secret = "reason"`; one that does not must not have it.
+fn check_secret(cx: &mut Ctxt, f: &Field) {
+    let name = unraw(f.ident);
+    let hit = crate::secret::matches(&name)
+        .map(|part| (format!("the field `{name}`"), part, f.ident.span()))
+        .or_else(|| {
+            crate::secret::matches(&f.key)
+                .map(|part| (format!("the baggage key {:?}", f.key), part, f.key_span))
+        });
+    match (hit, &f.attrs.allow_secret) {
+        (Some((what, part, span)), None) => cx.error(
+            span,
+            format!(
+                "{what} looks like a secret or a personal identifier (it has the word `{part}`), and baggage is the wrong place for one: \
+                 it travels in plain text to every downstream service and often beyond, proxies and tracing backends log it, and any client can forge it; \
+                 send credentials in an authenticated channel (an `Authorization` header, a server-side session) and keep personal data out of request context; \
+                 if this is not a secret, say why with `#[baggage(allow_secret = \"reason\")]`"
+            ),
+        ),
+        (None, Some(allow)) if !allow.value.is_empty() => cx.error(
+            allow.span,
+            format!(
+                "`allow_secret` on the field `{name}`, whose name and key {:?} do not look like a secret: remove `allow_secret`",
+                f.key
+            ),
+        ),
+        _ => {}
+    }
+}
+
+/// `max_len` and `max_item_len`: numbers that make sense, on fields that
+/// typed-baggage itself reads (not through a codec).
+fn check_lengths(cx: &mut Ctxt, f: &Field) {
+    let a = &f.attrs;
+    for (name, attr) in [("max_len", &a.max_len), ("max_item_len", &a.max_item_len)] {
+        let Some(attr) = attr else { continue };
+        if attr.value == 0 {
+            cx.error(
+                attr.span,
+                format!("`{name} = 0` allows only empty values; give the largest length a value may have, such as `{name} = 64`"),
+            );
+        }
+        if a.with.is_some() || a.from_str.is_some() {
+            cx.error(
+                attr.span,
+                format!("`{name}` bounds a `String` or `Vec` field that typed-baggage encodes itself; with `with` or `from_str` the codec decides the text, so check the length there"),
+            );
+        }
+    }
+}
+
+/// A flattened field takes only `prefix`, and the prefix must be a valid
+/// start of a key that does not look like a secret.
+fn check_flatten(cx: &mut Ctxt, f: &Field) {
+    let a = &f.attrs;
+    let others = [
+        a.rename.as_ref().map(|r| ("rename", r.span)),
+        a.default.as_ref().map(|d| ("default", d.span)),
+        a.with.as_ref().map(|w| ("with", w.span)),
+        a.from_str.map(|s| ("from_str", s)),
+        a.allow_secret.as_ref().map(|r| ("allow_secret", r.span)),
+        a.max_len.as_ref().map(|r| ("max_len", r.span)),
+        a.max_item_len.as_ref().map(|r| ("max_item_len", r.span)),
+    ];
+    for (name, span) in others.into_iter().flatten() {
+        cx.error(span, format!("`{name}` has no effect on a `flatten` field, whose keys and codecs are those of the flattened schema; put `{name}` on the fields of that schema, or remove it"));
+    }
+    if let Some(prefix) = &a.prefix {
+        if let Some(c) = first_bad_char(&prefix.value) {
+            cx.error(
+                prefix.span,
+                format!(
+                    "the prefix {:?} has {}, which is not allowed in a baggage key; {TOKEN_HELP}",
+                    prefix.value,
+                    describe(c)
+                ),
+            );
+        } else if let Some(part) = crate::secret::matches(&prefix.value) {
+            cx.error(
+                prefix.span,
+                format!("the prefix {:?} looks like a secret (it has the word `{part}`), and baggage travels in plain text; choose another prefix", prefix.value),
+            );
         }
     }
 }
