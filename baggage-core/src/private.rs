@@ -301,8 +301,11 @@ pub const fn len_bound(
     if max_len == 0 {
         return Some(0);
     }
-    // n elements and n - 1 commas; one empty element is written `%00`, `%2500` on the wire.
-    let list = max_len.saturating_mul(item).saturating_add(max_len - 1);
+    // n elements and n - 1 commas, each `%2C` on the wire; one empty
+    // element is written `%00`, `%2500` on the wire.
+    let list = max_len
+        .saturating_mul(item)
+        .saturating_add((max_len - 1).saturating_mul(3));
     Some(if list < 5 { 5 } else { list })
 }
 
