@@ -78,9 +78,86 @@
 //! | field | `skip` | not carried; filled from `Default` |
 //! | field | `from_str` | a `FromStr + Display` type |
 //! | field | `with = path` | a custom codec module |
+//! | field | `max_len = N` | at most `N` characters of a `String`, or elements of a `Vec` ([`Error::TooLong`] when written or read) |
+//! | field | `max_item_len = N` | at most `N` characters in each element of a `Vec<String>` |
+//! | field | `allow_secret = "reason"` | allows a name that looks like a secret (see below); the reason is required |
+//! | field | `flatten`, `flatten, prefix = "p."` | embeds another schema's fields, with its keys or under the prefix `p.` instead of its own |
 //!
 //! Keys are checked at compile time: each must be an RFC 7230 token after
-//! the prefix and renames, and no two fields may share one.
+//! the prefix and renames, and no two fields may share one (through
+//! `flatten` too: a compile error for a schema without generic parameters,
+//! [`Error::DuplicateKey`] at run time for a generic one).
+//!
+//! ## Guards against the known misuses of baggage
+//!
+//! **Secrets.** Baggage is plain text that every hop, proxy and tracing
+//! backend can read and log, and that any client can forge. A field whose
+//! Rust name or wire key (prefix included) looks like a secret or a direct
+//! personal identifier is a compile error. The rule: the name is split into
+//! word parts at every character that is not an ASCII letter or digit, at
+//! each lower-case-or-digit to upper-case step (`userPassword`), and before
+//! the last capital of a capital run followed by a lower-case letter
+//! (`APIKey`); parts are compared in lower case. The name matches if one
+//! part, or two adjacent parts written together, is one of `password`,
+//! `passwd`, `passphrase`, `secret`, `token`, `apikey`, `accesskey`,
+//! `privatekey`, `secretkey`, `credential`, `auth`, `authorization`,
+//! `cookie`, `sessiontoken`, `creditcard`, `cardnumber`, `cvv`, `iban`,
+//! `ssn`, or one of these with a plural `s`. So `userPassword`, `x-api-key`,
+//! `STRIPE_TOKEN` and `auth.method` match, and `tokenizer_version`, `author`,
+//! `session_id` and `secretary` do not. A field that is not a secret says
+//! why: `#[baggage(allow_secret = "a public fingerprint, not the key")]`
+//! (and `allow_secret` on a name that does not match is an error, so no
+//! stale escape hatch stays behind).
+//!
+//! **Heavy baggage.** `max_len` bounds strings and lists. When every field
+//! is bounded (integers, floats, `bool`, `char`, enums, and strings and
+//! lists with `max_len`, lists of strings with `max_item_len` too), the
+//! schema's largest encoding, every field present at its longest with the
+//! wire's percent-encoding (a character can take 12 bytes: `%F0%9F%98%80`),
+//! is [`Baggage::MAX_ENCODED_LEN`], and a `max_bytes` budget it could exceed
+//! is a compile error that states both numbers:
+//!
+//! ```compile_fail
+//! # use typed_baggage::prelude::*;
+//! #[derive(Baggage)]
+//! #[baggage(prefix = "app.", max_bytes = 64)]
+//! struct Ctx {
+//!     user_id: u64,        // app.user_id= + 20 digits
+//!     #[baggage(max_len = 16)]
+//!     region: String,      // app.region= + 16 * 12 bytes: 253 bytes in all
+//! }
+//! ```
+//!
+//! A schema with an unbounded field and a budget is checked when it is
+//! written ([`Error::LimitExceeded`]).
+//!
+//! **Composition.** `#[baggage(flatten)]` embeds a schema in another: its
+//! fields are read and written with the outer one, its errors name their
+//! wire keys, and [`Schema::resolved`] lists every key.
+//!
+//! ```
+//! # use typed_baggage::prelude::*;
+//! # use opentelemetry::{baggage::BaggageExt, Context};
+//! #[derive(Baggage, Debug, PartialEq)]
+//! #[baggage(prefix = "user.")]
+//! struct User { id: u64 }
+//!
+//! #[derive(Baggage, Debug, PartialEq)]
+//! #[baggage(prefix = "req.")]
+//! struct Request {
+//!     #[baggage(flatten)]
+//!     user: User,                      // user.id
+//!     #[baggage(flatten, prefix = "payer.")]
+//!     payer: User,                     // payer.id
+//!     beta: bool,                      // req.beta
+//! }
+//!
+//! let r = Request { user: User { id: 1 }, payer: User { id: 2 }, beta: true };
+//! let cx = Context::new().with_typed(&r)?;
+//! assert_eq!(cx.baggage().get("payer.id").map(|v| v.as_str()), Some("2"));
+//! assert_eq!(cx.typed::<Request>()?, r);
+//! # Ok::<(), typed_baggage::Error>(())
+//! ```
 //!
 //! ## Semantics
 //!
