@@ -78,6 +78,8 @@
 //! | field | `skip` | not carried; filled from `Default` |
 //! | field | `from_str` | a `FromStr + Display` type |
 //! | field | `with = path` | a custom codec module |
+//! | field | `metric_label` | one of [`metric_attributes`](Baggage::metric_attributes); the type must be [`LowCardinality`] (`bool`, a fieldless enum) |
+//! | field | `allow_high_cardinality = "reason"` | with `metric_label`: a type with many values, whose values are few in practice, as a label; the reason is required |
 //!
 //! Keys are checked at compile time: each must be an RFC 7230 token after
 //! the prefix and renames, and no two fields may share one.

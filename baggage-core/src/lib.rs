@@ -34,7 +34,7 @@ pub mod __private;
 pub use context::BaggageContextExt;
 pub use error::{Error, Limit, FOUND_EXCERPT_BYTES};
 pub use schema::Schema;
-pub use value::{BaggageField, BaggageValue, ValueError};
+pub use value::{BaggageField, BaggageValue, LowCardinality, ValueError};
 
 use opentelemetry::baggage::{Baggage as OtelBaggage, BaggageExt};
 use opentelemetry::{Context, KeyValue};
@@ -96,6 +96,33 @@ pub trait Baggage: Sized {
     /// ```
     fn key_values(&self) -> KeyValues;
 
+    /// Only the fields marked `#[baggage(metric_label)]`, as typed
+    /// attributes (as in [`key_values`](Baggage::key_values)), for the
+    /// attributes of metrics. A metric label's type must be
+    /// [`LowCardinality`] (`bool`, a fieldless enum, an `Option` of one), or
+    /// the field must say why its values are few with
+    /// `allow_high_cardinality = "reason"`; anything else does not compile.
+    ///
+    /// ```
+    /// use typed_baggage::prelude::*;
+    /// use opentelemetry::KeyValue;
+    ///
+    /// #[derive(Baggage)]
+    /// struct Ctx {
+    ///     user_id: u64,
+    ///     #[baggage(metric_label)]
+    ///     beta: bool,
+    /// }
+    ///
+    /// let ctx = Ctx { user_id: 7, beta: true };
+    /// let labels: Vec<KeyValue> = ctx.metric_attributes().collect();
+    /// assert_eq!(labels, [KeyValue::new("beta", true)]);
+    /// // requests.add(1, &labels);
+    /// ```
+    fn metric_attributes(&self) -> KeyValues {
+        KeyValues(Vec::new().into_iter())
+    }
+
     /// Reads the schema straight from HTTP headers (every `baggage` header,
     /// by the W3C rules of [`propagation::BaggagePropagator`]).
     ///
@@ -105,6 +132,12 @@ pub trait Baggage: Sized {
     fn from_headers(headers: &::http::HeaderMap) -> Result<Self, Error> {
         Self::from_context(&http::extract_with_context(&Context::new(), headers))
     }
+
+    /// For each field of [`SCHEMA`](Baggage::SCHEMA), in order: reads one
+    /// entry value as the field's typed attribute (what
+    /// [`key_values`](Baggage::key_values) gives for the decoded value).
+    #[doc(hidden)]
+    const __ATTRIBUTES: &'static [__private::AttributeFn] = &[];
 
     #[doc(hidden)]
     fn __encode(&self, entries: &mut __private::Entries);

@@ -37,6 +37,8 @@ pub struct FieldSchema {
     pub requirement: Requirement,
     /// How many distinct values the field can take.
     pub cardinality: Cardinality,
+    /// `#[baggage(metric_label)]`: one of [`Baggage::metric_attributes`](crate::Baggage::metric_attributes).
+    pub metric_label: bool,
     /// The field's doc comment.
     pub doc: &'static str,
 }

@@ -18,6 +18,8 @@ pub const DEFAULT: &str = "default";
 pub const SKIP: &str = "skip";
 pub const WITH: &str = "with";
 pub const FROM_STR: &str = "from_str";
+pub const METRIC_LABEL: &str = "metric_label";
+pub const ALLOW_HIGH_CARDINALITY: &str = "allow_high_cardinality";
 
 /// Collects every error of one derive, each at its own tokens.
 #[derive(Default)]
@@ -81,6 +83,9 @@ pub struct FieldAttrs {
     pub skip: Option<Span>,
     pub with: Option<Attr<Path>>,
     pub from_str: Option<Span>,
+    pub metric_label: Option<Span>,
+    /// The reason given, at the span of the attribute's name.
+    pub allow_high_cardinality: Option<Attr<String>>,
 }
 
 #[derive(Default)]
@@ -102,7 +107,15 @@ impl Place {
         match self {
             Place::Struct => &[PREFIX, RENAME_ALL, CRATE, MAX_BYTES],
             Place::Enum => &[RENAME_ALL, CRATE],
-            Place::Field => &[RENAME, DEFAULT, SKIP, WITH, FROM_STR],
+            Place::Field => &[
+                RENAME,
+                DEFAULT,
+                SKIP,
+                WITH,
+                FROM_STR,
+                METRIC_LABEL,
+                ALLOW_HIGH_CARDINALITY,
+            ],
             Place::Variant => &[RENAME],
         }
     }
@@ -184,7 +197,17 @@ fn unknown(cx: &mut Ctxt, meta: &ParseNestedMeta, place: Place) -> syn::Result<(
         .collect::<Vec<_>>()
         .join(", ");
     let is_known = [
-        PREFIX, RENAME_ALL, CRATE, MAX_BYTES, RENAME, DEFAULT, SKIP, WITH, FROM_STR,
+        PREFIX,
+        RENAME_ALL,
+        CRATE,
+        MAX_BYTES,
+        RENAME,
+        DEFAULT,
+        SKIP,
+        WITH,
+        FROM_STR,
+        METRIC_LABEL,
+        ALLOW_HIGH_CARDINALITY,
     ]
     .contains(&name.as_str());
     if is_known {
@@ -351,6 +374,30 @@ pub fn field(cx: &mut Ctxt, attrs: &[Attribute]) -> FieldAttrs {
             set_once(cx, &mut out.with, Attr { value: path, span }, WITH, span);
         } else if meta.path.is_ident(FROM_STR) {
             set_once(cx, &mut out.from_str, span, FROM_STR, span);
+        } else if meta.path.is_ident(METRIC_LABEL) {
+            set_once(cx, &mut out.metric_label, span, METRIC_LABEL, span);
+        } else if meta.path.is_ident(ALLOW_HIGH_CARDINALITY) {
+            let s = lit_str(
+                meta,
+                "allow_high_cardinality = \"why its values are few enough\"",
+            )?;
+            if s.value().trim().is_empty() {
+                cx.error(
+                    s.span(),
+                    "`allow_high_cardinality` needs a reason: say why this field's values are few enough for a metric label, such as `allow_high_cardinality = \"one of 12 data centres\"`",
+                );
+                return Ok(());
+            }
+            set_once(
+                cx,
+                &mut out.allow_high_cardinality,
+                Attr {
+                    value: s.value(),
+                    span,
+                },
+                ALLOW_HIGH_CARDINALITY,
+                span,
+            );
         } else {
             unknown(cx, meta, Place::Field)?;
         }

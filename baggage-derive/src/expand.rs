@@ -141,19 +141,40 @@ impl<'a> Bounds<'a> {
     /// asserts it (`assert_field`, `assert_default`, `assert_from_str`).
     /// `extra` are further predicates of the same requirement.
     fn require(&mut self, ty: &Type, bound: TokenStream, extra: &[TokenStream], check: &str) {
+        self.require_as(ty, bound, extra, check, true);
+    }
+
+    /// Like `require`, for a bound that the generated code does not need
+    /// (a rule, such as a metric label's cardinality): a type that names no
+    /// generic parameter is only checked, so that a failed check is one
+    /// error at the type and the impl still holds where the schema is used.
+    fn require_rule(&mut self, ty: &Type, bound: TokenStream, check: &str) {
+        self.require_as(ty, bound, &[], check, false);
+    }
+
+    fn require_as(
+        &mut self,
+        ty: &Type,
+        bound: TokenStream,
+        extra: &[TokenStream],
+        check: &str,
+        impl_needs: bool,
+    ) {
         let span = ty.span();
         if self.uses_generics(ty.to_token_stream()) {
             let bound = respan(bound, span);
             self.where_preds.push(quote_spanned!(span=> #ty: #bound));
             self.where_preds.extend(extra.iter().cloned());
         } else {
-            self.where_preds
-                .push(quote!(for<'__typed_baggage> #ty: #bound + '__typed_baggage));
-            self.where_preds.extend(
-                extra
-                    .iter()
-                    .map(|p| quote!(for<'__typed_baggage> #p + '__typed_baggage)),
-            );
+            if impl_needs {
+                self.where_preds
+                    .push(quote!(for<'__typed_baggage> #ty: #bound + '__typed_baggage));
+                self.where_preds.extend(
+                    extra
+                        .iter()
+                        .map(|p| quote!(for<'__typed_baggage> #p + '__typed_baggage)),
+                );
+            }
             let krate = self.krate;
             let check = format_ident!("{}", check, span = span);
             let path = respan(quote!(#krate::__private::#check), span);
@@ -217,6 +238,8 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
     let mut inits = Vec::new();
     let mut encodes = Vec::new();
     let mut kvs = Vec::new();
+    let mut metric_kvs = Vec::new();
+    let mut attribute_fns = Vec::new();
 
     for f in &s.fields {
         let member = f.ident;
@@ -237,6 +260,10 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
         let rust_type = type_text(ty);
         let doc = &f.doc;
         let is_option = f.option_inner().is_some();
+        let metric_label = f.attrs.metric_label.is_some();
+        if metric_label && f.attrs.allow_high_cardinality.is_none() {
+            bounds.require_rule(ty, quote!(#krate::LowCardinality), "assert_low_cardinality");
+        }
         let requirement = |plain_required: TokenStream| {
             if f.attrs.default.is_some() {
                 quote!(#krate::schema::Requirement::Default)
@@ -261,6 +288,7 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
                         format: <#value as #krate::BaggageValue>::EXPECTED,
                         requirement: #req,
                         cardinality: <#value as #krate::BaggageValue>::CARDINALITY,
+                        metric_label: #metric_label,
                         doc: #doc,
                     }
                 });
@@ -276,7 +304,12 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
                 decodes
                     .push(quote!(let #var = #p::decode_field::<#ty>(__baggage, #key, #default);));
                 encodes.push(quote!(#p::put_field::<#ty>(__entries, #key, &self.#member);));
-                kvs.push(quote!(#p::field_kv::<#ty>(&mut __out, #key, &self.#member);));
+                let kv = quote!(#p::field_kv::<#ty>(&mut __out, #key, &self.#member););
+                if metric_label {
+                    metric_kvs.push(kv.clone());
+                }
+                kvs.push(kv);
+                attribute_fns.push(quote!(#p::attribute_of::<#ty>));
             }
             Codec::FromStr { inner } | Codec::With { inner, .. } => {
                 let (expected, decode_fn, encode_fn) = match codec(f) {
@@ -311,6 +344,7 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
                         format: #expected,
                         requirement: #req,
                         cardinality: #krate::schema::Cardinality::High,
+                        metric_label: #metric_label,
                         doc: #doc,
                     }
                 });
@@ -336,7 +370,14 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
                     quote!(::core::option::Option::Some(&self.#member))
                 };
                 encodes.push(quote!(__entries.put::<#inner>(#key, #value, #encode_fn);));
-                kvs.push(quote!(#p::codec_kv::<#inner>(&mut __out, #key, #value, #encode_fn);));
+                let kv = quote!(#p::codec_kv::<#inner>(&mut __out, #key, #value, #encode_fn););
+                if metric_label {
+                    metric_kvs.push(kv.clone());
+                }
+                kvs.push(kv);
+                attribute_fns.push(quote! {
+                    |__text: &::core::primitive::str| #p::codec_attribute::<#inner, _>(__text, #decode_fn)
+                });
             }
         }
     }
@@ -370,6 +411,7 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
         }
     };
     let n_fields = names.len();
+    let n_metric = metric_kvs.len();
     let where_clause = bounds.where_clause();
     let checks = bounds.checks();
 
@@ -386,6 +428,8 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
                 fields: &[#(#schema_fields),*],
             };
 
+            const __ATTRIBUTES: &'static [#p::AttributeFn] = &[#(#attribute_fns),*];
+
             fn from_baggage(
                 __baggage: &#p::otel::baggage::Baggage,
             ) -> ::core::result::Result<Self, #krate::Error> {
@@ -396,6 +440,12 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
             fn key_values(&self) -> #krate::KeyValues {
                 let mut __out = ::std::vec::Vec::with_capacity(#n_fields);
                 #(#kvs)*
+                #p::key_values(__out)
+            }
+
+            fn metric_attributes(&self) -> #krate::KeyValues {
+                let mut __out = ::std::vec::Vec::with_capacity(#n_metric);
+                #(#metric_kvs)*
                 #p::key_values(__out)
             }
 
@@ -439,5 +489,9 @@ fn expand_enum(e: &Enum, krate: &Path) -> TokenStream {
                 }
             }
         }
+
+        /// A fieldless enum has as many values as variants: fit to be a metric label.
+        #[automatically_derived]
+        impl #krate::LowCardinality for #ident {}
     }
 }

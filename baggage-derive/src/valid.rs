@@ -87,11 +87,21 @@ pub fn check_struct(cx: &mut Ctxt, s: &Struct) {
                 a.default.as_ref().map(|d| ("default", d.span)),
                 a.with.as_ref().map(|w| ("with", w.span)),
                 a.from_str.map(|s| ("from_str", s)),
+                a.metric_label.map(|s| ("metric_label", s)),
+                a.allow_high_cardinality
+                    .as_ref()
+                    .map(|r| ("allow_high_cardinality", r.span)),
             ];
             for (name, span) in others.into_iter().flatten() {
                 cx.error(span, format!("`{name}` has no effect on a `skip` field, which is not carried in baggage; remove `{name}` or `skip`"));
             }
             continue;
+        }
+        if let (None, Some(allow)) = (a.metric_label, &a.allow_high_cardinality) {
+            cx.error(
+                allow.span,
+                "`allow_high_cardinality` only applies to a metric label: add `metric_label` to make this field one, or remove `allow_high_cardinality`",
+            );
         }
         if let (true, Some(from_str)) = (a.with.is_some(), a.from_str) {
             cx.error(
