@@ -27,6 +27,9 @@ pub mod tower;
 #[cfg(feature = "axum")]
 pub mod axum;
 
+#[cfg(feature = "sdk")]
+pub mod sdk;
+
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
