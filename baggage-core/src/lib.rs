@@ -18,6 +18,9 @@ pub mod wire;
 #[cfg(feature = "propagation")]
 pub mod propagation;
 
+#[cfg(feature = "propagation")]
+pub mod metrics;
+
 #[cfg(feature = "http")]
 pub mod http;
 
