@@ -82,6 +82,8 @@
 //! | field | `max_item_len = N` | at most `N` characters in each element of a `Vec<String>` |
 //! | field | `allow_secret = "reason"` | allows a name that looks like a secret (see below); the reason is required |
 //! | field | `flatten`, `flatten, prefix = "p."` | embeds another schema's fields, with its keys or under the prefix `p.` instead of its own |
+//! | field | `metric_label` | one of [`metric_attributes`](Baggage::metric_attributes); the type must be [`LowCardinality`] (`bool`, a fieldless enum) |
+//! | field | `allow_high_cardinality = "reason"` | with `metric_label`: a type with many values, whose values are few in practice, as a label; the reason is required |
 //!
 //! Keys are checked at compile time: each must be an RFC 7230 token after
 //! the prefix and renames, and no two fields may share one (through

@@ -418,3 +418,65 @@ fn generic_schemas_report_duplicate_keys_at_run_time() {
     let cx = Context::new().with_typed(&fine).unwrap();
     assert_eq!(cx.typed::<Pair<User, Flag>>().unwrap(), fine);
 }
+
+#[derive(Baggage, Debug, PartialEq)]
+#[baggage(prefix = "exp.")]
+struct Experiment {
+    #[baggage(metric_label)]
+    enabled: bool,
+    arm: u32,
+}
+
+#[derive(Baggage, Debug, PartialEq)]
+struct Call {
+    #[baggage(flatten, prefix = "checkout.")]
+    experiment: Experiment,
+    #[baggage(metric_label)]
+    tier: Tier,
+}
+
+#[test]
+fn metric_labels_of_flattened_schemas_come_with_their_wire_keys() {
+    let call = Call {
+        experiment: Experiment {
+            enabled: true,
+            arm: 3,
+        },
+        tier: Tier::Free,
+    };
+    let labels: Vec<KeyValue> = call.metric_attributes().collect();
+    assert_eq!(
+        labels,
+        [
+            KeyValue::new("checkout.enabled", true),
+            KeyValue::new("tier", "free"),
+        ]
+    );
+}
+
+#[cfg(feature = "sdk")]
+#[test]
+fn span_attributes_of_a_flattened_schema_are_typed_under_their_wire_keys() {
+    use typed_baggage::sdk::BaggageAttributes;
+    let cx = Context::new()
+        .with_typed(&Call {
+            experiment: Experiment {
+                enabled: true,
+                arm: 3,
+            },
+            tier: Tier::Premium,
+        })
+        .unwrap();
+    let mut got = BaggageAttributes::new()
+        .schema::<Call>()
+        .attributes(cx.baggage());
+    got.sort_by(|a, b| a.key.as_str().cmp(b.key.as_str()));
+    assert_eq!(
+        got,
+        [
+            KeyValue::new("checkout.arm", 3i64),
+            KeyValue::new("checkout.enabled", true),
+            KeyValue::new("tier", "premium"),
+        ]
+    );
+}

@@ -18,6 +18,9 @@ pub mod wire;
 #[cfg(feature = "propagation")]
 pub mod propagation;
 
+#[cfg(feature = "propagation")]
+pub mod metrics;
+
 #[cfg(feature = "http")]
 pub mod http;
 
@@ -27,6 +30,9 @@ pub mod tower;
 #[cfg(feature = "axum")]
 pub mod axum;
 
+#[cfg(feature = "sdk")]
+pub mod sdk;
+
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
@@ -34,7 +40,7 @@ pub mod __private;
 pub use context::BaggageContextExt;
 pub use error::{Error, Limit, FOUND_EXCERPT_BYTES};
 pub use schema::Schema;
-pub use value::{BaggageField, BaggageValue, ValueError};
+pub use value::{BaggageField, BaggageValue, LowCardinality, ValueError};
 
 use opentelemetry::baggage::{Baggage as OtelBaggage, BaggageExt};
 use opentelemetry::{Context, KeyValue};
@@ -114,6 +120,35 @@ pub trait Baggage: Sized {
         __private::key_values(out)
     }
 
+    /// Only the fields marked `#[baggage(metric_label)]`, as typed
+    /// attributes (as in [`key_values`](Baggage::key_values)), for the
+    /// attributes of metrics. A metric label's type must be
+    /// [`LowCardinality`] (`bool`, a fieldless enum, an `Option` of one), or
+    /// the field must say why its values are few with
+    /// `allow_high_cardinality = "reason"`; anything else does not compile.
+    ///
+    /// ```
+    /// use typed_baggage::prelude::*;
+    /// use opentelemetry::KeyValue;
+    ///
+    /// #[derive(Baggage)]
+    /// struct Ctx {
+    ///     user_id: u64,
+    ///     #[baggage(metric_label)]
+    ///     beta: bool,
+    /// }
+    ///
+    /// let ctx = Ctx { user_id: 7, beta: true };
+    /// let labels: Vec<KeyValue> = ctx.metric_attributes().collect();
+    /// assert_eq!(labels, [KeyValue::new("beta", true)]);
+    /// // requests.add(1, &labels);
+    /// ```
+    fn metric_attributes(&self) -> KeyValues {
+        let mut out = Vec::new();
+        self.__metric_key_values(&mut out, __private::Remap::NONE);
+        __private::key_values(out)
+    }
+
     /// Reads the schema straight from HTTP headers (every `baggage` header,
     /// by the W3C rules of [`propagation::BaggagePropagator`]).
     ///
@@ -122,6 +157,19 @@ pub trait Baggage: Sized {
     #[cfg(feature = "http")]
     fn from_headers(headers: &::http::HeaderMap) -> Result<Self, Error> {
         Self::from_context(&http::extract_with_context(&Context::new(), headers))
+    }
+
+    /// For each key of [`Schema::resolved`], in order: reads one entry value
+    /// as the field's typed attribute (what
+    /// [`key_values`](Baggage::key_values) gives for the decoded value).
+    #[doc(hidden)]
+    fn __attributes(out: &mut Vec<__private::AttributeFn>) {
+        let _ = out;
+    }
+
+    #[doc(hidden)]
+    fn __metric_key_values(&self, out: &mut Vec<KeyValue>, remap: __private::Remap) {
+        let _ = (out, remap);
     }
 
     #[doc(hidden)]

@@ -12,7 +12,7 @@ use crate::value::{BaggageField, BaggageValue, ValueError};
 use crate::{Error, KeyValues};
 pub use opentelemetry as otel;
 use opentelemetry::baggage::Baggage as OtelBaggage;
-use opentelemetry::KeyValue;
+use opentelemetry::{KeyValue, Value};
 
 /// Where a schema's keys go: as declared, or under the prefix given where
 /// an outer schema flattens it (that prefix replaces the schema's own).
@@ -148,6 +148,26 @@ pub fn codec_kv<T: ?Sized>(
         let mut s = String::new();
         encode(v, &mut s);
         out.push(KeyValue::new(key, s));
+    }
+}
+
+/// Reads one entry value as a field's typed attribute; see
+/// [`crate::Baggage::__ATTRIBUTES`].
+pub type AttributeFn = fn(&str) -> Result<Value, ValueError>;
+
+/// The typed attribute of a plain field's entry value.
+pub fn attribute_of<F: BaggageField>(text: &str) -> Result<Value, ValueError> {
+    <F::Value as BaggageValue>::decode(text).map(|v| v.to_otel_value())
+}
+
+/// The string attribute of a codec field's entry value, if it decodes.
+pub fn codec_attribute<T, E: Display>(
+    text: &str,
+    decode: impl FnOnce(&str) -> Result<T, E>,
+) -> Result<Value, ValueError> {
+    match decode(text) {
+        Ok(_) => Ok(Value::String(text.to_owned().into())),
+        Err(e) => Err(ValueError::invalid(text).with_detail(e.to_string())),
     }
 }
 
@@ -424,6 +444,8 @@ pub fn push_err(errors: &mut Vec<Error>, result: Result<(), Error>) {
         errors.push(e);
     }
 }
+/// Compile-time check that a metric label's type has few values.
+pub const fn assert_low_cardinality<T: crate::value::LowCardinality>() {}
 
 /// Compile-time check that a `skip`ped field type has a `Default`.
 pub const fn assert_default<F: Default>() {}

@@ -99,7 +99,7 @@
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use opentelemetry::baggage::{Baggage as OtelBaggage, BaggageExt};
 use opentelemetry::propagation::text_map_propagator::FieldIter;
@@ -108,6 +108,7 @@ use opentelemetry::Context;
 
 use crate::error::excerpt;
 use crate::limits::{MAX_BYTES, MAX_MEMBERS};
+use crate::metrics::{BaggageMetrics, Direction, Reason};
 use crate::wire::{
     check_properties, encode_value, is_valid_key, member_len, parse_member, trim_ows,
 };
@@ -138,6 +139,8 @@ const LOG_TARGET: &str = "typed_baggage";
 pub struct BaggagePropagator {
     plus_as_space: bool,
     counters: Counters,
+    /// Made at the first record unless given: see [`crate::metrics`].
+    metrics: Arc<OnceLock<BaggageMetrics>>,
     fields: [String; 1],
 }
 
@@ -180,6 +183,7 @@ impl BaggagePropagator {
         BaggagePropagatorBuilder {
             plus_as_space: false,
             counters: None,
+            metrics: None,
         }
     }
 
@@ -249,6 +253,8 @@ impl BaggagePropagator {
                     .inner
                     .inject_members_invalid
                     .fetch_add(1, Ordering::Relaxed);
+                self.metrics()
+                    .dropped(Direction::Outgoing, Reason::Malformed, 1);
                 tracing::warn!(
                     target: LOG_TARGET,
                     key = ?excerpt(key),
@@ -265,11 +271,12 @@ impl BaggagePropagator {
                     .inner
                     .inject_members_dropped
                     .fetch_add(1, Ordering::Relaxed);
-                let limit = if written >= MAX_MEMBERS {
-                    "list-members"
+                let (limit, reason) = if written >= MAX_MEMBERS {
+                    ("list-members", Reason::MemberLimit)
                 } else {
-                    "bytes"
+                    ("bytes", Reason::ByteLimit)
                 };
+                self.metrics().dropped(Direction::Outgoing, reason, 1);
                 tracing::warn!(
                     target: LOG_TARGET,
                     key = ?excerpt(key),
@@ -296,6 +303,8 @@ impl BaggagePropagator {
             }
             written += 1;
         }
+        self.metrics()
+            .record(Direction::Outgoing, header.len(), written);
         (written > 0).then_some(header)
     }
 
@@ -322,7 +331,11 @@ impl BaggagePropagator {
         I::IntoIter: Clone,
     {
         let headers = headers.into_iter();
-        if !self.within_limits(headers.clone()) {
+        // No header: nothing to read, nothing to record.
+        headers.clone().next()?;
+        let total: usize = headers.clone().map(str::len).fold(0, usize::saturating_add);
+        if !self.within_limits(headers.clone(), total) {
+            self.metrics().record(Direction::Incoming, total, 0);
             return None;
         }
         let mut baggage = OtelBaggage::new();
@@ -347,6 +360,8 @@ impl BaggagePropagator {
                         .inner
                         .extract_members_dropped
                         .fetch_add(1, Ordering::Relaxed);
+                    self.metrics()
+                        .dropped(Direction::Incoming, Reason::Malformed, 1);
                     tracing::warn!(
                         target: LOG_TARGET,
                         reason = malformed.reason(),
@@ -356,14 +371,39 @@ impl BaggagePropagator {
                 }
             }
         }
+        self.metrics()
+            .record(Direction::Incoming, total, baggage.len());
         (!baggage.is_empty()).then_some(baggage)
+    }
+
+    /// The instruments, made from the global meter provider at the first
+    /// record unless given to the builder.
+    #[inline]
+    fn metrics(&self) -> &BaggageMetrics {
+        self.metrics.get_or_init(BaggageMetrics::global)
+    }
+
+    /// Counts entries an inbound policy dropped (the tower layer).
+    #[cfg(feature = "tower")]
+    pub(crate) fn policy_dropped_entries(&self, n: u64) {
+        self.metrics()
+            .dropped(Direction::Incoming, Reason::Policy, n);
+    }
+
+    /// Counts a header an inbound policy dropped whole (the tower layer).
+    #[cfg(feature = "tower")]
+    pub(crate) fn policy_rejected_header(&self) {
+        self.metrics().rejected(Reason::Policy);
     }
 
     /// Checks the limits before any parsing: the total size from the lengths
     /// alone, then the list-members, counted up to the first one too many
     /// (so a rejection for members logs a size of 65).
-    fn within_limits<'h>(&self, headers: impl Iterator<Item = &'h str> + Clone) -> bool {
-        let total: usize = headers.clone().map(str::len).fold(0, usize::saturating_add);
+    fn within_limits<'h>(
+        &self,
+        headers: impl Iterator<Item = &'h str> + Clone,
+        total: usize,
+    ) -> bool {
         if total > MAX_BYTES {
             self.reject(headers, "bytes", total, MAX_BYTES);
             return false;
@@ -393,6 +433,11 @@ impl BaggagePropagator {
             .inner
             .extract_headers_rejected
             .fetch_add(1, Ordering::Relaxed);
+        self.metrics().rejected(if limit == "bytes" {
+            Reason::ByteLimit
+        } else {
+            Reason::MemberLimit
+        });
         tracing::warn!(
             target: LOG_TARGET,
             limit,
@@ -454,6 +499,7 @@ impl TextMapPropagator for BaggagePropagator {
 pub struct BaggagePropagatorBuilder {
     plus_as_space: bool,
     counters: Option<Counters>,
+    metrics: Option<BaggageMetrics>,
 }
 
 impl BaggagePropagatorBuilder {
@@ -507,6 +553,27 @@ impl BaggagePropagatorBuilder {
         self
     }
 
+    /// Records the size telemetry of [`crate::metrics`] into these
+    /// instruments, instead of into instruments made from the global meter
+    /// provider when the propagator first records.
+    ///
+    /// ```
+    /// use opentelemetry::metrics::MeterProvider;
+    /// use opentelemetry_sdk::metrics::SdkMeterProvider;
+    /// use typed_baggage::metrics::{BaggageMetrics, METER_NAME};
+    /// use typed_baggage::propagation::BaggagePropagator;
+    ///
+    /// let provider = SdkMeterProvider::builder().build();
+    /// let propagator = BaggagePropagator::builder()
+    ///     .metrics(BaggageMetrics::new(&provider.meter(METER_NAME)))
+    ///     .build();
+    /// # let _ = propagator;
+    /// ```
+    pub fn metrics(mut self, metrics: BaggageMetrics) -> Self {
+        self.metrics = Some(metrics);
+        self
+    }
+
     /// The propagator.
     ///
     /// ```
@@ -518,6 +585,10 @@ impl BaggagePropagatorBuilder {
         BaggagePropagator {
             plus_as_space: self.plus_as_space,
             counters: self.counters.unwrap_or_default(),
+            metrics: Arc::new(match self.metrics {
+                Some(m) => OnceLock::from(m),
+                None => OnceLock::new(),
+            }),
             fields: [HEADER.to_owned()],
         }
     }

@@ -1,7 +1,41 @@
 //! A written-down description of a schema: which keys it reads, as what.
+//!
+//! With the `serde` feature, [`Schema`] serializes (to JSON, say); and
+//! [`markdown_table`] writes the keys of several schemas as one Markdown
+//! table, so that which service reads which keys is written down.
+//!
+//! ```
+//! # #[cfg(feature = "serde")]
+//! # fn main() -> Result<(), serde_json::Error> {
+//! use typed_baggage::prelude::*;
+//!
+//! /// Feature flags.
+//! #[derive(Baggage)]
+//! #[baggage(prefix = "ff.")]
+//! struct Flags {
+//!     /// The new checkout page.
+//!     #[baggage(metric_label)]
+//!     new_checkout: bool,
+//! }
+//!
+//! assert_eq!(
+//!     serde_json::to_string(&Flags::SCHEMA)?,
+//!     r#"{"name":"Flags","doc":"Feature flags.","prefix":"ff.","max_bytes":null,"fields":[{"key":"ff.new_checkout","field":"new_checkout","rust_type":"bool","format":"a boolean (`true` or `false`, any letter case)","requirement":"required","cardinality":"low","metric_label":true,"doc":"The new checkout page.","max_len":null,"max_item_len":null,"max_wire_len":5}],"flattened":[]}"#
+//! );
+//! # Ok(())
+//! # }
+//! # #[cfg(not(feature = "serde"))]
+//! # fn main() {}
+//! ```
+
+mod markdown;
+
+pub use markdown::markdown_table;
 
 /// How many distinct values a field can take (for metric-label guards and docs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[non_exhaustive]
 pub enum Cardinality {
     /// A small fixed set: `bool`, fieldless enums.
@@ -12,6 +46,8 @@ pub enum Cardinality {
 
 /// Whether a key must be present.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[non_exhaustive]
 pub enum Requirement {
     /// Absent is an [`Error::Missing`](crate::Error::Missing).
@@ -24,6 +60,7 @@ pub enum Requirement {
 
 /// One key of a schema.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct FieldSchema {
     /// The key on the wire, prefix included.
     pub key: &'static str,
@@ -37,6 +74,8 @@ pub struct FieldSchema {
     pub requirement: Requirement,
     /// How many distinct values the field can take.
     pub cardinality: Cardinality,
+    /// `#[baggage(metric_label)]`: one of [`Baggage::metric_attributes`](crate::Baggage::metric_attributes).
+    pub metric_label: bool,
     /// The field's doc comment.
     pub doc: &'static str,
     /// `#[baggage(max_len = N)]`: the most characters of a `String`, or
@@ -54,6 +93,7 @@ pub struct FieldSchema {
 
 /// A schema embedded in another with `#[baggage(flatten)]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Flattened {
     /// The Rust field name in the outer struct.
     pub field: &'static str,
@@ -100,6 +140,7 @@ pub struct ResolvedField {
 /// assert_eq!(s.fields[1].requirement, Requirement::Optional);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Schema {
     /// The Rust type name.
     pub name: &'static str,

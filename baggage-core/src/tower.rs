@@ -189,6 +189,7 @@ where
                         .counters
                         .dropped_by_policy
                         .fetch_add(1, Ordering::Relaxed);
+                    self.layer.propagator.policy_rejected_header();
                     tracing::debug!(target: "typed_baggage", "inbound baggage header dropped: policy is drop-all");
                 }
                 parent.with_baggage(OtelBaggage::new())
@@ -214,6 +215,7 @@ where
                         .counters
                         .dropped_by_policy
                         .fetch_add(dropped, Ordering::Relaxed);
+                    self.layer.propagator.policy_dropped_entries(dropped);
                 }
                 parent.with_baggage(kept)
             }

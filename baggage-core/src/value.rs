@@ -78,6 +78,59 @@ pub trait BaggageValue: Sized {
     }
 }
 
+/// A type with a small, fixed set of values, fit to be a metric label.
+///
+/// `#[baggage(metric_label)]` on a field requires it: every distinct value
+/// of a metric label makes a new time series, so a free `String`, an id, a
+/// float or a list as a label can make millions of them. Implemented for
+/// `bool`, for the fieldless enums that `#[derive(Baggage)]`, and for an
+/// `Option` of one of these (absent is one more value).
+///
+/// Implement it for a type of your own only if its values are few (a
+/// handful of regions, say). For a field whose type has many values but
+/// whose actual values are few, write the reason instead:
+/// `#[baggage(metric_label, allow_high_cardinality = "one of 12 data centres")]`.
+///
+/// ```
+/// use typed_baggage::prelude::*;
+/// use opentelemetry::KeyValue;
+///
+/// #[derive(Baggage, Clone, Copy)]
+/// #[baggage(rename_all = "snake_case")]
+/// enum Tier { Free, Premium }
+///
+/// #[derive(Baggage)]
+/// #[baggage(prefix = "app.")]
+/// struct UserCtx {
+///     user_id: u64,
+///     #[baggage(metric_label)]
+///     tier: Tier,
+///     #[baggage(metric_label)]
+///     beta: bool,
+///     #[baggage(metric_label, allow_high_cardinality = "one of 12 data centres")]
+///     region: String,
+/// }
+///
+/// let user = UserCtx { user_id: 7, tier: Tier::Premium, beta: false, region: "eu-west-1".into() };
+/// let labels: Vec<KeyValue> = user.metric_attributes().collect();
+/// assert_eq!(labels, [
+///     KeyValue::new("app.tier", "premium"),
+///     KeyValue::new("app.beta", false),
+///     KeyValue::new("app.region", "eu-west-1"),
+/// ]);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` can take too many values to be a metric label",
+    label = "each distinct value of a metric label is a new time series",
+    note = "metric labels are `bool`, fieldless enums that #[derive(Baggage)], and an `Option` of these",
+    note = "if this field's values are few in practice, say why: `#[baggage(metric_label, allow_high_cardinality = \"one of 12 data centres\")]`; otherwise remove `metric_label` and record it on spans or logs instead"
+)]
+pub trait LowCardinality {}
+
+impl LowCardinality for bool {}
+
+impl<T: LowCardinality> LowCardinality for Option<T> {}
+
 /// Why one entry value did not decode; [`BaggageValue::decode`] returns it,
 /// and typed-baggage adds the key to make an [`Error`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -337,7 +390,11 @@ macro_rules! floats {
             }
 
             fn to_otel_value(&self) -> Value {
-                Value::F64(f64::from(*self))
+                // The `f64` that the shortest text names, so that an `f32`
+                // 0.1 is the attribute 0.1, not 0.10000000149011612.
+                let mut buffer = ryu::Buffer::new();
+                let text = buffer.format(*self);
+                Value::F64(text.parse::<f64>().unwrap_or(f64::NAN))
             }
         }
     )*};

@@ -22,6 +22,8 @@ pub const ALLOW_SECRET: &str = "allow_secret";
 pub const MAX_LEN: &str = "max_len";
 pub const MAX_ITEM_LEN: &str = "max_item_len";
 pub const FLATTEN: &str = "flatten";
+pub const METRIC_LABEL: &str = "metric_label";
+pub const ALLOW_HIGH_CARDINALITY: &str = "allow_high_cardinality";
 
 /// Every attribute name, for "unknown attribute" errors.
 const ALL: &[&str] = &[
@@ -38,6 +40,8 @@ const ALL: &[&str] = &[
     MAX_LEN,
     MAX_ITEM_LEN,
     FLATTEN,
+    METRIC_LABEL,
+    ALLOW_HIGH_CARDINALITY,
 ];
 
 /// Collects every error of one derive, each at its own tokens.
@@ -109,6 +113,9 @@ pub struct FieldAttrs {
     pub flatten: Option<Span>,
     /// `prefix = "..."` on a flattened field.
     pub prefix: Option<Attr<String>>,
+    pub metric_label: Option<Span>,
+    /// The reason given, at the span of the attribute's name.
+    pub allow_high_cardinality: Option<Attr<String>>,
 }
 
 #[derive(Default)]
@@ -141,6 +148,8 @@ impl Place {
                 MAX_ITEM_LEN,
                 FLATTEN,
                 PREFIX,
+                METRIC_LABEL,
+                ALLOW_HIGH_CARDINALITY,
             ],
             Place::Variant => &[RENAME],
         }
@@ -442,6 +451,30 @@ pub fn field(cx: &mut Ctxt, attrs: &[Attribute]) -> FieldAttrs {
             if let Some(n) = number(cx, meta, "max_item_len = 32")? {
                 set_once(cx, &mut out.max_item_len, n, MAX_ITEM_LEN, span);
             }
+        } else if meta.path.is_ident(METRIC_LABEL) {
+            set_once(cx, &mut out.metric_label, span, METRIC_LABEL, span);
+        } else if meta.path.is_ident(ALLOW_HIGH_CARDINALITY) {
+            let s = lit_str(
+                meta,
+                "allow_high_cardinality = \"why its values are few enough\"",
+            )?;
+            if s.value().trim().is_empty() {
+                cx.error(
+                    s.span(),
+                    "`allow_high_cardinality` needs a reason: say why this field's values are few enough for a metric label, such as `allow_high_cardinality = \"one of 12 data centres\"`",
+                );
+                return Ok(());
+            }
+            set_once(
+                cx,
+                &mut out.allow_high_cardinality,
+                Attr {
+                    value: s.value(),
+                    span,
+                },
+                ALLOW_HIGH_CARDINALITY,
+                span,
+            );
         } else if meta.path.is_ident(FLATTEN) {
             set_once(cx, &mut out.flatten, span, FLATTEN, span);
         } else if meta.path.is_ident(PREFIX) {

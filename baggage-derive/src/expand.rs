@@ -141,19 +141,40 @@ impl<'a> Bounds<'a> {
     /// asserts it (`assert_field`, `assert_default`, `assert_from_str`).
     /// `extra` are further predicates of the same requirement.
     fn require(&mut self, ty: &Type, bound: TokenStream, extra: &[TokenStream], check: &str) {
+        self.require_as(ty, bound, extra, check, true);
+    }
+
+    /// Like `require`, for a bound that the generated code does not need
+    /// (a rule, such as a metric label's cardinality): a type that names no
+    /// generic parameter is only checked, so that a failed check is one
+    /// error at the type and the impl still holds where the schema is used.
+    fn require_rule(&mut self, ty: &Type, bound: TokenStream, check: &str) {
+        self.require_as(ty, bound, &[], check, false);
+    }
+
+    fn require_as(
+        &mut self,
+        ty: &Type,
+        bound: TokenStream,
+        extra: &[TokenStream],
+        check: &str,
+        impl_needs: bool,
+    ) {
         let span = ty.span();
         if self.uses_generics(ty.to_token_stream()) {
             let bound = respan(bound, span);
             self.where_preds.push(quote_spanned!(span=> #ty: #bound));
             self.where_preds.extend(extra.iter().cloned());
         } else {
-            self.where_preds
-                .push(quote!(for<'__typed_baggage> #ty: #bound + '__typed_baggage));
-            self.where_preds.extend(
-                extra
-                    .iter()
-                    .map(|p| quote!(for<'__typed_baggage> #p + '__typed_baggage)),
-            );
+            if impl_needs {
+                self.where_preds
+                    .push(quote!(for<'__typed_baggage> #ty: #bound + '__typed_baggage));
+                self.where_preds.extend(
+                    extra
+                        .iter()
+                        .map(|p| quote!(for<'__typed_baggage> #p + '__typed_baggage)),
+                );
+            }
             let krate = self.krate;
             let check = format_ident!("{}", check, span = span);
             let path = respan(quote!(#krate::__private::#check), span);
@@ -225,6 +246,11 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
     let mut inits = Vec::new();
     let mut encodes = Vec::new();
     let mut kvs = Vec::new();
+    let mut metric_kvs = Vec::new();
+    // Per-field attribute readers, own fields first, then the flattened
+    // schemas' (the order of `Schema::resolved`).
+    let mut attribute_fns = Vec::new();
+    let mut flattened_attributes = Vec::new();
 
     for f in &s.fields {
         let member = f.ident;
@@ -257,6 +283,8 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
             decodes.push(quote!(let #var = <#ty as #krate::Baggage>::__decode(__baggage, __remap.child(#site));));
             encodes.push(quote!(#p::push_err(&mut __errors, <#ty as #krate::Baggage>::__encode(&self.#member, __entries, __remap.child(#site)));));
             kvs.push(quote!(<#ty as #krate::Baggage>::__key_values(&self.#member, __out, __remap.child(#site));));
+            metric_kvs.push(quote!(<#ty as #krate::Baggage>::__metric_key_values(&self.#member, __out, __remap.child(#site));));
+            flattened_attributes.push(quote!(<#ty as #krate::Baggage>::__attributes(__out);));
             continue;
         }
         if let Some(DefaultAttr::Trait) = f.attrs.default.as_ref().map(|d| &d.value) {
@@ -266,6 +294,10 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
         let rust_type = type_text(ty);
         let doc = &f.doc;
         let is_option = f.option_inner().is_some();
+        let metric_label = f.attrs.metric_label.is_some();
+        if metric_label && f.attrs.allow_high_cardinality.is_none() {
+            bounds.require_rule(ty, quote!(#krate::LowCardinality), "assert_low_cardinality");
+        }
         let opt = |v: Option<usize>| match v {
             Some(n) => quote!(::core::option::Option::Some(#n)),
             None => quote!(::core::option::Option::None),
@@ -323,6 +355,7 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
                         format: <#value as #krate::BaggageValue>::EXPECTED,
                         requirement: #req,
                         cardinality: <#value as #krate::BaggageValue>::CARDINALITY,
+                        metric_label: #metric_label,
                         doc: #doc,
                         max_len: #max_len,
                         max_item_len: #max_item_len,
@@ -360,7 +393,12 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
                     #(#p::push_err(&mut __errors, #len_checks);)*
                     #p::put_field::<#ty>(__entries, __key, __v);
                 }});
-                kvs.push(quote!(#p::field_kv::<#ty>(__out, __remap.key(#key, #prefix_len), &self.#member);));
+                let kv = quote!(#p::field_kv::<#ty>(__out, __remap.key(#key, #prefix_len), &self.#member););
+                if metric_label {
+                    metric_kvs.push(kv.clone());
+                }
+                kvs.push(kv);
+                attribute_fns.push(quote!(#p::attribute_of::<#ty>));
             }
             Codec::FromStr { inner } | Codec::With { inner, .. } => {
                 let (expected, decode_fn, encode_fn) = match codec(f) {
@@ -395,6 +433,7 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
                         format: #expected,
                         requirement: #req,
                         cardinality: #krate::schema::Cardinality::High,
+                        metric_label: #metric_label,
                         doc: #doc,
                         max_len: ::core::option::Option::None,
                         max_item_len: ::core::option::Option::None,
@@ -428,7 +467,14 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
                     quote!(::core::option::Option::Some(&self.#member))
                 };
                 encodes.push(quote!(__entries.put::<#inner>(__remap.key(#key, #prefix_len), #value, #encode_fn);));
-                kvs.push(quote!(#p::codec_kv::<#inner>(__out, __remap.key(#key, #prefix_len), #value, #encode_fn);));
+                let kv = quote!(#p::codec_kv::<#inner>(__out, __remap.key(#key, #prefix_len), #value, #encode_fn););
+                if metric_label {
+                    metric_kvs.push(kv.clone());
+                }
+                kvs.push(kv);
+                attribute_fns.push(quote! {
+                    |__text: &::core::primitive::str| #p::codec_attribute::<#inner, _>(__text, #decode_fn)
+                });
             }
         }
     }
@@ -527,6 +573,19 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
             ) {
                 #(#kvs)*
             }
+
+            fn __metric_key_values(
+                &self,
+                __out: &mut ::std::vec::Vec<#p::otel::KeyValue>,
+                __remap: #p::Remap,
+            ) {
+                #(#metric_kvs)*
+            }
+
+            fn __attributes(__out: &mut ::std::vec::Vec<#p::AttributeFn>) {
+                #(__out.push(#attribute_fns);)*
+                #(#flattened_attributes)*
+            }
         }
 
         #(#schema_checks)*
@@ -594,5 +653,9 @@ fn expand_enum(e: &Enum, krate: &Path) -> TokenStream {
                 }
             }
         }
+
+        /// A fieldless enum has as many values as variants: fit to be a metric label.
+        #[automatically_derived]
+        impl #krate::LowCardinality for #ident {}
     }
 }

@@ -22,6 +22,8 @@ pub fn expand(input: &DeriveInput, krate: &Path, errors: syn::Error) -> TokenStr
                     ::core::unimplemented!("#[derive(Baggage)] failed")
                 }
             }
+            #[automatically_derived]
+            impl #krate::LowCardinality for #ident {}
         },
         Data::Enum(_) => quote!(),
         _ => quote! {

@@ -92,6 +92,10 @@ pub fn check_struct(cx: &mut Ctxt, s: &Struct) {
                 a.max_item_len.as_ref().map(|r| ("max_item_len", r.span)),
                 a.flatten.map(|s| ("flatten", s)),
                 a.prefix.as_ref().map(|r| ("prefix", r.span)),
+                a.metric_label.map(|s| ("metric_label", s)),
+                a.allow_high_cardinality
+                    .as_ref()
+                    .map(|r| ("allow_high_cardinality", r.span)),
             ];
             for (name, span) in others.into_iter().flatten() {
                 cx.error(span, format!("`{name}` has no effect on a `skip` field, which is not carried in baggage; remove `{name}` or `skip`"));
@@ -107,6 +111,12 @@ pub fn check_struct(cx: &mut Ctxt, s: &Struct) {
         }
         check_secret(cx, f);
         check_lengths(cx, f);
+        if let (None, Some(allow)) = (a.metric_label, &a.allow_high_cardinality) {
+            cx.error(
+                allow.span,
+                "`allow_high_cardinality` only applies to a metric label: add `metric_label` to make this field one, or remove `allow_high_cardinality`",
+            );
+        }
         if let (true, Some(from_str)) = (a.with.is_some(), a.from_str) {
             cx.error(
                 from_str,
@@ -223,6 +233,10 @@ fn check_flatten(cx: &mut Ctxt, f: &Field) {
         a.allow_secret.as_ref().map(|r| ("allow_secret", r.span)),
         a.max_len.as_ref().map(|r| ("max_len", r.span)),
         a.max_item_len.as_ref().map(|r| ("max_item_len", r.span)),
+        a.metric_label.map(|s| ("metric_label", s)),
+        a.allow_high_cardinality
+            .as_ref()
+            .map(|r| ("allow_high_cardinality", r.span)),
     ];
     for (name, span) in others.into_iter().flatten() {
         cx.error(span, format!("`{name}` has no effect on a `flatten` field, whose keys and codecs are those of the flattened schema; put `{name}` on the fields of that schema, or remove it"));

@@ -14,6 +14,13 @@ struct Defaulted<T> {
     retries: T,
 }
 
+/// A generic metric label needs `T: LowCardinality`, checked where it is used.
+#[derive(Baggage, Debug, PartialEq)]
+struct Labelled<T> {
+    #[baggage(metric_label)]
+    label: T,
+}
+
 fn round_trip<T: Baggage + std::fmt::Debug + PartialEq>(value: T) {
     let cx = Context::new().with_typed(&value).unwrap();
     assert_eq!(cx.typed::<T>().unwrap(), value);
@@ -34,4 +41,7 @@ fn main() {
         Context::new().typed::<Defaulted<u8>>().unwrap(),
         Defaulted { retries: 0 }
     );
+    round_trip(Labelled { label: true });
+    let labels: Vec<opentelemetry::KeyValue> = Labelled { label: Some(false) }.metric_attributes().collect();
+    assert_eq!(labels, [opentelemetry::KeyValue::new("label", false)]);
 }

@@ -52,6 +52,7 @@ pub mod shadow {
         /// The user.
         pub user_id: u64,
         /// The tier.
+        #[baggage(metric_label)]
         pub tier: Tier,
         /// Features turned on.
         pub features: ::std::vec::Vec<::std::string::String>,
@@ -64,7 +65,7 @@ pub mod shadow {
         #[baggage(skip)]
         pub local: u32,
         /// Read with `FromStr`.
-        #[baggage(from_str)]
+        #[baggage(from_str, metric_label, allow_high_cardinality = "a few proxies")]
         pub client_ip: ::core::option::Option<::std::net::IpAddr>,
     }
 
@@ -93,4 +94,13 @@ fn main() {
     let cx = ::opentelemetry::Context::new().with_typed(&user).unwrap();
     let back = cx.typed::<shadow::UserCtx>().unwrap();
     ::std::assert_eq!(back, user);
+    let labels: ::std::vec::Vec<::opentelemetry::KeyValue> =
+        ::std::iter::Iterator::collect(::typed_baggage::Baggage::metric_attributes(&user));
+    ::std::assert_eq!(
+        labels,
+        [
+            ::opentelemetry::KeyValue::new("app.tier", "enterprise_gold"),
+            ::opentelemetry::KeyValue::new("app.clientIp", "10.0.0.1"),
+        ]
+    );
 }

@@ -1,0 +1,657 @@
+//! Baggage on spans and log records: processors for `opentelemetry_sdk`.
+//!
+//! [`BaggageSpanProcessor`] copies the parent context's baggage into the
+//! attributes of every span when it starts; [`BaggageLogProcessor`] copies
+//! the current context's baggage into the attributes of every log record
+//! when it is emitted. What is copied, and how, is one [`BaggageAttributes`]
+//! that both take:
+//!
+//! - **Which keys.** The keys of the typed schemas added with
+//!   [`schema`](BaggageAttributes::schema), and the keys a predicate
+//!   accepts ([`keys`](BaggageAttributes::keys),
+//!   [`all_keys`](BaggageAttributes::all_keys)). Nothing else: with neither,
+//!   nothing is copied. (The OpenTelemetry contrib processors of Java, JS,
+//!   Python, .NET and Go take a key predicate too, and have no default.)
+//! - **Typed values.** A key of a schema becomes an attribute of its field's
+//!   natural type, as [`Baggage::key_values`] gives it: integers that fit as
+//!   `i64`, floats as `f64`, `bool` as `bool`, vectors as string arrays,
+//!   everything else as a string. Every other key accepted by the predicate
+//!   is a string attribute, its value as it is in the baggage.
+//! - **A value that does not decode** as its field's type (`app.user_id=abc`
+//!   where the field is a `u64`) is not copied: a typed attribute never
+//!   changes its type from one span to the next, which would break the
+//!   queries and columns of most backends. It is counted
+//!   ([`invalid_values`](BaggageAttributes::invalid_values)) and logged
+//!   once per key, at `warn` under the target `typed_baggage`.
+//! - **Names.** The attribute is named as the baggage key, after an
+//!   optional [`prefix`](BaggageAttributes::prefix) (`baggage.` makes
+//!   `app.user_id` the attribute `baggage.app.user_id`).
+//! - **Length cap.** [`max_value_len`](BaggageAttributes::max_value_len)
+//!   cuts every string value (and each string of an array) to at most that
+//!   many characters, on a character boundary, as the OpenTelemetry
+//!   specification's attribute value length limit does. No cap by default:
+//!   the W3C limit of 8192 bytes for all of the baggage bounds it already.
+//! - **The span's or record's own attributes win.** An attribute that the
+//!   span already has when it starts (given to the span builder), or that
+//!   the log record already has when it reaches the processor, is not
+//!   overwritten nor duplicated by baggage of the same name. An attribute a
+//!   span sets *after* it starts cannot be seen at start: use a prefix to
+//!   keep the two apart.
+//!
+//! Attributes come in the order of their names, so the same baggage always
+//! makes the same attributes.
+//!
+//! ```
+//! use opentelemetry::trace::{Tracer, TracerProvider};
+//! use opentelemetry::{Context, KeyValue};
+//! use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
+//! use typed_baggage::prelude::*;
+//! use typed_baggage::sdk::{BaggageAttributes, BaggageSpanProcessor};
+//!
+//! #[derive(Baggage)]
+//! #[baggage(prefix = "app.")]
+//! struct UserCtx { user_id: u64, beta: bool }
+//!
+//! let exporter = InMemorySpanExporter::default();
+//! let provider = SdkTracerProvider::builder()
+//!     .with_span_processor(BaggageSpanProcessor::new(
+//!         BaggageAttributes::new().schema::<UserCtx>().prefix("baggage."),
+//!     ))
+//!     .with_simple_exporter(exporter.clone())
+//!     .build();
+//!
+//! let cx = Context::new().with_typed(&UserCtx { user_id: 7, beta: true })?;
+//! let _guard = cx.attach();
+//! provider.tracer("checkout").in_span("charge", |_cx| {});
+//!
+//! let spans = exporter.get_finished_spans().unwrap();
+//! assert_eq!(spans[0].attributes, [
+//!     KeyValue::new("baggage.app.beta", true),
+//!     KeyValue::new("baggage.app.user_id", 7i64),
+//! ]);
+//! # Ok::<(), typed_baggage::Error>(())
+//! ```
+
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use opentelemetry::baggage::{Baggage as OtelBaggage, BaggageExt};
+use opentelemetry::logs::{AnyValue, LogRecord as _};
+use opentelemetry::trace::Span as _;
+use opentelemetry::{Array, Context, InstrumentationScope, Key, KeyValue, StringValue, Value};
+use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::logs::{LogProcessor, SdkLogRecord};
+use opentelemetry_sdk::trace::{Span, SpanData, SpanProcessor};
+
+use crate::{__private::AttributeFn, Baggage};
+
+/// The `tracing` target of the processors' log lines.
+const LOG_TARGET: &str = "typed_baggage";
+
+type KeyPredicate = Arc<dyn Fn(&str) -> bool + Send + Sync>;
+
+/// One key of a typed schema.
+#[derive(Clone)]
+struct TypedKey {
+    schema: &'static str,
+    field: &'static str,
+    expected: &'static str,
+    decode: Option<AttributeFn>,
+    /// Set once the first invalid value of this key has been logged.
+    logged: Arc<AtomicBool>,
+}
+
+/// Which baggage entries become attributes, named and cut how; shared by
+/// [`BaggageSpanProcessor`] and [`BaggageLogProcessor`]. See the [module
+/// documentation](self) for the rules.
+///
+/// Cheap to clone: clones share their [`invalid_values`](Self::invalid_values) counter.
+///
+/// ```
+/// use opentelemetry::baggage::Baggage;
+/// use opentelemetry::{Array, KeyValue, Value};
+/// use typed_baggage::prelude::*;
+/// use typed_baggage::sdk::BaggageAttributes;
+///
+/// #[derive(Baggage)]
+/// #[baggage(prefix = "app.")]
+/// struct UserCtx { user_id: u64, features: Vec<String> }
+///
+/// let rules = BaggageAttributes::new()
+///     .schema::<UserCtx>()
+///     .keys(|key| key.starts_with("ff."));
+///
+/// let mut baggage = Baggage::new();
+/// baggage.insert("app.user_id", "42");
+/// baggage.insert("app.features", "dark,beta");
+/// baggage.insert("ff.checkout", "v2");
+/// baggage.insert("session", "s-1");
+/// assert_eq!(rules.attributes(&baggage), [
+///     KeyValue::new("app.features", Value::Array(Array::String(vec!["dark".into(), "beta".into()]))),
+///     KeyValue::new("app.user_id", 42i64),
+///     KeyValue::new("ff.checkout", "v2"),
+/// ]);
+/// ```
+#[derive(Clone)]
+#[must_use]
+pub struct BaggageAttributes {
+    typed: Arc<HashMap<Cow<'static, str>, TypedKey>>,
+    schemas: Vec<&'static str>,
+    predicate: Option<KeyPredicate>,
+    prefix: Option<Arc<str>>,
+    max_value_len: Option<usize>,
+    invalid: Arc<AtomicU64>,
+}
+
+impl Default for BaggageAttributes {
+    fn default() -> Self {
+        BaggageAttributes::new()
+    }
+}
+
+impl fmt::Debug for BaggageAttributes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BaggageAttributes")
+            .field("schemas", &self.schemas)
+            .field("key_predicate", &self.predicate.is_some())
+            .field("prefix", &self.prefix)
+            .field("max_value_len", &self.max_value_len)
+            .field("invalid_values", &self.invalid_values())
+            .finish()
+    }
+}
+
+impl BaggageAttributes {
+    /// Copies nothing until keys are chosen with [`schema`](Self::schema),
+    /// [`keys`](Self::keys) or [`all_keys`](Self::all_keys); no prefix, no
+    /// length cap.
+    ///
+    /// ```
+    /// use opentelemetry::baggage::Baggage;
+    /// use typed_baggage::sdk::BaggageAttributes;
+    ///
+    /// let baggage: Baggage = [opentelemetry::KeyValue::new("k", "v")].into_iter().collect();
+    /// assert!(BaggageAttributes::new().attributes(&baggage).is_empty());
+    /// ```
+    pub fn new() -> Self {
+        BaggageAttributes {
+            typed: Arc::new(HashMap::new()),
+            schemas: Vec::new(),
+            predicate: None,
+            prefix: None,
+            max_value_len: None,
+            invalid: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// Copies every key of the schema `T`, each as a typed attribute of its
+    /// field's type. Call it once per schema; a key two schemas share is
+    /// read as the type of the schema added first.
+    ///
+    /// ```
+    /// use opentelemetry::baggage::Baggage;
+    /// use opentelemetry::KeyValue;
+    /// use typed_baggage::prelude::*;
+    /// use typed_baggage::sdk::BaggageAttributes;
+    ///
+    /// #[derive(Baggage)]
+    /// struct Flags { new_checkout: bool, sample_rate: f64 }
+    ///
+    /// let mut baggage = Baggage::new();
+    /// baggage.insert("new_checkout", "TRUE");
+    /// baggage.insert("sample_rate", "0.25");
+    /// baggage.insert("other", "not copied");
+    /// assert_eq!(BaggageAttributes::new().schema::<Flags>().attributes(&baggage), [
+    ///     KeyValue::new("new_checkout", true),
+    ///     KeyValue::new("sample_rate", 0.25),
+    /// ]);
+    /// ```
+    pub fn schema<T: Baggage>(mut self) -> Self {
+        let schema = T::SCHEMA;
+        let mut decoders = Vec::new();
+        T::__attributes(&mut decoders);
+        let typed = Arc::make_mut(&mut self.typed);
+        for (i, resolved) in schema.resolved().into_iter().enumerate() {
+            typed.entry(resolved.key).or_insert_with(|| TypedKey {
+                schema: resolved.schema,
+                field: resolved.field.field,
+                expected: resolved.field.format,
+                decode: decoders.get(i).copied(),
+                logged: Arc::new(AtomicBool::new(false)),
+            });
+        }
+        self.schemas.push(schema.name);
+        self
+    }
+
+    /// Also copies, as string attributes, the keys that `predicate` accepts
+    /// (a key of a schema added with [`schema`](Self::schema) stays typed).
+    /// Replaces an earlier predicate.
+    ///
+    /// ```
+    /// use opentelemetry::baggage::Baggage;
+    /// use opentelemetry::KeyValue;
+    /// use typed_baggage::sdk::BaggageAttributes;
+    ///
+    /// let rules = BaggageAttributes::new().keys(|key| key.starts_with("app."));
+    /// let baggage: Baggage = [KeyValue::new("app.region", "eu"), KeyValue::new("session", "s")]
+    ///     .into_iter()
+    ///     .collect();
+    /// assert_eq!(rules.attributes(&baggage), [KeyValue::new("app.region", "eu")]);
+    /// ```
+    pub fn keys(mut self, predicate: impl Fn(&str) -> bool + Send + Sync + 'static) -> Self {
+        self.predicate = Some(Arc::new(predicate));
+        self
+    }
+
+    /// Also copies every other key, as a string attribute. Only where
+    /// everything in the baggage may be seen by whoever reads the telemetry.
+    ///
+    /// ```
+    /// use opentelemetry::baggage::Baggage;
+    /// use opentelemetry::KeyValue;
+    /// use typed_baggage::sdk::BaggageAttributes;
+    ///
+    /// let baggage: Baggage = [KeyValue::new("b", "2"), KeyValue::new("a", "1")].into_iter().collect();
+    /// assert_eq!(
+    ///     BaggageAttributes::new().all_keys().attributes(&baggage),
+    ///     [KeyValue::new("a", "1"), KeyValue::new("b", "2")],
+    /// );
+    /// ```
+    pub fn all_keys(self) -> Self {
+        self.keys(|_| true)
+    }
+
+    /// Names each attribute `prefix` + the baggage key (for example
+    /// `baggage.`), so that baggage never takes the name of an attribute the
+    /// code sets itself.
+    ///
+    /// ```
+    /// use opentelemetry::baggage::Baggage;
+    /// use opentelemetry::KeyValue;
+    /// use typed_baggage::sdk::BaggageAttributes;
+    ///
+    /// let baggage: Baggage = [KeyValue::new("app.region", "eu")].into_iter().collect();
+    /// let rules = BaggageAttributes::new().all_keys().prefix("baggage.");
+    /// assert_eq!(rules.attributes(&baggage), [KeyValue::new("baggage.app.region", "eu")]);
+    /// ```
+    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
+        let prefix: String = prefix.into();
+        self.prefix = (!prefix.is_empty()).then(|| Arc::from(prefix));
+        self
+    }
+
+    /// Cuts every string value, and every string of an array, to at most
+    /// `chars` characters (Unicode scalar values, as the OpenTelemetry
+    /// attribute value length limit counts them), never inside a character.
+    /// Numbers and booleans are never cut.
+    ///
+    /// ```
+    /// use opentelemetry::baggage::Baggage;
+    /// use opentelemetry::KeyValue;
+    /// use typed_baggage::sdk::BaggageAttributes;
+    ///
+    /// let baggage: Baggage = [KeyValue::new("note", "héllo wörld")].into_iter().collect();
+    /// let rules = BaggageAttributes::new().all_keys().max_value_len(5);
+    /// assert_eq!(rules.attributes(&baggage), [KeyValue::new("note", "héllo")]);
+    /// ```
+    pub fn max_value_len(mut self, chars: usize) -> Self {
+        self.max_value_len = Some(chars);
+        self
+    }
+
+    /// How many values of schema keys were not copied because they did not
+    /// decode as their field's type, since these rules were made (shared by
+    /// clones, and so by the processors made from them).
+    ///
+    /// ```
+    /// use opentelemetry::baggage::Baggage;
+    /// use typed_baggage::prelude::*;
+    /// use typed_baggage::sdk::BaggageAttributes;
+    ///
+    /// #[derive(Baggage)]
+    /// struct UserCtx { user_id: u64 }
+    ///
+    /// let rules = BaggageAttributes::new().schema::<UserCtx>();
+    /// let baggage: Baggage = [opentelemetry::KeyValue::new("user_id", "abc")].into_iter().collect();
+    /// assert!(rules.attributes(&baggage).is_empty());
+    /// assert_eq!(rules.invalid_values(), 1);
+    /// ```
+    pub fn invalid_values(&self) -> u64 {
+        self.invalid.load(Ordering::Relaxed)
+    }
+
+    /// The attributes these rules make of `baggage`, in the order of their
+    /// names.
+    pub fn attributes(&self, baggage: &OtelBaggage) -> Vec<KeyValue> {
+        let mut invalid = Vec::new();
+        let attributes = self.collect(baggage, |_| false, &mut invalid);
+        self.report(invalid);
+        attributes
+    }
+
+    /// The attributes of `baggage`, leaving out names `taken` says are taken.
+    /// Values that did not decode go to `invalid`, to be reported once the
+    /// caller no longer borrows the context.
+    fn collect(
+        &self,
+        baggage: &OtelBaggage,
+        mut taken: impl FnMut(&str) -> bool,
+        invalid: &mut Vec<Invalid>,
+    ) -> Vec<KeyValue> {
+        if baggage.is_empty() || (self.typed.is_empty() && self.predicate.is_none()) {
+            return Vec::new();
+        }
+        let mut out: Vec<KeyValue> = Vec::new();
+        for (key, (value, _)) in baggage {
+            let key_str = key.as_str();
+            let attribute = match self.typed.get(key_str) {
+                Some(typed) => match typed.decode {
+                    Some(decode) => match decode(value.as_str()) {
+                        Ok(v) => v,
+                        Err(e) => {
+                            let _ = self.invalid.fetch_add(1, Ordering::Relaxed);
+                            if !typed.logged.swap(true, Ordering::Relaxed) {
+                                invalid.push(Invalid {
+                                    key: key_str.to_owned(),
+                                    schema: typed.schema,
+                                    field: typed.field,
+                                    expected: typed.expected,
+                                    error: e.to_string(),
+                                });
+                            }
+                            continue;
+                        }
+                    },
+                    None => Value::String(value.clone()),
+                },
+                None => match &self.predicate {
+                    Some(accepts) if accepts(key_str) => Value::String(value.clone()),
+                    _ => continue,
+                },
+            };
+            let name = match &self.prefix {
+                Some(prefix) => Key::from(format!("{prefix}{key_str}")),
+                None => key.clone(),
+            };
+            if taken(name.as_str()) {
+                continue;
+            }
+            let attribute = match self.max_value_len {
+                Some(max) => cap(attribute, max),
+                None => attribute,
+            };
+            out.push(KeyValue::new(name, attribute));
+        }
+        out.sort_unstable_by(|a, b| a.key.as_str().cmp(b.key.as_str()));
+        out
+    }
+
+    #[cold]
+    fn report(&self, invalid: Vec<Invalid>) {
+        for i in invalid {
+            tracing::warn!(
+                target: LOG_TARGET,
+                key = i.key,
+                schema = i.schema,
+                field = i.field,
+                expected = i.expected,
+                error = %i.error,
+                "baggage value not copied to telemetry: it does not decode as its field's type (logged once per key; counted every time)"
+            );
+        }
+    }
+}
+
+/// A value that did not decode, to log after the context is released.
+struct Invalid {
+    key: String,
+    schema: &'static str,
+    field: &'static str,
+    expected: &'static str,
+    error: String,
+}
+
+/// Cuts strings to `max` characters.
+fn cap(value: Value, max: usize) -> Value {
+    match value {
+        Value::String(s) => Value::String(cap_str(s, max)),
+        Value::Array(Array::String(items)) => Value::Array(Array::String(
+            items.into_iter().map(|s| cap_str(s, max)).collect(),
+        )),
+        other => other,
+    }
+}
+
+fn cap_str(s: StringValue, max: usize) -> StringValue {
+    match s.as_str().char_indices().nth(max) {
+        Some((end, _)) => StringValue::from(s.as_str().get(..end).unwrap_or_default().to_owned()),
+        None => s,
+    }
+}
+
+/// An attribute value as a log-record value.
+fn any_value(value: Value) -> AnyValue {
+    match value {
+        Value::Bool(b) => AnyValue::Boolean(b),
+        Value::I64(i) => AnyValue::Int(i),
+        Value::F64(f) => AnyValue::Double(f),
+        Value::String(s) => AnyValue::String(s),
+        Value::Array(Array::Bool(v)) => v.into_iter().collect(),
+        Value::Array(Array::I64(v)) => v.into_iter().collect(),
+        Value::Array(Array::F64(v)) => v.into_iter().collect(),
+        Value::Array(Array::String(v)) => v.into_iter().collect(),
+        other => AnyValue::String(other.to_string().into()),
+    }
+}
+
+/// Copies the parent context's baggage into the attributes of every span
+/// when it starts, by the rules of a [`BaggageAttributes`].
+///
+/// Add it to the tracer provider next to the exporting processor; the
+/// order does not matter for spans.
+///
+/// ```
+/// use opentelemetry::trace::{Tracer, TracerProvider};
+/// use opentelemetry::{Context, KeyValue};
+/// use opentelemetry::baggage::BaggageExt;
+/// use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
+/// use typed_baggage::sdk::{BaggageAttributes, BaggageSpanProcessor};
+///
+/// let exporter = InMemorySpanExporter::default();
+/// let provider = SdkTracerProvider::builder()
+///     .with_span_processor(BaggageSpanProcessor::new(BaggageAttributes::new().all_keys()))
+///     .with_simple_exporter(exporter.clone())
+///     .build();
+///
+/// let cx = Context::new().with_baggage([KeyValue::new("tenant", "acme")]);
+/// let tracer = provider.tracer("t");
+/// // The span's own `tenant` wins over the baggage's.
+/// let span = tracer
+///     .span_builder("load")
+///     .with_attributes([KeyValue::new("tenant", "own")])
+///     .start_with_context(&tracer, &cx);
+/// drop(span);
+///
+/// let spans = exporter.get_finished_spans().unwrap();
+/// assert_eq!(spans[0].attributes, [KeyValue::new("tenant", "own")]);
+/// ```
+#[derive(Debug, Clone)]
+pub struct BaggageSpanProcessor {
+    rules: BaggageAttributes,
+}
+
+impl BaggageSpanProcessor {
+    /// A processor that copies baggage by these rules.
+    pub fn new(rules: BaggageAttributes) -> Self {
+        BaggageSpanProcessor { rules }
+    }
+
+    /// The rules, e.g. to read [`BaggageAttributes::invalid_values`].
+    pub fn rules(&self) -> &BaggageAttributes {
+        &self.rules
+    }
+}
+
+impl SpanProcessor for BaggageSpanProcessor {
+    /// Adds the attributes of the parent context's baggage that the span
+    /// does not already have.
+    fn on_start(&self, span: &mut Span, parent_cx: &Context) {
+        let baggage = parent_cx.baggage();
+        if baggage.is_empty() {
+            return;
+        }
+        let mut invalid = Vec::new();
+        let mut own: Option<HashSet<String>> = None;
+        let attributes = self.rules.collect(
+            baggage,
+            |name| {
+                // The span's attributes are copied out only when there is
+                // something to compare them with.
+                own.get_or_insert_with(|| own_span_attributes(span))
+                    .contains(name)
+            },
+            &mut invalid,
+        );
+        if !attributes.is_empty() {
+            span.set_attributes(attributes);
+        }
+        if !invalid.is_empty() {
+            self.rules.report(invalid);
+        }
+    }
+
+    fn on_end(&self, _span: SpanData) {}
+
+    fn force_flush(&self) -> OTelSdkResult {
+        Ok(())
+    }
+
+    fn shutdown_with_timeout(&self, _timeout: Duration) -> OTelSdkResult {
+        Ok(())
+    }
+}
+
+/// The names of the attributes a span has at start.
+fn own_span_attributes(span: &Span) -> HashSet<String> {
+    span.exported_data()
+        .map(|data| {
+            data.attributes
+                .into_iter()
+                .map(|kv| kv.key.as_str().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Copies the current context's baggage into the attributes of every log
+/// record when it is emitted, by the rules of a [`BaggageAttributes`].
+///
+/// A log processor changes the record for the processors after it: add
+/// this one to the logger provider **before** the exporting processor.
+///
+/// ```
+/// use opentelemetry::logs::{AnyValue, LogRecord, Logger, LoggerProvider};
+/// use opentelemetry::{Context, Key, KeyValue};
+/// use opentelemetry::baggage::BaggageExt;
+/// use opentelemetry_sdk::logs::{InMemoryLogExporter, SdkLoggerProvider};
+/// use typed_baggage::sdk::{BaggageAttributes, BaggageLogProcessor};
+///
+/// let exporter = InMemoryLogExporter::default();
+/// let provider = SdkLoggerProvider::builder()
+///     .with_log_processor(BaggageLogProcessor::new(BaggageAttributes::new().all_keys()))
+///     .with_simple_exporter(exporter.clone())
+///     .build();
+///
+/// let _guard = Context::new().with_baggage([KeyValue::new("tenant", "acme")]).attach();
+/// let logger = provider.logger("app");
+/// let mut record = logger.create_log_record();
+/// record.set_body("paid".into());
+/// logger.emit(record);
+///
+/// let logs = exporter.get_emitted_logs().unwrap();
+/// let attributes: Vec<_> = logs[0].record.attributes_iter().cloned().collect();
+/// assert_eq!(attributes, [(Key::from("tenant"), AnyValue::from("acme"))]);
+/// ```
+#[derive(Debug, Clone)]
+pub struct BaggageLogProcessor {
+    rules: BaggageAttributes,
+}
+
+impl BaggageLogProcessor {
+    /// A processor that copies baggage by these rules.
+    pub fn new(rules: BaggageAttributes) -> Self {
+        BaggageLogProcessor { rules }
+    }
+
+    /// The rules, e.g. to read [`BaggageAttributes::invalid_values`].
+    pub fn rules(&self) -> &BaggageAttributes {
+        &self.rules
+    }
+}
+
+impl LogProcessor for BaggageLogProcessor {
+    /// Adds the attributes of the current context's baggage that the record
+    /// does not already have.
+    fn emit(&self, record: &mut SdkLogRecord, _scope: &InstrumentationScope) {
+        let mut invalid = Vec::new();
+        let attributes = Context::map_current(|cx| {
+            self.rules.collect(
+                cx.baggage(),
+                |name| record.attributes_iter().any(|(k, _)| k.as_str() == name),
+                &mut invalid,
+            )
+        });
+        for kv in attributes {
+            record.add_attribute(kv.key, any_value(kv.value));
+        }
+        if !invalid.is_empty() {
+            // After the record is complete and the context released: the
+            // log line may come back here through a tracing-to-OpenTelemetry
+            // bridge, and then finds the key already logged.
+            self.rules.report(invalid);
+        }
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        Ok(())
+    }
+
+    fn shutdown_with_timeout(&self, _timeout: Duration) -> OTelSdkResult {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cap_cuts_on_char_boundaries() {
+        let s = |v: &str| StringValue::from(v.to_owned());
+        assert_eq!(cap_str(s("ééé"), 2).as_str(), "éé");
+        assert_eq!(cap_str(s("ab"), 2).as_str(), "ab");
+        assert_eq!(cap_str(s("ab"), 0).as_str(), "");
+        assert_eq!(cap_str(s("👍🏽x"), 1).as_str(), "👍");
+        assert_eq!(cap(Value::I64(123456), 2), Value::I64(123456));
+        assert_eq!(
+            cap(Value::Array(Array::String(vec![s("abc"), s("d")])), 2),
+            Value::Array(Array::String(vec![s("ab"), s("d")]))
+        );
+    }
+
+    #[test]
+    fn log_values_keep_their_types() {
+        assert_eq!(any_value(Value::I64(-3)), AnyValue::Int(-3));
+        assert_eq!(any_value(Value::F64(0.5)), AnyValue::Double(0.5));
+        assert_eq!(any_value(Value::Bool(true)), AnyValue::Boolean(true));
+        assert_eq!(
+            any_value(Value::Array(Array::String(vec!["a".into()]))),
+            AnyValue::ListAny(Box::new(vec![AnyValue::String("a".into())]))
+        );
+    }
+}
