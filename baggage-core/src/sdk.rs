@@ -21,8 +21,13 @@
 //!   where the field is a `u64`) is not copied: a typed attribute never
 //!   changes its type from one span to the next, which would break the
 //!   queries and columns of most backends. It is counted
-//!   ([`invalid_values`](BaggageAttributes::invalid_values)) and logged
-//!   once per key, at `warn` under the target `typed_baggage`.
+//!   ([`invalid_values`](BaggageAttributes::invalid_values), and the metric
+//!   `baggage.attributes.invalid` of [`crate::metrics`]) and logged once
+//!   per key, at `warn` under the target `typed_baggage`. (`tracing` drops
+//!   an event raised while a scoped subscriber is busy, as when a processor
+//!   runs inside `tracing-opentelemetry` under `tracing::subscriber::with_default`;
+//!   the warning then waits for a value seen outside such a call. With a
+//!   global subscriber it goes through.)
 //! - **Names.** The attribute is named as the baggage key, after an
 //!   optional [`prefix`](BaggageAttributes::prefix) (`baggage.` makes
 //!   `app.user_id` the attribute `baggage.app.user_id`).
@@ -75,7 +80,7 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use opentelemetry::baggage::{Baggage as OtelBaggage, BaggageExt};
@@ -86,6 +91,7 @@ use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::logs::{LogProcessor, SdkLogRecord};
 use opentelemetry_sdk::trace::{Span, SpanData, SpanProcessor};
 
+use crate::metrics::BaggageMetrics;
 use crate::{__private::AttributeFn, Baggage};
 
 /// The `tracing` target of the processors' log lines.
@@ -144,6 +150,7 @@ pub struct BaggageAttributes {
     prefix: Option<Arc<str>>,
     max_value_len: Option<usize>,
     invalid: Arc<AtomicU64>,
+    metrics: Arc<OnceLock<BaggageMetrics>>,
 }
 
 impl Default for BaggageAttributes {
@@ -184,6 +191,7 @@ impl BaggageAttributes {
             prefix: None,
             max_value_len: None,
             invalid: Arc::new(AtomicU64::new(0)),
+            metrics: Arc::new(OnceLock::new()),
         }
     }
 
@@ -301,6 +309,27 @@ impl BaggageAttributes {
         self
     }
 
+    /// Counts the values left out into the `baggage.attributes.invalid`
+    /// counter of these instruments, instead of instruments made from the
+    /// global meter provider when the first value is left out.
+    ///
+    /// ```
+    /// use opentelemetry::metrics::MeterProvider;
+    /// use opentelemetry_sdk::metrics::SdkMeterProvider;
+    /// use typed_baggage::metrics::{BaggageMetrics, METER_NAME};
+    /// use typed_baggage::sdk::BaggageAttributes;
+    ///
+    /// let provider = SdkMeterProvider::builder().build();
+    /// let rules = BaggageAttributes::new()
+    ///     .all_keys()
+    ///     .metrics(BaggageMetrics::new(&provider.meter(METER_NAME)));
+    /// # let _ = rules;
+    /// ```
+    pub fn metrics(mut self, metrics: BaggageMetrics) -> Self {
+        self.metrics = Arc::new(OnceLock::from(metrics));
+        self
+    }
+
     /// How many values of schema keys were not copied because they did not
     /// decode as their field's type, since these rules were made (shared by
     /// clones, and so by the processors made from them).
@@ -352,13 +381,18 @@ impl BaggageAttributes {
                         Ok(v) => v,
                         Err(e) => {
                             let _ = self.invalid.fetch_add(1, Ordering::Relaxed);
-                            if !typed.logged.swap(true, Ordering::Relaxed) {
+                            let key = typed_key(key_str, &self.typed);
+                            self.metrics
+                                .get_or_init(BaggageMetrics::global)
+                                .invalid(key);
+                            if !typed.logged.load(Ordering::Relaxed) {
                                 invalid.push(Invalid {
-                                    key: typed_key(key_str, &self.typed),
+                                    key,
                                     schema: typed.schema,
                                     field: typed.field,
                                     expected: typed.expected,
                                     error: e.to_string(),
+                                    logged: Arc::clone(&typed.logged),
                                 });
                             }
                             continue;
@@ -388,9 +422,24 @@ impl BaggageAttributes {
         out
     }
 
+    /// Logs each key's first invalid value, once somebody listens.
     #[cold]
     fn report(&self, invalid: Vec<Invalid>) {
+        // `NoSubscriber` here is either no subscriber at all, or `tracing`
+        // refusing an event raised inside a busy scoped subscriber: keep
+        // the line for a later value then.
+        let listening =
+            tracing::dispatcher::get_default(|d| !d.is::<tracing::subscriber::NoSubscriber>());
+        if !listening {
+            return;
+        }
         for i in invalid {
+            // Marked before logging: the line may come back to a processor
+            // through a tracing-to-OpenTelemetry bridge, and must not log
+            // again.
+            if i.logged.swap(true, Ordering::Relaxed) {
+                continue;
+            }
             tracing::warn!(
                 target: LOG_TARGET,
                 key = i.key,
@@ -419,6 +468,7 @@ struct Invalid {
     field: &'static str,
     expected: &'static str,
     error: String,
+    logged: Arc<AtomicBool>,
 }
 
 /// Cuts strings to `max` characters.
