@@ -175,6 +175,20 @@
 //!   integer out of range, an unknown enum text: each an error naming the
 //!   key, the expectation and what was found; all bad fields at once.
 //!   Keys no field reads are ignored.
+//!
+//! ## Observability
+//!
+//! - [`sdk`] (feature `sdk`): [`sdk::BaggageSpanProcessor`] and
+//!   [`sdk::BaggageLogProcessor`] copy baggage into span and log-record
+//!   attributes; a schema's fields keep their types.
+//! - [`Baggage::key_values`] and [`Baggage::metric_attributes`]: a schema as
+//!   typed attributes, all fields or only the metric labels
+//!   (`#[baggage(metric_label)]`, checked for [`LowCardinality`] at compile
+//!   time).
+//! - [`metrics`]: the propagator's size telemetry, `baggage.size`,
+//!   `baggage.entries`, `baggage.entries.dropped`, `baggage.headers.rejected`.
+//! - [`schema::markdown_table`], and `serde::Serialize` for [`Schema`]
+//!   (feature `serde`): which keys a service reads, written down.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

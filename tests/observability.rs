@@ -489,3 +489,154 @@ fn an_invalid_value_is_left_out_of_log_records_too() {
     );
     assert_eq!(rules.invalid_values(), 1);
 }
+
+// ---- values left out: counted, metered, logged once -------------------------
+
+mod recorded {
+    //! A `tracing` layer that records each event as one line.
+    use std::fmt;
+    use std::sync::{Arc, Mutex};
+
+    use tracing::field::{Field, Visit};
+    use tracing_subscriber::layer::{Context, Layer};
+
+    #[derive(Clone, Default)]
+    pub struct Lines(pub Arc<Mutex<Vec<String>>>);
+
+    struct Line<'a>(&'a mut String);
+
+    impl Visit for Line<'_> {
+        fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+            self.0.push_str(&format!(" {}={:?}", field.name(), value));
+        }
+    }
+
+    impl<S: tracing::Subscriber> Layer<S> for Lines {
+        fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
+            let meta = event.metadata();
+            let mut line = format!("{} {}", meta.level(), meta.target());
+            event.record(&mut Line(&mut line));
+            self.0.lock().unwrap().push(line);
+        }
+    }
+}
+
+#[test]
+fn a_left_out_value_is_logged_once_per_key_and_metered() {
+    use opentelemetry::metrics::MeterProvider as _;
+    use opentelemetry_sdk::metrics::data::{AggregatedMetrics, MetricData};
+    use opentelemetry_sdk::metrics::{InMemoryMetricExporter, PeriodicReader, SdkMeterProvider};
+    use tracing_subscriber::layer::SubscriberExt;
+    use typed_baggage::metrics::{BaggageMetrics, METER_NAME};
+
+    let metric_exporter = InMemoryMetricExporter::default();
+    let meter_provider = SdkMeterProvider::builder()
+        .with_reader(PeriodicReader::builder(metric_exporter.clone()).build())
+        .build();
+    let rules = BaggageAttributes::new()
+        .schema::<UserCtx>()
+        .metrics(BaggageMetrics::new(&meter_provider.meter(METER_NAME)));
+    let (provider, exporter) = tracing_with(rules.clone());
+    let lines = recorded::Lines::default();
+    let subscriber = tracing_subscriber::registry().with(lines.clone());
+    tracing::subscriber::with_default(subscriber, || {
+        let bad_id = Context::new().with_baggage([KeyValue::new("app.user_id", "12a")]);
+        let bad_both = Context::new().with_baggage([
+            KeyValue::new("app.user_id", "-1"),
+            KeyValue::new("app.tier", "gold"),
+        ]);
+        span_in(&provider, &bad_id, "a", vec![]);
+        span_in(&provider, &bad_id, "b", vec![]);
+        span_in(&provider, &bad_both, "c", vec![]);
+    });
+    assert_eq!(span_attributes(&exporter), [vec![], vec![], vec![]]);
+    assert_eq!(rules.invalid_values(), 4);
+    let lines = lines.0.lock().unwrap().clone();
+    assert_eq!(
+        lines,
+        [
+            "WARN typed_baggage message=baggage value not copied to telemetry: it does not decode as its field's type (logged once per key; counted every time) key=\"app.user_id\" schema=\"UserCtx\" field=\"user_id\" expected=\"an unsigned 64-bit integer (u64)\" error=invalid value \"12a\": not a decimal integer",
+            "WARN typed_baggage message=baggage value not copied to telemetry: it does not decode as its field's type (logged once per key; counted every time) key=\"app.tier\" schema=\"UserCtx\" field=\"tier\" expected=\"one of `free`, `premium` (Tier)\" error=invalid value \"gold\"",
+        ]
+    );
+
+    meter_provider.force_flush().unwrap();
+    let exports = metric_exporter.get_finished_metrics().unwrap();
+    let mut points = Vec::new();
+    for scope in exports.last().unwrap().scope_metrics() {
+        for metric in scope.metrics() {
+            if let AggregatedMetrics::U64(MetricData::Sum(sum)) = metric.data() {
+                for p in sum.data_points() {
+                    let attributes: Vec<String> = p
+                        .attributes()
+                        .map(|kv| format!("{}={}", kv.key, kv.value))
+                        .collect();
+                    points.push(format!(
+                        "{} {} {:?} = {}",
+                        metric.name(),
+                        metric.unit(),
+                        attributes,
+                        p.value()
+                    ));
+                }
+            }
+        }
+    }
+    points.sort();
+    assert_eq!(
+        points,
+        [
+            "baggage.attributes.invalid {entry} [\"baggage.key=app.tier\"] = 1",
+            "baggage.attributes.invalid {entry} [\"baggage.key=app.user_id\"] = 3",
+        ]
+    );
+}
+
+// ---- through the `tracing` crate ---------------------------------------------
+
+#[test]
+fn tracing_spans_and_events_carry_the_baggage() {
+    use opentelemetry_appender_tracing::layer::OpenTelemetryTracingBridge;
+    use tracing_subscriber::layer::SubscriberExt;
+
+    let rules = BaggageAttributes::new()
+        .schema::<UserCtx>()
+        .prefix("baggage.");
+    let (tracer_provider, spans) = tracing_with(rules.clone());
+    let (logger_provider, logs) = logging_with(rules);
+    let subscriber = tracing_subscriber::registry()
+        .with(
+            tracing_opentelemetry::layer()
+                .with_tracer(tracer_provider.tracer("test"))
+                .with_location(false)
+                .with_threads(false)
+                .with_target(false)
+                .with_tracked_inactivity(false),
+        )
+        .with(OpenTelemetryTracingBridge::new(&logger_provider));
+    tracing::subscriber::with_default(subscriber, || {
+        let _guard = Context::new().with_typed(&user()).unwrap().attach();
+        let _outer = tracing::info_span!("checkout").entered();
+        let _inner = tracing::info_span!("charge", amount = 5i64).entered();
+        tracing::info!(amount = 5i64, "card charged");
+    });
+
+    let expected = user_attributes("baggage.");
+    let spans = spans.get_finished_spans().unwrap();
+    let names: Vec<&str> = spans.iter().map(|s| s.name.as_ref()).collect();
+    assert_eq!(names, ["charge", "checkout"]);
+    assert_eq!(spans[0].attributes[0], KeyValue::new("amount", 5i64));
+    assert_eq!(spans[0].attributes[1..], expected[..]);
+    assert_eq!(spans[1].attributes, expected);
+
+    let records = log_attributes(&logs);
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0][0], ("amount".to_owned(), AnyValue::Int(5)));
+    let names: Vec<&str> = records[0][1..].iter().map(|(k, _)| k.as_str()).collect();
+    let expected_names: Vec<&str> = expected.iter().map(|kv| kv.key.as_str()).collect();
+    assert_eq!(names, expected_names);
+    assert_eq!(
+        records[0].last().unwrap(),
+        &("baggage.app.user_id".to_owned(), AnyValue::Int(12345))
+    );
+}

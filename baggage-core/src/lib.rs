@@ -99,20 +99,57 @@ pub trait Baggage: Sized {
         Context::map_current(Self::from_context)
     }
 
-    /// The fields as typed OpenTelemetry attributes, for spans and logs:
-    /// integers that fit as `i64`, floats as `f64`, `bool` as `bool`,
-    /// vectors as string arrays, everything else as strings. Absent
-    /// `Option`s are left out.
+    /// The fields as typed OpenTelemetry attributes, named by their keys,
+    /// in field order, for any telemetry recorded by hand:
+    ///
+    /// | field type | attribute value |
+    /// |---|---|
+    /// | integers | `i64` when the value fits, else its decimal text (a `u64` above `i64::MAX`, a large `i128`/`u128`) |
+    /// | `f32`, `f64` | `f64` (an `f32` as the `f64` its shortest text names: `0.1`, not `0.10000000149011612`) |
+    /// | `bool` | `bool` |
+    /// | `Vec<T>` | an array of strings, each element's entry text |
+    /// | `String`, `char`, enums, `from_str` and `with` fields | the entry text, a string |
+    /// | `Option<T>` | as `T`; left out when `None` |
+    ///
+    /// The span and log processors of the `sdk` feature give the same
+    /// attributes, read from the baggage.
     ///
     /// ```
     /// use typed_baggage::prelude::*;
-    /// use opentelemetry::{KeyValue, Value};
+    /// use opentelemetry::{Array, KeyValue, Value};
+    ///
+    /// #[derive(Baggage, Clone, Copy)]
+    /// #[baggage(rename_all = "snake_case")]
+    /// enum Tier { Free, Premium }
     ///
     /// #[derive(Baggage)]
-    /// struct Ctx { user_id: u64, beta: bool, region: Option<String> }
+    /// #[baggage(prefix = "app.")]
+    /// struct Ctx {
+    ///     user_id: u64,
+    ///     beta: bool,
+    ///     tier: Tier,
+    ///     ratio: f32,
+    ///     features: Vec<String>,
+    ///     region: Option<String>,
+    /// }
     ///
-    /// let kv: Vec<KeyValue> = Ctx { user_id: 7, beta: true, region: None }.key_values().collect();
-    /// assert_eq!(kv, [KeyValue::new("user_id", 7i64), KeyValue::new("beta", true)]);
+    /// let ctx = Ctx {
+    ///     user_id: 7,
+    ///     beta: true,
+    ///     tier: Tier::Premium,
+    ///     ratio: 0.1,
+    ///     features: vec!["dark".into(), "a,b".into()],
+    ///     region: None,
+    /// };
+    /// let kv: Vec<KeyValue> = ctx.key_values().collect();
+    /// assert_eq!(kv, [
+    ///     KeyValue::new("app.user_id", 7i64),
+    ///     KeyValue::new("app.beta", true),
+    ///     KeyValue::new("app.tier", "premium"),
+    ///     KeyValue::new("app.ratio", 0.1f64),
+    ///     KeyValue::new("app.features", Value::Array(Array::String(vec!["dark".into(), "a,b".into()]))),
+    /// ]);
+    /// // e.g. span.set_attributes(ctx.key_values());
     /// ```
     fn key_values(&self) -> KeyValues {
         let mut out = Vec::with_capacity(Self::SCHEMA.key_count());

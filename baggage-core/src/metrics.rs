@@ -13,6 +13,7 @@
 //! | `baggage.entries` | histogram | `{entry}` | `baggage.direction` | the list-members written (outgoing), or read by the propagator (incoming, before an inbound policy; `0` when none could be) |
 //! | `baggage.entries.dropped` | counter | `{entry}` | `baggage.direction`, `baggage.reason` | list-members left out one by one |
 //! | `baggage.headers.rejected` | counter | `{header}` | `baggage.direction`, `baggage.reason` | incoming `baggage` headers rejected whole (one count per request) |
+//! | `baggage.attributes.invalid` | counter | `{entry}` | `baggage.key` | (feature `sdk`) values of schema keys that the [`sdk`](crate::sdk) processors left out of a span or log record because they do not decode as their field's type (`baggage.key` is a schema key, so its values are few) |
 //!
 //! `baggage.direction` is `incoming` (extract) or `outgoing` (inject).
 //! `baggage.reason` is one of:
@@ -49,9 +50,17 @@
 //! let baggage = propagator.parse(["a=1,b=2,c"]).unwrap();
 //! assert_eq!(baggage.len(), 2);
 //! provider.force_flush().unwrap();
-//! // exporter.get_finished_metrics(): baggage.size 9 By and baggage.entries 2
-//! // (incoming), baggage.entries.dropped 1 (incoming, malformed)
-//! # assert!(!exporter.get_finished_metrics().unwrap().is_empty());
+//!
+//! // baggage.size (9 By) and baggage.entries (2), incoming; and one member
+//! // dropped: baggage.entries.dropped {incoming, malformed}
+//! let exported = exporter.get_finished_metrics().unwrap();
+//! let mut names: Vec<&str> = exported[0]
+//!     .scope_metrics()
+//!     .flat_map(|scope| scope.metrics())
+//!     .map(|metric| metric.name())
+//!     .collect();
+//! names.sort();
+//! assert_eq!(names, ["baggage.entries", "baggage.entries.dropped", "baggage.size"]);
 //! ```
 
 use std::fmt;
@@ -72,11 +81,17 @@ pub const ENTRIES_DROPPED: &str = "baggage.entries.dropped";
 /// Counter of incoming `baggage` headers rejected whole (`{header}`).
 pub const HEADERS_REJECTED: &str = "baggage.headers.rejected";
 
+/// Counter of schema values the span and log processors left out (`{entry}`).
+pub const ATTRIBUTES_INVALID: &str = "baggage.attributes.invalid";
+
 /// Attribute: `incoming` (extract) or `outgoing` (inject).
 pub const DIRECTION: &str = "baggage.direction";
 /// Attribute: why entries were dropped or a header rejected; see the
 /// [module documentation](self).
 pub const REASON: &str = "baggage.reason";
+
+/// Attribute: the baggage key of a value left out.
+pub const KEY: &str = "baggage.key";
 
 /// Bucket boundaries of [`SIZE`], in bytes, up to the W3C limit of 8192.
 pub const SIZE_BOUNDARIES: [f64; 10] = [
@@ -138,6 +153,8 @@ pub struct BaggageMetrics {
     entries: Histogram<u64>,
     dropped: Counter<u64>,
     rejected: Counter<u64>,
+    #[cfg(feature = "sdk")]
+    invalid: Counter<u64>,
 }
 
 impl fmt::Debug for BaggageMetrics {
@@ -182,6 +199,14 @@ impl BaggageMetrics {
                 .with_unit("{header}")
                 .with_description("Incoming baggage headers rejected whole.")
                 .build(),
+            #[cfg(feature = "sdk")]
+            invalid: meter
+                .u64_counter(ATTRIBUTES_INVALID)
+                .with_unit("{entry}")
+                .with_description(
+                    "Baggage values of schema keys left out of telemetry: they do not decode as their field's type.",
+                )
+                .build(),
         }
     }
 
@@ -224,6 +249,18 @@ impl BaggageMetrics {
                 KeyValue::new(REASON, reason.as_str()),
             ],
         );
+    }
+}
+
+impl BaggageMetrics {
+    /// One value of `key` left out of a span or log record.
+    #[cfg(feature = "sdk")]
+    pub(crate) fn invalid(&self, key: std::borrow::Cow<'static, str>) {
+        let key = match key {
+            std::borrow::Cow::Borrowed(k) => opentelemetry::Value::from(k),
+            std::borrow::Cow::Owned(k) => opentelemetry::Value::from(k),
+        };
+        self.invalid.add(1, &[KeyValue::new(KEY, key)]);
     }
 }
 

@@ -21,8 +21,13 @@
 //!   where the field is a `u64`) is not copied: a typed attribute never
 //!   changes its type from one span to the next, which would break the
 //!   queries and columns of most backends. It is counted
-//!   ([`invalid_values`](BaggageAttributes::invalid_values)) and logged
-//!   once per key, at `warn` under the target `typed_baggage`.
+//!   ([`invalid_values`](BaggageAttributes::invalid_values), and the metric
+//!   `baggage.attributes.invalid` of [`crate::metrics`]) and logged once
+//!   per key, at `warn` under the target `typed_baggage`. (`tracing` drops
+//!   an event raised while a scoped subscriber is busy, as when a processor
+//!   runs inside `tracing-opentelemetry` under `tracing::subscriber::with_default`;
+//!   the warning then waits for a value seen outside such a call. With a
+//!   global subscriber it goes through.)
 //! - **Names.** The attribute is named as the baggage key, after an
 //!   optional [`prefix`](BaggageAttributes::prefix) (`baggage.` makes
 //!   `app.user_id` the attribute `baggage.app.user_id`).
@@ -76,7 +81,7 @@ use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use opentelemetry::baggage::{Baggage as OtelBaggage, BaggageExt};
@@ -87,6 +92,7 @@ use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::logs::{LogProcessor, SdkLogRecord};
 use opentelemetry_sdk::trace::{Span, SpanData, SpanProcessor};
 
+use crate::metrics::BaggageMetrics;
 use crate::{__private::AttributeFn, Baggage};
 
 /// The `tracing` target of the processors' log lines.
@@ -145,6 +151,7 @@ pub struct BaggageAttributes {
     prefix: Option<Arc<str>>,
     max_value_len: Option<usize>,
     invalid: Arc<AtomicU64>,
+    metrics: Arc<OnceLock<BaggageMetrics>>,
 }
 
 impl Default for BaggageAttributes {
@@ -185,6 +192,7 @@ impl BaggageAttributes {
             prefix: None,
             max_value_len: None,
             invalid: Arc::new(AtomicU64::new(0)),
+            metrics: Arc::new(OnceLock::new()),
         }
     }
 
@@ -304,6 +312,27 @@ impl BaggageAttributes {
         self
     }
 
+    /// Counts the values left out into the `baggage.attributes.invalid`
+    /// counter of these instruments, instead of instruments made from the
+    /// global meter provider when the first value is left out.
+    ///
+    /// ```
+    /// use opentelemetry::metrics::MeterProvider;
+    /// use opentelemetry_sdk::metrics::SdkMeterProvider;
+    /// use typed_baggage::metrics::{BaggageMetrics, METER_NAME};
+    /// use typed_baggage::sdk::BaggageAttributes;
+    ///
+    /// let provider = SdkMeterProvider::builder().build();
+    /// let rules = BaggageAttributes::new()
+    ///     .all_keys()
+    ///     .metrics(BaggageMetrics::new(&provider.meter(METER_NAME)));
+    /// # let _ = rules;
+    /// ```
+    pub fn metrics(mut self, metrics: BaggageMetrics) -> Self {
+        self.metrics = Arc::new(OnceLock::from(metrics));
+        self
+    }
+
     /// How many values of schema keys were not copied because they did not
     /// decode as their field's type, since these rules were made (shared by
     /// clones, and so by the processors made from them).
@@ -355,13 +384,18 @@ impl BaggageAttributes {
                         Ok(v) => v,
                         Err(e) => {
                             let _ = self.invalid.fetch_add(1, Ordering::Relaxed);
-                            if !typed.logged.swap(true, Ordering::Relaxed) {
+                            let key = typed_key(key_str, &self.typed);
+                            self.metrics
+                                .get_or_init(BaggageMetrics::global)
+                                .invalid(key.clone());
+                            if !typed.logged.load(Ordering::Relaxed) {
                                 invalid.push(Invalid {
-                                    key: key_str.to_owned(),
+                                    key,
                                     schema: typed.schema,
                                     field: typed.field,
                                     expected: typed.expected,
                                     error: e.to_string(),
+                                    logged: Arc::clone(&typed.logged),
                                 });
                             }
                             continue;
@@ -391,12 +425,27 @@ impl BaggageAttributes {
         out
     }
 
+    /// Logs each key's first invalid value, once somebody listens.
     #[cold]
     fn report(&self, invalid: Vec<Invalid>) {
+        // `NoSubscriber` here is either no subscriber at all, or `tracing`
+        // refusing an event raised inside a busy scoped subscriber: keep
+        // the line for a later value then.
+        let listening =
+            tracing::dispatcher::get_default(|d| !d.is::<tracing::subscriber::NoSubscriber>());
+        if !listening {
+            return;
+        }
         for i in invalid {
+            // Marked before logging: the line may come back to a processor
+            // through a tracing-to-OpenTelemetry bridge, and must not log
+            // again.
+            if i.logged.swap(true, Ordering::Relaxed) {
+                continue;
+            }
             tracing::warn!(
                 target: LOG_TARGET,
-                key = i.key,
+                key = &*i.key,
                 schema = i.schema,
                 field = i.field,
                 expected = i.expected,
@@ -407,13 +456,22 @@ impl BaggageAttributes {
     }
 }
 
+/// The schema key as the map holds it (borrowed for a declared key).
+fn typed_key(key: &str, typed: &HashMap<Cow<'static, str>, TypedKey>) -> Cow<'static, str> {
+    typed
+        .get_key_value(key)
+        .map(|(k, _)| k.clone())
+        .unwrap_or_default()
+}
+
 /// A value that did not decode, to log after the context is released.
 struct Invalid {
-    key: String,
+    key: Cow<'static, str>,
     schema: &'static str,
     field: &'static str,
     expected: &'static str,
     error: String,
+    logged: Arc<AtomicBool>,
 }
 
 /// Cuts strings to `max` characters.
