@@ -98,6 +98,12 @@
 //!   Keys no field reads are ignored.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+// No panic that input can reach: library code has no `unwrap`, `expect` or
+// slice indexing (unit tests may use them).
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
+)]
 
 #[doc(inline)]
 pub use baggage_core::*;
