@@ -322,7 +322,18 @@ impl BaggagePropagator {
         I::IntoIter: Clone,
     {
         let headers = headers.into_iter();
-        if !self.within_limits(headers.clone()) {
+        let size = headers.clone().map(str::len).fold(0, usize::saturating_add);
+        self.parse_measured(headers, size)
+    }
+
+    /// [`BaggagePropagator::parse`] of headers whose size, `size` bytes, was
+    /// measured by the caller (on the raw header bytes, before any lossy
+    /// conversion to text).
+    pub(crate) fn parse_measured<'h, I>(&self, headers: I, size: usize) -> Option<OtelBaggage>
+    where
+        I: Iterator<Item = &'h str> + Clone,
+    {
+        if !self.within_limits(headers.clone(), size) {
             return None;
         }
         let mut baggage = OtelBaggage::new();
@@ -359,11 +370,14 @@ impl BaggagePropagator {
         (!baggage.is_empty()).then_some(baggage)
     }
 
-    /// Checks the limits before any parsing: the total size from the lengths
-    /// alone, then the list-members, counted up to the first one too many
-    /// (so a rejection for members logs a size of 65).
-    fn within_limits<'h>(&self, headers: impl Iterator<Item = &'h str> + Clone) -> bool {
-        let total: usize = headers.clone().map(str::len).fold(0, usize::saturating_add);
+    /// Checks the limits before any parsing: the total size (measured from
+    /// the lengths alone), then the list-members, counted up to the first
+    /// one too many (so a rejection for members logs a size of 65).
+    fn within_limits<'h>(
+        &self,
+        headers: impl Iterator<Item = &'h str> + Clone,
+        total: usize,
+    ) -> bool {
         if total > MAX_BYTES {
             self.reject(headers, "bytes", total, MAX_BYTES);
             return false;
@@ -379,6 +393,14 @@ impl BaggagePropagator {
             }
         }
         true
+    }
+
+    /// Counts and logs headers of `size` bytes in all, rejected before they
+    /// were read as text; `start` is the beginning of the first one.
+    #[cfg(feature = "http")]
+    #[cold]
+    pub(crate) fn reject_oversize(&self, start: &str, size: usize) {
+        self.reject(std::iter::once(start), "bytes", size, MAX_BYTES);
     }
 
     #[cold]
