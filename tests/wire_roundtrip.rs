@@ -7,7 +7,7 @@
 //!
 //! Cases in all: 22 single-type schemas × 4096, 2 float schemas × 2048 and
 //! a schema of every field kind × 8192, i.e. 102 400 per run.
-#![cfg(feature = "http")]
+#![cfg(all(feature = "http", feature = "derive"))]
 
 use std::collections::HashMap;
 
