@@ -189,8 +189,41 @@
 //!   `baggage.entries`, `baggage.entries.dropped`, `baggage.headers.rejected`.
 //! - [`schema::markdown_table`], and `serde::Serialize` for [`Schema`]
 //!   (feature `serde`): which keys a service reads, written down.
+
+//! ## When baggage is bad
+//!
+//! Incoming baggage comes from peers and clients you do not control. What
+//! a handler's `T::from_current()` (or `T::from_headers`) sees:
+//!
+//! | incoming `baggage` | what the propagator does | what the handler reads |
+//! |---|---|---|
+//! | none | nothing | [`Error::Missing`] for each required key |
+//! | a malformed member (no `=`, a key that is not a token, a raw space, `"` or non-ASCII byte, a bad `%`, a bad property) | drops that member alone, counts and logs it | that key is absent (`Missing`, `None` or the default); the other keys read normally |
+//! | nothing but malformed members | reads nothing: the context keeps the baggage it had | `Missing` for each required key |
+//! | over 8192 bytes or 64 list-members, all `baggage` headers together | rejects it whole, from the lengths alone, counts and logs it | `Missing` for each required key: never a part of the header |
+//! | a well-formed member whose value is not of the field's type | reads it | [`Error::Invalid`] or [`Error::OutOfRange`] naming the key, the type and the value found (cut and escaped); every bad field at once |
+//! | forged: well-formed, but sent by a client | reads it | the forged value, unless the edge drops it (the `tower` feature's `InboundPolicy`) |
+//!
+//! Reading costs at most the 8192 bytes the limit allows, whatever a
+//! request holds: an oversize header is never copied nor parsed.
+//!
+//! [`with_typed`](BaggageContextExt::with_typed) on a context that already
+//! holds 64 list-members or 8 KiB of header returns
+//! [`Error::LimitExceeded`] (which limit, the size the baggage would have
+//! had, the allowance) unless the value only replaces or removes keys of
+//! its own. Nothing is written: the context it was called on, and so the
+//! current context, keeps exactly the entries and properties it had, and
+//! a value of the schema it held before stays whole. Sending never breaks
+//! the limits either: a member that would is left out whole, counted and
+//! logged (see [`propagation`]).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+// No panic that input can reach: library code has no `unwrap`, `expect` or
+// slice indexing (unit tests may use them).
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
+)]
 
 #[doc(inline)]
 pub use baggage_core::*;

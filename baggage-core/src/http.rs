@@ -24,9 +24,12 @@ use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use http::header::{HeaderMap, HeaderName, HeaderValue};
+use opentelemetry::baggage::BaggageExt;
 use opentelemetry::propagation::{Extractor, Injector, TextMapPropagator};
 use opentelemetry::Context;
 
+use crate::error::FOUND_EXCERPT_BYTES;
+use crate::limits::MAX_BYTES;
 use crate::propagation::BaggagePropagator;
 
 /// The header baggage travels on.
@@ -69,8 +72,47 @@ pub fn extract_with_context(cx: &Context, headers: &HeaderMap) -> Context {
 }
 
 /// [`extract_with_context`] with a configured propagator.
+///
+/// The same as the propagator's `extract_with_context` on a
+/// [`HeaderExtractor`], but measured on the raw header bytes: headers over
+/// the W3C size limit are rejected from their lengths alone, never copied
+/// nor read, and the size limit counts the bytes as they came (a byte that
+/// is not UTF-8 is one byte, though it is read as the three-byte U+FFFD).
+/// Empty `baggage` header values are skipped. So the work is bounded: at
+/// most 8192 bytes are ever read or copied, whatever the request holds.
 pub fn extract_with(propagator: &BaggagePropagator, cx: &Context, headers: &HeaderMap) -> Context {
-    propagator.extract_with_context(cx, &HeaderExtractor::new(headers))
+    let values = headers.get_all(&BAGGAGE_HEADER);
+    let mut iter = values.iter().peekable();
+    let Some(first) = iter.peek() else {
+        return cx.clone();
+    };
+    let size = values
+        .iter()
+        .map(HeaderValue::len)
+        .fold(0, usize::saturating_add);
+    if size > MAX_BYTES {
+        let start = first
+            .as_bytes()
+            .get(..2 * FOUND_EXCERPT_BYTES)
+            .unwrap_or(first.as_bytes());
+        propagator.reject_oversize(&String::from_utf8_lossy(start), size);
+        return cx.clone();
+    }
+    let text: Vec<Cow<'_, str>> = iter.filter(|v| !v.is_empty()).map(text_of).collect();
+    match propagator.parse_measured(text.iter().map(AsRef::as_ref), size) {
+        Some(baggage) => cx.with_baggage(baggage),
+        None => cx.clone(),
+    }
+}
+
+/// A header value as text: borrowed when it is visible ASCII, else read
+/// lossily (each byte that is not UTF-8 as U+FFFD), so that the propagator
+/// sees it, drops the members it spoils, and counts and logs the drop.
+fn text_of(value: &HeaderValue) -> Cow<'_, str> {
+    match value.to_str() {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(value.as_bytes()),
+    }
 }
 
 /// Writes into an [`http::HeaderMap`]; a value that is not a valid header
@@ -95,6 +137,10 @@ impl Injector for HeaderInjector<'_> {
 /// are not visible ASCII is not silently skipped: it is read lossily (each
 /// invalid byte as U+FFFD), so that the propagator sees it, drops the
 /// members it spoils, and counts and logs the drop.
+///
+/// To read baggage from a `HeaderMap`, prefer [`extract_with`]: it measures
+/// the limits on the raw bytes and never copies an oversize header, while
+/// this extractor converts every `baggage` value up front.
 #[derive(Debug)]
 pub struct HeaderExtractor<'a> {
     headers: &'a HeaderMap,
@@ -107,10 +153,7 @@ impl<'a> HeaderExtractor<'a> {
         let baggage = headers
             .get_all(&BAGGAGE_HEADER)
             .iter()
-            .map(|v| match v.to_str() {
-                Ok(s) => Cow::Borrowed(s),
-                Err(_) => String::from_utf8_lossy(v.as_bytes()),
-            })
+            .map(text_of)
             .collect();
         HeaderExtractor { headers, baggage }
     }

@@ -7,6 +7,12 @@
 //! with the derive; this crate has no proc-macro dependency.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+// No panic that input can reach: library code has no `unwrap`, `expect` or
+// slice indexing (unit tests may use them).
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
+)]
 
 mod context;
 mod error;

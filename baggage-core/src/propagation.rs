@@ -331,9 +331,20 @@ impl BaggagePropagator {
         I::IntoIter: Clone,
     {
         let headers = headers.into_iter();
+        let size = headers.clone().map(str::len).fold(0, usize::saturating_add);
+        self.parse_measured(headers, size)
+    }
+
+    /// [`BaggagePropagator::parse`] of headers whose size, `size` bytes, was
+    /// measured by the caller (on the raw header bytes, before any lossy
+    /// conversion to text).
+    pub(crate) fn parse_measured<'h, I>(&self, headers: I, size: usize) -> Option<OtelBaggage>
+    where
+        I: Iterator<Item = &'h str> + Clone,
+    {
         // No header: nothing to read, nothing to record.
         headers.clone().next()?;
-        let total: usize = headers.clone().map(str::len).fold(0, usize::saturating_add);
+        let total = size;
         if !self.within_limits(headers.clone(), total) {
             self.metrics().record(Direction::Incoming, total, 0);
             return None;
@@ -396,9 +407,9 @@ impl BaggagePropagator {
         self.metrics().rejected(Reason::Policy);
     }
 
-    /// Checks the limits before any parsing: the total size from the lengths
-    /// alone, then the list-members, counted up to the first one too many
-    /// (so a rejection for members logs a size of 65).
+    /// Checks the limits before any parsing: the total size (measured from
+    /// the lengths alone), then the list-members, counted up to the first
+    /// one too many (so a rejection for members logs a size of 65).
     fn within_limits<'h>(
         &self,
         headers: impl Iterator<Item = &'h str> + Clone,
@@ -419,6 +430,14 @@ impl BaggagePropagator {
             }
         }
         true
+    }
+
+    /// Counts and logs headers of `size` bytes in all, rejected before they
+    /// were read as text; `start` is the beginning of the first one.
+    #[cfg(feature = "http")]
+    #[cold]
+    pub(crate) fn reject_oversize(&self, start: &str, size: usize) {
+        self.reject(std::iter::once(start), "bytes", size, MAX_BYTES);
     }
 
     #[cold]

@@ -36,12 +36,11 @@ use std::task::{Context as TaskContext, Poll};
 use http::{Request, Uri};
 use opentelemetry::baggage::{Baggage as OtelBaggage, BaggageExt};
 use opentelemetry::context::{FutureExt, WithContext};
-use opentelemetry::propagation::TextMapPropagator;
 use opentelemetry::Context;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::http::{HeaderExtractor, BAGGAGE_HEADER};
+use crate::http::BAGGAGE_HEADER;
 use crate::propagation::BaggagePropagator;
 use crate::Baggage;
 
@@ -177,9 +176,10 @@ where
     fn call(&mut self, mut req: Request<B>) -> Self::Future {
         let parent = Context::current();
         let cx = match &*self.layer.policy {
-            InboundPolicy::TrustAll => self.layer.propagator.extract_with_context(
+            InboundPolicy::TrustAll => crate::http::extract_with(
+                &self.layer.propagator,
                 &parent.with_baggage(OtelBaggage::new()),
-                &HeaderExtractor::new(req.headers()),
+                req.headers(),
             ),
             InboundPolicy::DropAll => {
                 let dropped = req.headers_mut().remove(&BAGGAGE_HEADER).is_some();
@@ -195,9 +195,10 @@ where
                 parent.with_baggage(OtelBaggage::new())
             }
             InboundPolicy::Allow(allow) => {
-                let extracted = self.layer.propagator.extract_with_context(
+                let extracted = crate::http::extract_with(
+                    &self.layer.propagator,
                     &parent.with_baggage(OtelBaggage::new()),
-                    &HeaderExtractor::new(req.headers()),
+                    req.headers(),
                 );
                 let _ = req.headers_mut().remove(&BAGGAGE_HEADER);
                 let mut dropped = 0u64;

@@ -77,16 +77,15 @@ pub(crate) const fn hex_digit(nibble: u8) -> char {
 /// assert!(!is_valid_key("user id") && !is_valid_key("") && !is_valid_key("a/b"));
 /// ```
 pub const fn is_valid_key(key: &str) -> bool {
-    let bytes = key.as_bytes();
-    if bytes.is_empty() {
+    let mut rest = key.as_bytes();
+    if rest.is_empty() {
         return false;
     }
-    let mut i = 0;
-    while i < bytes.len() {
-        if !is_tchar(bytes[i]) {
+    while let [byte, tail @ ..] = rest {
+        if !is_tchar(*byte) {
             return false;
         }
-        i += 1;
+        rest = tail;
     }
     true
 }

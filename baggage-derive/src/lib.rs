@@ -5,6 +5,12 @@
 //! and the two crates are versioned together.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+// No panic that input can reach: library code has no `unwrap`, `expect` or
+// slice indexing (unit tests may use them).
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
+)]
 
 mod ast;
 mod attr;
