@@ -27,12 +27,15 @@ pub mod tower;
 #[cfg(feature = "axum")]
 pub mod axum;
 
+#[cfg(feature = "signing")]
+pub mod signing;
+
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
 
 pub use context::BaggageContextExt;
-pub use error::{Error, Limit, FOUND_EXCERPT_BYTES};
+pub use error::{Error, Limit, SignatureProblem, FOUND_EXCERPT_BYTES};
 pub use schema::Schema;
 pub use value::{BaggageField, BaggageValue, ValueError};
 
@@ -65,12 +68,32 @@ pub trait Baggage: Sized {
     /// Reads the schema from an OpenTelemetry baggage. Keys that belong to
     /// no field are ignored; every bad field is reported (several as
     /// [`Error::Multiple`]).
-    fn from_baggage(baggage: &OtelBaggage) -> Result<Self, Error>;
+    ///
+    /// A signed schema (`#[baggage(signed)]`) is read only if its signature
+    /// verifies ([`Error::Signature`] otherwise), with the key ring of the
+    /// current context, or else the installed one (see `signing`).
+    #[inline]
+    fn from_baggage(baggage: &OtelBaggage) -> Result<Self, Error> {
+        if let Some(signature) = Self::SCHEMA.signature {
+            Context::map_current(|cx| {
+                context::verify_signature(&Self::SCHEMA, signature, cx, baggage)
+            })?;
+        }
+        Self::__decode(baggage)
+    }
 
     /// Reads the schema from a context's baggage.
+    ///
+    /// A signed schema (`#[baggage(signed)]`) is read only if its signature
+    /// verifies ([`Error::Signature`] otherwise), with the key ring that
+    /// `cx` carries, or else the installed one (see `signing`).
     #[inline]
     fn from_context(cx: &Context) -> Result<Self, Error> {
-        Self::from_baggage(cx.baggage())
+        let baggage = cx.baggage();
+        if let Some(signature) = Self::SCHEMA.signature {
+            context::verify_signature(&Self::SCHEMA, signature, cx, baggage)?;
+        }
+        Self::__decode(baggage)
     }
 
     /// Reads the schema from the current context's baggage.
@@ -108,6 +131,10 @@ pub trait Baggage: Sized {
 
     #[doc(hidden)]
     fn __encode(&self, entries: &mut __private::Entries);
+
+    /// Reads the fields, without checking a signature.
+    #[doc(hidden)]
+    fn __decode(baggage: &OtelBaggage) -> Result<Self, Error>;
 }
 
 /// The iterator [`Baggage::key_values`] returns.

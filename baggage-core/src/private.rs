@@ -138,3 +138,15 @@ where
     <T as std::str::FromStr>::Err: Display,
 {
 }
+
+/// Compile-time check, made by `#[derive(Baggage)]` for a `signed` schema,
+/// that the `signing` feature is enabled.
+#[cfg(feature = "signing")]
+pub const fn require_signing_feature() {}
+
+/// Compile-time check, made by `#[derive(Baggage)]` for a `signed` schema,
+/// that the `signing` feature is enabled.
+#[cfg(not(feature = "signing"))]
+pub const fn require_signing_feature() {
+    panic!("#[baggage(signed)] needs the `signing` feature of typed-baggage: enable it in Cargo.toml, `typed-baggage = {{ version = \"...\", features = [\"signing\"] }}`")
+}

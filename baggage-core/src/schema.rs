@@ -75,6 +75,35 @@ pub struct Schema {
     pub max_bytes: Option<usize>,
     /// Every carried field, in declaration order (`skip` fields are not carried).
     pub fields: &'static [FieldSchema],
+    /// How the schema is signed, for a `#[baggage(signed)]` schema.
+    pub signature: Option<Signature>,
+}
+
+/// The signature of a `#[baggage(signed)]` schema: one more entry, next to
+/// the fields, that the `signing` feature writes and checks.
+///
+/// ```
+/// use typed_baggage::prelude::*;
+/// use typed_baggage::schema::Signature;
+///
+/// #[derive(Baggage)]
+/// #[baggage(prefix = "app.", signed, max_age_secs = 300)]
+/// struct UserCtx { user_id: u64 }
+///
+/// assert_eq!(
+///     UserCtx::SCHEMA.signature,
+///     Some(Signature { key: "app.sig", max_age_secs: Some(300) })
+/// );
+/// assert!(UserCtx::SCHEMA.contains_key("app.sig"));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Signature {
+    /// The key of the entry that holds the signature: `signed = "key"`, or
+    /// the prefix followed by `sig`.
+    pub key: &'static str,
+    /// `max_age_secs = N`: a signature older than this is rejected (the key
+    /// ring's own maximum age, if shorter, wins).
+    pub max_age_secs: Option<u64>,
 }
 
 impl Schema {
@@ -83,8 +112,17 @@ impl Schema {
         self.fields.iter().find(|f| f.key == key)
     }
 
-    /// `true` if `key` belongs to this schema.
+    /// `true` if `key` belongs to this schema: one of its fields, or its
+    /// signature.
     pub fn contains_key(&self, key: &str) -> bool {
-        self.field(key).is_some()
+        self.field(key).is_some() || self.signature.is_some_and(|s| s.key == key)
+    }
+
+    /// Every key the schema writes: its fields' keys, then its signature's.
+    pub fn keys(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.fields
+            .iter()
+            .map(|f| f.key)
+            .chain(self.signature.map(|s| s.key))
     }
 }

@@ -90,10 +90,9 @@ impl Allowlist {
         self
     }
 
-    /// Accepts every key of a typed schema.
+    /// Accepts every key of a typed schema (its signature too, for a signed one).
     pub fn schema<T: Baggage>(mut self) -> Self {
-        self.keys
-            .extend(T::SCHEMA.fields.iter().map(|f| f.key.to_owned()));
+        self.keys.extend(T::SCHEMA.keys().map(str::to_owned));
         self
     }
 

@@ -369,12 +369,41 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
             }
         }
     };
+    let (signature, signing_check) = match s.signature_key() {
+        Some((key, _)) => {
+            let max_age = match &s.attrs.max_age_secs {
+                Some(m) => {
+                    let n = m.value;
+                    quote!(::core::option::Option::Some(#n))
+                }
+                None => quote!(::core::option::Option::None),
+            };
+            // Without the `signing` feature this const panics, with a message
+            // that says to enable it, at the user's `signed`.
+            let span = s
+                .attrs
+                .signed
+                .as_ref()
+                .map_or_else(Span::call_site, |a| a.span);
+            let check = format_ident!("require_signing_feature", span = span);
+            let path = respan(quote!(#krate::__private::#check), span);
+            (
+                quote!(::core::option::Option::Some(#krate::schema::Signature {
+                    key: #key,
+                    max_age_secs: #max_age,
+                })),
+                quote_spanned!(span=> const _: () = #path();),
+            )
+        }
+        None => (quote!(::core::option::Option::None), quote!()),
+    };
     let n_fields = names.len();
     let where_clause = bounds.where_clause();
     let checks = bounds.checks();
 
     quote! {
         #checks
+        #signing_check
 
         #[automatically_derived]
         impl #impl_generics #krate::Baggage for #ident #ty_generics #where_clause {
@@ -384,9 +413,10 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
                 prefix: #prefix,
                 max_bytes: #max_bytes,
                 fields: &[#(#schema_fields),*],
+                signature: #signature,
             };
 
-            fn from_baggage(
+            fn __decode(
                 __baggage: &#p::otel::baggage::Baggage,
             ) -> ::core::result::Result<Self, #krate::Error> {
                 #(#decodes)*

@@ -33,8 +33,9 @@ pub fn expand(input: &DeriveInput, krate: &Path, errors: syn::Error) -> TokenStr
                     prefix: "",
                     max_bytes: ::core::option::Option::None,
                     fields: &[],
+                    signature: ::core::option::Option::None,
                 };
-                fn from_baggage(_: &#p::otel::baggage::Baggage) -> ::core::result::Result<Self, #krate::Error> {
+                fn __decode(_: &#p::otel::baggage::Baggage) -> ::core::result::Result<Self, #krate::Error> {
                     ::core::unimplemented!("#[derive(Baggage)] failed")
                 }
                 fn key_values(&self) -> #krate::KeyValues {
