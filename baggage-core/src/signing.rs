@@ -11,8 +11,7 @@
 //! malformed, unknown key id, mismatch, expired, not yet valid).
 //!
 //! ```
-//! use std::time::Duration;
-//! use opentelemetry::Context;
+//! use opentelemetry::{baggage::BaggageExt, Context, KeyValue};
 //! use typed_baggage::prelude::*;
 //! use typed_baggage::signing::{KeyRing, SigningKey};
 //!
@@ -31,12 +30,12 @@
 //! assert!(sig.starts_with("v1.k1."));
 //! assert_eq!(cx.typed::<UserCtx>()?, user);
 //!
-//! // A hop that flips `app.premium` is caught:
-//! use opentelemetry::baggage::BaggageExt;
-//! let forged = cx.with_baggage(
-//!     cx.baggage().iter()
-//!         .map(|(k, (v, _))| (k.clone(), if k.as_str() == "app.premium" { "true".into() } else { v.clone() })),
-//! );
+//! // A hop that flips `app.premium`, keeping the signature, is caught:
+//! let forged = Context::new().with_baggage([
+//!     KeyValue::new("app.user_id", "2"),
+//!     KeyValue::new("app.premium", "true"),
+//!     KeyValue::new("app.sig", sig),
+//! ]);
 //! let err = forged.typed::<UserCtx>().unwrap_err();
 //! assert_eq!(err.key(), Some("app.sig"));
 //! assert!(matches!(
