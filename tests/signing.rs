@@ -898,6 +898,48 @@ fn an_allowlist_of_a_signed_schema_lets_its_signature_through() {
     assert!(allow.allows("app.sig") && allow.allows("app.user_id"));
 }
 
+/// A signed schema derived where nothing from the prelude is what it seems
+/// (the generated code names everything by absolute path).
+#[deny(unused_qualifications, unused_results)]
+#[allow(dead_code, non_camel_case_types)]
+mod shadowed {
+    pub struct Result;
+    pub struct Option;
+    pub struct Some;
+    pub struct None;
+    pub struct Ok;
+    pub struct Err;
+    pub struct String;
+    pub struct str;
+    pub mod core {}
+    pub mod std {}
+    pub mod typed_baggage {}
+
+    #[derive(::typed_baggage::Baggage, Debug, PartialEq)]
+    #[baggage(prefix = "h.", signed, max_age_secs = 60)]
+    pub struct Ctx {
+        pub id: u64,
+        pub name: ::core::option::Option<::std::string::String>,
+    }
+}
+
+#[test]
+fn a_signed_schema_derives_in_a_module_that_shadows_the_prelude() {
+    let value = shadowed::Ctx {
+        id: 3,
+        name: Some("n".into()),
+    };
+    let cx = with_ring(ring_at(NOW)).with_typed(&value).unwrap();
+    assert_eq!(cx.typed::<shadowed::Ctx>().unwrap(), value);
+    assert_eq!(
+        shadowed::Ctx::SCHEMA.signature,
+        Some(Signature {
+            key: "h.sig",
+            max_age_secs: Some(60)
+        })
+    );
+}
+
 /// A value of the schema for property tests.
 fn any_user() -> impl Strategy<Value = UserCtx> {
     (

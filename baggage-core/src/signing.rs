@@ -188,7 +188,8 @@ const DOMAIN: &[u8] = b"typed-baggage signed schema v1\0";
 pub struct SigningKey {
     id: Box<str>,
     /// The HMAC state with the key already absorbed; the raw key is not
-    /// kept. Zeroed on drop (the `zeroize` feature of `hmac` and `sha2`).
+    /// kept. Its SHA-256 states are zeroed on drop (the `zeroize` feature
+    /// of `sha2`).
     mac: HmacSha256,
 }
 
@@ -802,6 +803,16 @@ fn check_time(ring: &KeyRing, signature: Signature, issued: u64) -> Result<(), S
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_keyed_state_is_zeroed_on_drop() {
+        // A `SigningKey` keeps only the HMAC state, two SHA-256 cores (the
+        // inner and outer pads absorbed); with the `zeroize` feature of
+        // `sha2` a core zeroes its state when dropped. This compiles only
+        // with that feature on.
+        fn zeroed_on_drop<T: zeroize::ZeroizeOnDrop>() {}
+        zeroed_on_drop::<sha2::block_api::Sha256VarCore>();
+    }
 
     #[test]
     fn key_ids_are_checked() {
