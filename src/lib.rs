@@ -73,6 +73,8 @@
 //! | struct, enum | `rename_all = "..."` | `lowercase`, `UPPERCASE`, `PascalCase`, `camelCase`, `snake_case`, `SCREAMING_SNAKE_CASE`, `kebab-case`, `SCREAMING-KEBAB-CASE` |
 //! | struct, enum | `crate = "path"` | the path to this crate when it is renamed |
 //! | struct | `max_bytes = N` | this schema's own budget, in encoded header bytes |
+//! | struct | `signed`, `signed = "key"` | signed with HMAC-SHA256 (feature `signing`): read only if the signature verifies; see `signing` |
+//! | struct | `max_age_secs = N` | with `signed`: signatures older than `N` seconds are rejected |
 //! | field, variant | `rename = "key"` | the key (or enum text) on the wire |
 //! | field | `default`, `default = "path"` | the value when the key is absent (`Default::default()` or the function) |
 //! | field | `skip` | not carried; filled from `Default` |

@@ -123,7 +123,8 @@ fn schema_serializes_to_json() {
       "max_wire_len": null
     }
   ],
-  "flattened": []
+  "flattened": [],
+  "signature": null
 }"#
     );
 }

@@ -8,6 +8,7 @@ use std::borrow::Cow;
 use crate::__private::Remap;
 use crate::error::{Error, Limit};
 use crate::limits::{MAX_BYTES, MAX_MEMBERS};
+use crate::schema::{Schema, Signature};
 use crate::wire::member_len;
 use crate::Baggage;
 
@@ -57,8 +58,11 @@ pub trait BaggageContextExt {
 
 impl BaggageContextExt for Context {
     fn with_typed<T: Baggage>(&self, value: &T) -> Result<Context, Error> {
-        let mut entries = Entries::with_capacity(T::SCHEMA.key_count());
+        let mut entries = Entries::with_capacity(T::SCHEMA.key_count() + 1);
         value.__encode(&mut entries, Remap::NONE)?;
+        if let Some(signature) = T::SCHEMA.signature {
+            sign(&T::SCHEMA, signature, self, &mut entries)?;
+        }
         let baggage = merge(
             self.baggage(),
             &entries,
@@ -110,6 +114,13 @@ impl Entries {
         self.items.push((key, entry));
     }
 
+    /// Writes `key` with the text `value`.
+    #[cfg(feature = "signing")]
+    pub(crate) fn put_text(&mut self, key: &'static str, value: String) {
+        self.items
+            .push((Cow::Borrowed(key), Some(StringValue::from(value))));
+    }
+
     fn owns(&self, key: &str) -> bool {
         self.items.iter().any(|(k, _)| *k == key)
     }
@@ -119,6 +130,62 @@ impl Entries {
         self.items
             .iter()
             .map(|(k, v)| (k.as_ref(), v.as_ref().map(StringValue::as_str)))
+    }
+}
+
+/// Adds the signature entry of a signed schema to `entries`, with the key
+/// ring that `cx` carries or else the installed one.
+#[cfg(feature = "signing")]
+#[inline]
+fn sign(
+    schema: &Schema,
+    signature: Signature,
+    cx: &Context,
+    entries: &mut Entries,
+) -> Result<(), Error> {
+    crate::signing::sign(schema, signature, cx, entries)
+}
+
+/// Checks the signature of a signed schema in `baggage`, with the key ring
+/// that `cx` carries or else the installed one.
+#[cfg(feature = "signing")]
+#[inline]
+pub(crate) fn verify_signature(
+    schema: &Schema,
+    signature: Signature,
+    cx: &Context,
+    baggage: &OtelBaggage,
+) -> Result<(), Error> {
+    crate::signing::verify(schema, signature, cx, baggage)
+}
+
+/// Without the `signing` feature a signed schema can be neither written nor
+/// read (the derive makes `signed` a compile error then; only a hand-made
+/// schema gets here).
+#[cfg(not(feature = "signing"))]
+#[cold]
+fn sign(schema: &Schema, signature: Signature, _: &Context, _: &mut Entries) -> Result<(), Error> {
+    Err(signing_disabled(schema, signature))
+}
+
+/// Without the `signing` feature a signed schema can be neither written nor read.
+#[cfg(not(feature = "signing"))]
+#[cold]
+pub(crate) fn verify_signature(
+    schema: &Schema,
+    signature: Signature,
+    _: &Context,
+    _: &OtelBaggage,
+) -> Result<(), Error> {
+    Err(signing_disabled(schema, signature))
+}
+
+#[cfg(not(feature = "signing"))]
+fn signing_disabled(schema: &Schema, signature: Signature) -> Error {
+    Error::Signature {
+        key: signature.key.into(),
+        schema: schema.name,
+        problem: crate::error::SignatureProblem::SigningDisabled,
     }
 }
 

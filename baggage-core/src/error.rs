@@ -103,9 +103,132 @@ pub enum Error {
         /// The most the limit allows.
         allowance: usize,
     },
+    /// A signed schema (`#[baggage(signed)]`) could not be signed, or its
+    /// signature does not hold: the schema was not read (or written).
+    ///
+    /// `key` is the key of the signature entry. The message never holds key
+    /// material, only key ids.
+    #[error("baggage key `{key}` (the signature of schema `{schema}`) {problem}")]
+    Signature {
+        /// The key of the signature entry.
+        key: Cow<'static, str>,
+        /// The schema (the Rust type name).
+        schema: &'static str,
+        /// What is wrong with it.
+        problem: SignatureProblem,
+    },
     /// Several errors at once, one per bad field (never nested, never empty).
     #[error("{} baggage errors: {}", .0.len(), List(.0))]
     Multiple(Vec<Error>),
+}
+
+/// What is wrong with the signature of a signed schema, in an [`Error::Signature`].
+///
+/// ```
+/// use typed_baggage::{Error, SignatureProblem};
+///
+/// let e = Error::Signature {
+///     key: "app.sig".into(),
+///     schema: "UserCtx",
+///     problem: SignatureProblem::Mismatch,
+/// };
+/// assert_eq!(e.key(), Some("app.sig"));
+/// assert_eq!(
+///     e.to_string(),
+///     "baggage key `app.sig` (the signature of schema `UserCtx`) does not match the \
+///      schema's entries: an entry, the key id or the issue time was changed after \
+///      signing (tampered or forged), or the signer's key differs from this service's \
+///      key of the same id"
+/// );
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SignatureProblem {
+    /// The baggage has no signature entry.
+    Missing,
+    /// The signature entry is not `v1.<key id>.<issued>.<mac>`.
+    Malformed {
+        /// The value found (cut to [`FOUND_EXCERPT_BYTES`] bytes).
+        found: String,
+        /// Which part is wrong.
+        detail: &'static str,
+    },
+    /// The signature names a key id that the key ring does not hold.
+    UnknownKeyId {
+        /// The key id found.
+        key_id: String,
+    },
+    /// The MAC does not match: an entry, the key id or the issue time was
+    /// changed after signing, or the signature was made with another key.
+    Mismatch,
+    /// The signature is older than the maximum age.
+    Expired {
+        /// Seconds since it was issued.
+        age_secs: u64,
+        /// The maximum age, in seconds (the clock skew tolerance is added to it).
+        max_age_secs: u64,
+    },
+    /// The signature was issued in the future, beyond the clock skew tolerated.
+    NotYetValid {
+        /// Seconds between now and the issue time.
+        ahead_secs: u64,
+        /// The clock skew tolerated, in seconds.
+        skew_secs: u64,
+    },
+    /// No key ring: none installed with `KeyRing::install`, none in the context.
+    NoKeyRing,
+    /// The `signing` feature of typed-baggage is not enabled.
+    SigningDisabled,
+}
+
+impl fmt::Display for SignatureProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SignatureProblem::Missing => f.write_str(
+                "is missing: the schema is signed, so it is read only with a signature \
+                 made by a key of the key ring",
+            ),
+            SignatureProblem::Malformed { found, detail } => write!(
+                f,
+                "is malformed: expected `v1.<key id>.<issued, unix seconds>.<HMAC-SHA256, \
+                 base64url>`, found {found:?} ({detail})"
+            ),
+            SignatureProblem::UnknownKeyId { key_id } => write!(
+                f,
+                "names the key id {key_id:?}, which is not in this service's key ring: the \
+                 signer uses a key this service does not know (see key rotation)"
+            ),
+            SignatureProblem::Mismatch => f.write_str(
+                "does not match the schema's entries: an entry, the key id or the issue \
+                 time was changed after signing (tampered or forged), or the signer's key \
+                 differs from this service's key of the same id",
+            ),
+            SignatureProblem::Expired {
+                age_secs,
+                max_age_secs,
+            } => write!(
+                f,
+                "has expired: it was issued {age_secs} s ago, and at most {max_age_secs} s \
+                 are allowed"
+            ),
+            SignatureProblem::NotYetValid {
+                ahead_secs,
+                skew_secs,
+            } => write!(
+                f,
+                "is not valid yet: it was issued {ahead_secs} s in the future, more than \
+                 the {skew_secs} s of clock skew tolerated"
+            ),
+            SignatureProblem::NoKeyRing => f.write_str(
+                "cannot be made or checked: no key ring is installed (`KeyRing::install`) \
+                 or carried in the context",
+            ),
+            SignatureProblem::SigningDisabled => f.write_str(
+                "cannot be made or checked: the `signing` feature of typed-baggage is not \
+                 enabled",
+            ),
+        }
+    }
 }
 
 /// How much of a found value an [`Error`] keeps.
@@ -186,7 +309,8 @@ impl Error {
             | Error::Invalid { key, .. }
             | Error::OutOfRange { key, .. }
             | Error::TooLong { key, .. }
-            | Error::DuplicateKey { key, .. } => Some(key),
+            | Error::DuplicateKey { key, .. }
+            | Error::Signature { key, .. } => Some(key),
             Error::LimitExceeded { .. } | Error::Multiple(_) => None,
         }
     }

@@ -39,12 +39,15 @@ pub mod axum;
 #[cfg(feature = "sdk")]
 pub mod sdk;
 
+#[cfg(feature = "signing")]
+pub mod signing;
+
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
 
 pub use context::BaggageContextExt;
-pub use error::{Error, Limit, FOUND_EXCERPT_BYTES};
+pub use error::{Error, Limit, SignatureProblem, FOUND_EXCERPT_BYTES};
 pub use schema::Schema;
 pub use value::{BaggageField, BaggageValue, LowCardinality, ValueError};
 
@@ -88,15 +91,32 @@ pub trait Baggage: Sized {
     /// Reads the schema from an OpenTelemetry baggage. Keys that belong to
     /// no field are ignored; every bad field is reported (several as
     /// [`Error::Multiple`]).
+    ///
+    /// A signed schema (`#[baggage(signed)]`) is read only if its signature
+    /// verifies ([`Error::Signature`] otherwise), with the key ring of the
+    /// current context, or else the installed one (see `signing`).
     #[inline]
     fn from_baggage(baggage: &OtelBaggage) -> Result<Self, Error> {
+        if let Some(signature) = Self::SCHEMA.signature {
+            Context::map_current(|cx| {
+                context::verify_signature(&Self::SCHEMA, signature, cx, baggage)
+            })?;
+        }
         Self::__decode(baggage, __private::Remap::NONE)
     }
 
     /// Reads the schema from a context's baggage.
+    ///
+    /// A signed schema (`#[baggage(signed)]`) is read only if its signature
+    /// verifies ([`Error::Signature`] otherwise), with the key ring that
+    /// `cx` carries, or else the installed one (see `signing`).
     #[inline]
     fn from_context(cx: &Context) -> Result<Self, Error> {
-        Self::from_baggage(cx.baggage())
+        let baggage = cx.baggage();
+        if let Some(signature) = Self::SCHEMA.signature {
+            context::verify_signature(&Self::SCHEMA, signature, cx, baggage)?;
+        }
+        Self::__decode(baggage, __private::Remap::NONE)
     }
 
     /// Reads the schema from the current context's baggage.

@@ -409,6 +409,10 @@ pub const fn budget_message(schema: &crate::Schema) -> Message {
 /// The error of a schema in which two fields (through `flatten`) share a
 /// key, or an empty message.
 pub const fn duplicate_message(schema: &crate::Schema) -> Message {
+    let signed = signed_flattened_message(schema);
+    if !signed.is_empty() {
+        return signed;
+    }
     match schema.duplicate_key() {
         None => Message::new(),
         Some((head, tail)) => Message::new()
@@ -417,7 +421,20 @@ pub const fn duplicate_message(schema: &crate::Schema) -> Message {
             .push(tail)
             .push(b"` is used twice in schema `")
             .push(schema.name.as_bytes())
-            .push(b"` (through `#[baggage(flatten)]`): give one of the fields another key, or flatten with `prefix = \"...\"`"),
+            .push(b"` (through `#[baggage(flatten)]` or its signature): give one of the fields another key, or flatten with `prefix = \"...\"`"),
+    }
+}
+
+/// The error of a schema that flattens a signed one, or an empty message.
+pub const fn signed_flattened_message(schema: &crate::Schema) -> Message {
+    match schema.signed_flattened() {
+        None => Message::new(),
+        Some(signed) => Message::new()
+            .push(b"schema `")
+            .push(signed.as_bytes())
+            .push(b"` is signed and cannot be flattened into `")
+            .push(schema.name.as_bytes())
+            .push(b"`: its signature would be neither written nor checked there; remove `signed` from it and put `#[baggage(signed)]` on the outer schema, which signs every key it writes"),
     }
 }
 
@@ -455,4 +472,16 @@ pub const fn assert_from_str<T: std::str::FromStr + Display>()
 where
     <T as std::str::FromStr>::Err: Display,
 {
+}
+
+/// Compile-time check, made by `#[derive(Baggage)]` for a `signed` schema,
+/// that the `signing` feature is enabled.
+#[cfg(feature = "signing")]
+pub const fn require_signing_feature() {}
+
+/// Compile-time check, made by `#[derive(Baggage)]` for a `signed` schema,
+/// that the `signing` feature is enabled.
+#[cfg(not(feature = "signing"))]
+pub const fn require_signing_feature() {
+    panic!("#[baggage(signed)] needs the `signing` feature of typed-baggage: enable it in Cargo.toml, `typed-baggage = {{ version = \"...\", features = [\"signing\"] }}`")
 }

@@ -20,7 +20,7 @@
 //!
 //! assert_eq!(
 //!     serde_json::to_string(&Flags::SCHEMA)?,
-//!     r#"{"name":"Flags","doc":"Feature flags.","prefix":"ff.","max_bytes":null,"fields":[{"key":"ff.new_checkout","field":"new_checkout","rust_type":"bool","format":"a boolean (`true` or `false`, any letter case)","requirement":"required","cardinality":"low","metric_label":true,"doc":"The new checkout page.","max_len":null,"max_item_len":null,"max_wire_len":5}],"flattened":[]}"#
+//!     r#"{"name":"Flags","doc":"Feature flags.","prefix":"ff.","max_bytes":null,"fields":[{"key":"ff.new_checkout","field":"new_checkout","rust_type":"bool","format":"a boolean (`true` or `false`, any letter case)","requirement":"required","cardinality":"low","metric_label":true,"doc":"The new checkout page.","max_len":null,"max_item_len":null,"max_wire_len":5}],"flattened":[],"signature":null}"#
 //! );
 //! # Ok(())
 //! # }
@@ -157,6 +157,8 @@ pub struct Schema {
     pub fields: &'static [FieldSchema],
     /// The schemas embedded with `#[baggage(flatten)]`, in declaration order.
     pub flattened: &'static [Flattened],
+    /// How the schema is signed, for a `#[baggage(signed)]` schema.
+    pub signature: Option<Signature>,
 }
 
 /// The key of `field` (of a schema whose prefix is `own_prefix`) under the
@@ -186,6 +188,11 @@ const fn key_parts(
     }
 }
 
+/// The longest signature value: `v1.`, a key id of at most 32 characters,
+/// `.`, an issue time of at most 20 digits, `.`, and 43 characters of
+/// base64url, all written as themselves on the wire.
+pub(crate) const SIGNATURE_MAX_WIRE_LEN: usize = 3 + 32 + 1 + 20 + 1 + 43;
+
 /// `a1 ++ a2 == b1 ++ b2`, in a `const fn`.
 #[allow(clippy::indexing_slicing)] // every index is below the checked total length
 const fn concat_eq(a: (&[u8], &[u8]), b: (&[u8], &[u8])) -> bool {
@@ -213,6 +220,34 @@ const fn concat_eq(a: (&[u8], &[u8]), b: (&[u8], &[u8])) -> bool {
     true
 }
 
+/// The signature of a `#[baggage(signed)]` schema: one more entry, next to
+/// the fields, that the `signing` feature writes and checks.
+///
+/// ```
+/// use typed_baggage::prelude::*;
+/// use typed_baggage::schema::Signature;
+///
+/// #[derive(Baggage)]
+/// #[baggage(prefix = "app.", signed, max_age_secs = 300)]
+/// struct UserCtx { user_id: u64 }
+///
+/// assert_eq!(
+///     UserCtx::SCHEMA.signature,
+///     Some(Signature { key: "app.sig", max_age_secs: Some(300) })
+/// );
+/// assert!(UserCtx::SCHEMA.contains_key("app.sig"));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Signature {
+    /// The key of the entry that holds the signature: `signed = "key"`, or
+    /// the prefix followed by `sig`.
+    pub key: &'static str,
+    /// `max_age_secs = N`: a signature older than this is rejected (the key
+    /// ring's own maximum age, if shorter, wins).
+    pub max_age_secs: Option<u64>,
+}
+
 impl Schema {
     /// The field of a key, if the struct itself declares it (see
     /// [`resolved_field`](Self::resolved_field) for flattened keys).
@@ -220,9 +255,18 @@ impl Schema {
         self.fields.iter().find(|f| f.key == key)
     }
 
-    /// `true` if `key` belongs to this schema, flattened schemas included.
+    /// `true` if `key` belongs to this schema: one of its fields (flattened
+    /// schemas included), or its signature.
     pub fn contains_key(&self, key: &str) -> bool {
-        self.find(key, None).is_some()
+        self.find(key, None).is_some() || self.signature.is_some_and(|s| s.key == key)
+    }
+
+    /// Every key the schema writes: its fields' keys (flattened schemas
+    /// resolved), then its signature's.
+    pub fn keys(&self) -> Vec<std::borrow::Cow<'static, str>> {
+        let mut keys: Vec<_> = self.resolved().into_iter().map(|f| f.key).collect();
+        keys.extend(self.signature.map(|s| std::borrow::Cow::Borrowed(s.key)));
+        keys
     }
 
     /// The field a wire key belongs to, flattened schemas included.
@@ -338,6 +382,11 @@ impl Schema {
         let count = self.key_count();
         let mut i = 0;
         while i < count {
+            if let (Some(a), Some(sig)) = (self.key_at(None, i), self.signature) {
+                if concat_eq(a, (sig.key.as_bytes(), b"")) {
+                    return Some(a);
+                }
+            }
             let mut j = i + 1;
             while j < count {
                 if let (Some(a), Some(b)) = (self.key_at(None, i), self.key_at(None, j)) {
@@ -348,6 +397,22 @@ impl Schema {
                 j += 1;
             }
             i += 1;
+        }
+        None
+    }
+
+    /// The name of a signed schema flattened into this one, at any depth:
+    /// its signature would be neither written nor checked there.
+    pub const fn signed_flattened(&self) -> Option<&'static str> {
+        let mut rest = self.flattened;
+        while let [fl, tail @ ..] = rest {
+            if fl.schema.signature.is_some() {
+                return Some(fl.schema.name);
+            }
+            if let Some(name) = fl.schema.signed_flattened() {
+                return Some(name);
+            }
+            rest = tail;
         }
         None
     }
@@ -380,6 +445,10 @@ impl Schema {
     /// (members, bytes of the members) at most, if bounded.
     const fn bound(&self, site: Option<&'static str>) -> Option<(usize, usize)> {
         let (mut members, mut bytes) = (0usize, 0usize);
+        if let Some(signature) = self.signature {
+            members += 1;
+            bytes = bytes.saturating_add(signature.key.len() + 1 + SIGNATURE_MAX_WIRE_LEN);
+        }
         let mut fields = self.fields;
         while let [f, tail @ ..] = fields {
             let value = match f.max_wire_len {

@@ -89,10 +89,14 @@ impl Allowlist {
         self
     }
 
-    /// Accepts every key of a typed schema.
+    /// Accepts every key of a typed schema (its signature too, for a signed one).
     pub fn schema<T: Baggage>(mut self) -> Self {
-        self.keys
-            .extend(T::SCHEMA.resolved().into_iter().map(|f| f.key.into_owned()));
+        self.keys.extend(
+            T::SCHEMA
+                .keys()
+                .into_iter()
+                .map(std::borrow::Cow::into_owned),
+        );
         self
     }
 

@@ -156,6 +156,22 @@ impl<'a> Input<'a> {
     }
 }
 
+impl Struct<'_> {
+    /// The key of the signature entry of a `signed` schema, and the span it
+    /// comes from: `signed = "key"`, or the prefix followed by `sig`
+    /// (`None` without a prefix: then the key must be given).
+    pub fn signature_key(&self) -> Option<(String, Span)> {
+        let signed = self.attrs.signed.as_ref()?;
+        match &signed.value {
+            Some(key) => Some((key.value(), key.span())),
+            None => {
+                let prefix = self.attrs.prefix.as_ref().filter(|p| !p.value.is_empty())?;
+                Some((format!("{}sig", prefix.value), signed.span))
+            }
+        }
+    }
+}
+
 impl Field<'_> {
     /// `Some(inner)` if the type is written `Option<inner>`.
     pub fn option_inner(&self) -> Option<&Type> {

@@ -13,6 +13,8 @@ pub const PREFIX: &str = "prefix";
 pub const RENAME_ALL: &str = "rename_all";
 pub const CRATE: &str = "crate";
 pub const MAX_BYTES: &str = "max_bytes";
+pub const SIGNED: &str = "signed";
+pub const MAX_AGE_SECS: &str = "max_age_secs";
 pub const RENAME: &str = "rename";
 pub const DEFAULT: &str = "default";
 pub const SKIP: &str = "skip";
@@ -31,6 +33,8 @@ const ALL: &[&str] = &[
     RENAME_ALL,
     CRATE,
     MAX_BYTES,
+    SIGNED,
+    MAX_AGE_SECS,
     RENAME,
     DEFAULT,
     SKIP,
@@ -92,6 +96,9 @@ pub struct ContainerAttrs {
     pub rename_all: Option<Attr<RenameRule>>,
     pub krate: Option<Path>,
     pub max_bytes: Option<Attr<usize>>,
+    /// `signed`, or `signed = "key"` (the key of the signature entry).
+    pub signed: Option<Attr<Option<LitStr>>>,
+    pub max_age_secs: Option<Attr<u64>>,
 }
 
 pub enum DefaultAttr {
@@ -135,7 +142,7 @@ pub enum Place {
 impl Place {
     fn allowed(self) -> &'static [&'static str] {
         match self {
-            Place::Struct => &[PREFIX, RENAME_ALL, CRATE, MAX_BYTES],
+            Place::Struct => &[PREFIX, RENAME_ALL, CRATE, MAX_BYTES, SIGNED, MAX_AGE_SECS],
             Place::Enum => &[RENAME_ALL, CRATE],
             Place::Field => &[
                 RENAME,
@@ -222,7 +229,7 @@ fn lit_str(meta: &ParseNestedMeta, form: &str) -> syn::Result<LitStr> {
 /// Where a known attribute goes, in words.
 fn belongs(name: &str) -> &'static str {
     match name {
-        MAX_BYTES => "a struct",
+        MAX_BYTES | SIGNED | MAX_AGE_SECS => "a struct",
         PREFIX => "a struct, or a field with `flatten`",
         RENAME_ALL | CRATE => "a struct or an enum",
         RENAME => "a field or an enum variant",
@@ -364,6 +371,31 @@ pub fn container(cx: &mut Ctxt, attrs: &[Attribute], place: Place) -> ContainerA
                 Err(e) => cx.error(
                     lit.span(),
                     format!("`max_bytes` must be a whole number of bytes: {e}"),
+                ),
+            }
+        } else if place == Place::Struct && meta.path.is_ident(SIGNED) {
+            let key = if meta.input.peek(syn::Token![=]) {
+                Some(lit_str(meta, "signed = \"app.sig\"")?)
+            } else {
+                None
+            };
+            set_once(cx, &mut out.signed, Attr { value: key, span }, SIGNED, span);
+        } else if place == Place::Struct && meta.path.is_ident(MAX_AGE_SECS) {
+            let lit = value::<LitInt>(meta, "a whole number of seconds", "max_age_secs = 300")?;
+            match lit.base10_parse::<u64>() {
+                Ok(n) => set_once(
+                    cx,
+                    &mut out.max_age_secs,
+                    Attr {
+                        value: n,
+                        span: lit.span(),
+                    },
+                    MAX_AGE_SECS,
+                    span,
+                ),
+                Err(e) => cx.error(
+                    lit.span(),
+                    format!("`max_age_secs` must be a whole number of seconds: {e}"),
                 ),
             }
         } else {

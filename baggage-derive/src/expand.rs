@@ -501,6 +501,34 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
             }
         }
     };
+    let (signature, signing_check) = match s.signature_key() {
+        Some((key, _)) => {
+            let max_age = match &s.attrs.max_age_secs {
+                Some(m) => {
+                    let n = m.value;
+                    quote!(::core::option::Option::Some(#n))
+                }
+                None => quote!(::core::option::Option::None),
+            };
+            // Without the `signing` feature this const panics, with a message
+            // that says to enable it, at the user's `signed`.
+            let span = s
+                .attrs
+                .signed
+                .as_ref()
+                .map_or_else(Span::call_site, |a| a.span);
+            let check = format_ident!("require_signing_feature", span = span);
+            let path = respan(quote!(#krate::__private::#check), span);
+            (
+                quote!(::core::option::Option::Some(#krate::schema::Signature {
+                    key: #key,
+                    max_age_secs: #max_age,
+                })),
+                quote_spanned!(span=> const _: () = #path();),
+            )
+        }
+        None => (quote!(::core::option::Option::None), quote!()),
+    };
     let where_clause = bounds.where_clause();
     let checks = bounds.checks();
 
@@ -513,6 +541,14 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
     if let Some(span) = first_flatten {
         if is_generic {
             runtime_checks = quote! {
+                // A signed schema flattened in: a compile error where the
+                // generic schema is used with it.
+                const {
+                    let __message = #p::signed_flattened_message(&<Self as #krate::Baggage>::SCHEMA);
+                    if !__message.is_empty() {
+                        ::core::panic!("{}", __message.as_str());
+                    }
+                }
                 if const { <Self as #krate::Baggage>::SCHEMA.duplicate_key().is_some() } {
                     return ::core::result::Result::Err(#p::duplicate_error(&<Self as #krate::Baggage>::SCHEMA));
                 }
@@ -533,6 +569,7 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
 
     quote! {
         #checks
+        #signing_check
 
         #[automatically_derived]
         impl #impl_generics #krate::Baggage for #ident #ty_generics #where_clause {
@@ -543,6 +580,7 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
                 max_bytes: #max_bytes,
                 fields: &[#(#schema_fields),*],
                 flattened: &[#(#flattened),*],
+                signature: #signature,
             };
 
             fn __decode(

@@ -36,6 +36,7 @@ pub fn expand(input: &DeriveInput, krate: &Path, errors: syn::Error) -> TokenStr
                     max_bytes: ::core::option::Option::None,
                     fields: &[],
                     flattened: &[],
+                    signature: ::core::option::Option::None,
                 };
                 fn __decode(_: &#p::otel::baggage::Baggage, _: #p::Remap) -> ::core::result::Result<Self, #krate::Error> {
                     ::core::unimplemented!("#[derive(Baggage)] failed")

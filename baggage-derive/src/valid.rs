@@ -167,6 +167,65 @@ pub fn check_struct(cx: &mut Ctxt, s: &Struct) {
             seen.insert(&f.key, f);
         }
     }
+    check_signed(cx, s);
+}
+
+/// `signed` and `max_age_secs`: the signature's key is a valid key that no
+/// field has; a maximum age only on a signed schema.
+fn check_signed(cx: &mut Ctxt, s: &Struct) {
+    if let Some(max_age) = &s.attrs.max_age_secs {
+        if s.attrs.signed.is_none() {
+            cx.error(
+                max_age.span,
+                "`max_age_secs` is how long a signature stays valid, and this schema is not signed: add `signed` to its `#[baggage(...)]`, or remove `max_age_secs`",
+            );
+        } else if max_age.value == 0 {
+            cx.error(
+                max_age.span,
+                "`max_age_secs = 0` would reject every signature: give the most seconds a signature stays valid, at least 1",
+            );
+        }
+    }
+    let Some(signed) = &s.attrs.signed else {
+        return;
+    };
+    let Some((key, span)) = s.signature_key() else {
+        cx.error(
+            signed.span,
+            "a signed schema without a `prefix` needs the key of its signature entry: write `signed = \"user.sig\"`, or give the schema a `prefix` (the signature is then written under the prefix followed by `sig`)",
+        );
+        return;
+    };
+    let explicit = signed.value.is_some();
+    if explicit {
+        if key.is_empty() {
+            cx.error(
+                span,
+                "the key of the signature is empty, and a baggage key needs at least one character; write one, such as `signed = \"user.sig\"`",
+            );
+        } else if let Some(c) = first_bad_char(&key) {
+            cx.error(
+                span,
+                format!("the signature key {key:?} has {}, which is not allowed in a baggage key; {TOKEN_HELP}", describe(c)),
+            );
+        }
+    }
+    let origin = if explicit {
+        format!("`signed = {key:?}`")
+    } else {
+        "`signed` writes it under the prefix followed by `sig`".to_owned()
+    };
+    for f in s.fields.iter().filter(|f| f.attrs.skip.is_none()) {
+        if f.key == key {
+            cx.error(
+                f.key_span,
+                format!(
+                    "the field `{}` has the baggage key {key:?}, which holds this schema's signature ({origin}); give the field another key with `#[baggage(rename = \"...\")]`, or the signature another key with `signed = \"...\"`",
+                    f.ident
+                ),
+            );
+        }
+    }
 }
 
 /// A carried field whose name or key looks like a secret needs

@@ -2,13 +2,19 @@
 //! over real HTTP, shared by `examples/services.rs` and `tests/services.rs`.
 //!
 //! - gateway (edge, drop-all): authenticates the caller, sets typed user,
-//!   feature-flag and compliance context, calls checkout.
+//!   feature-flag and compliance context, calls checkout. The user and
+//!   compliance schemas are signed: the gateway is the only place they are
+//!   written, and it signs them with the key ring.
 //! - checkout (internal, trust-all): premium users go to the priority
 //!   queue; the experiment group gets the new checkout; calls storage.
-//! - storage (internal, trust-all): EU data stays in the EU store.
+//!   It reads the user only if the gateway's signature verifies.
+//! - storage (internal, trust-all): EU data stays in the EU store, as the
+//!   signed compliance context says.
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
+use std::sync::Once;
+use std::time::Duration;
 
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -24,18 +30,22 @@ use opentelemetry::Context;
 use tower::{Service, ServiceBuilder, ServiceExt};
 use typed_baggage::axum::Typed;
 use typed_baggage::prelude::*;
+use typed_baggage::signing::{KeyError, KeyRing, SigningKey, KEYS_ENV};
 use typed_baggage::tower::{
     BaggageLayer, Destinations, InboundPolicy, OutboundBaggageLayer, OutboundBaggageService,
 };
 
-/// Who is calling: set once at the gateway.
+/// Who is calling: set once at the gateway, signed there, so that no hop
+/// after it can change it (`app.sig` holds the signature).
 #[derive(Baggage, Debug, Clone, PartialEq)]
-#[baggage(prefix = "app.")]
+#[baggage(prefix = "app.", signed, max_age_secs = 300)]
 pub struct UserCtx {
     /// The account id.
     pub user_id: u64,
     /// The subscription tier.
     pub tier: Tier,
+    /// The organisation the user acts for, if any.
+    pub org_id: Option<u64>,
 }
 
 /// Subscription tiers.
@@ -54,9 +64,9 @@ pub struct Flags {
     pub experiment_group: Option<String>,
 }
 
-/// How this request's data must be handled.
+/// How this request's data must be handled; signed at the gateway too.
 #[derive(Baggage, Debug, Clone, PartialEq)]
-#[baggage(prefix = "compliance.")]
+#[baggage(prefix = "compliance.", signed, max_age_secs = 300)]
 pub struct Compliance {
     pub gdpr_region: Region,
     pub audit_id: String,
@@ -68,6 +78,32 @@ pub struct Compliance {
 pub enum Region {
     Eu,
     Us,
+}
+
+/// A demo key, for when `TYPED_BAGGAGE_KEYS` is not set. Anyone can read it
+/// here: a real service must never sign with it.
+const DEMO_KEY: &[u8; 32] = b"typed-baggage demo key, public!!";
+
+/// The key ring of every service of the chain: `TYPED_BAGGAGE_KEYS`
+/// (`kid:base64key,...`, the first key signs), or else the demo key.
+pub fn key_ring() -> KeyRing {
+    let ring = match KeyRing::from_env(KEYS_ENV) {
+        Ok(ring) => ring,
+        Err(KeyError::EnvNotSet { .. }) => {
+            KeyRing::new(SigningKey::new("demo", DEMO_KEY).expect("the demo key is 32 bytes"))
+        }
+        Err(e) => panic!("{e}"),
+    };
+    ring.with_max_age(Duration::from_secs(300))
+}
+
+/// What each service does at startup: install the key ring. (The three
+/// services of the example share a process, so they share one ring.)
+pub fn install_key_ring() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let _ = key_ring().install();
+    });
 }
 
 /// An HTTP client that sends baggage to loopback services only.
@@ -136,6 +172,7 @@ struct Next {
 
 /// storage: decides data handling from the compliance context.
 pub fn storage() -> Router {
+    install_key_ring();
     Router::new()
         .route(
             "/store",
@@ -155,6 +192,7 @@ pub fn storage() -> Router {
 
 /// checkout: queue by tier, flow by experiment, then storage.
 pub fn checkout(storage: SocketAddr) -> Router {
+    install_key_ring();
     let next = Next {
         client: client(),
         url: format!("http://{storage}/store"),
@@ -177,8 +215,12 @@ pub fn checkout(storage: SocketAddr) -> Router {
                     };
                     // The context crosses this await, and the outbound layer sends it on.
                     let (status, stored) = get_text(&next.client, &next.url, &[]).await;
+                    let org = match user.org_id {
+                        Some(org) => format!(" of org {org}"),
+                        None => String::new(),
+                    };
                     let mut out = format!(
-                        "checkout: user {} in the {queue} queue, {flow}\n",
+                        "checkout: user {}{org} in the {queue} queue, {flow}\n",
                         user.user_id
                     );
                     if status == 200 {
@@ -201,14 +243,18 @@ struct Login {
 
 /// The gateway's "authentication": the user table.
 fn authenticate(user_id: u64) -> Option<(UserCtx, Flags, Compliance)> {
-    let (tier, region, group) = match user_id {
-        1 => (Tier::Premium, Region::Eu, Some("variant_b")),
-        2 => (Tier::Free, Region::Us, None),
-        3 => (Tier::Free, Region::Eu, Some("control")),
+    let (tier, org_id, region, group) = match user_id {
+        1 => (Tier::Premium, Some(7), Region::Eu, Some("variant_b")),
+        2 => (Tier::Free, None, Region::Us, None),
+        3 => (Tier::Free, Some(7), Region::Eu, Some("control")),
         _ => return None,
     };
     Some((
-        UserCtx { user_id, tier },
+        UserCtx {
+            user_id,
+            tier,
+            org_id,
+        },
         Flags {
             new_checkout: group.is_some(),
             experiment_group: group.map(str::to_owned),
@@ -222,6 +268,7 @@ fn authenticate(user_id: u64) -> Option<(UserCtx, Flags, Compliance)> {
 
 /// gateway: an edge facing the internet; incoming baggage is dropped.
 pub fn gateway(checkout: SocketAddr) -> Router {
+    install_key_ring();
     let next = Next {
         client: client(),
         url: format!("http://{checkout}/checkout"),
@@ -235,6 +282,7 @@ pub fn gateway(checkout: SocketAddr) -> Router {
                 };
                 // Whatever the client sent in `baggage` is gone: the layer dropped it.
                 let outside = UserCtx::from_current().is_ok();
+                // The signed schemas are signed here, with the installed key ring.
                 let cx = Context::current()
                     .with_typed(&user)
                     .and_then(|cx| cx.with_typed(&flags))

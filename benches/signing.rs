@@ -1,0 +1,140 @@
+//! What signing costs: `with_typed` and `from_context` of one schema,
+//! unsigned and `#[baggage(signed)]`, the rest identical.
+//!
+//! ```sh
+//! cargo bench --bench signing --features signing
+//! ```
+//!
+//! Groups `with_typed` and `from_context`, each with:
+//! - `unsigned`: the plain schema;
+//! - `signed`: the same fields, signed, the key ring carried in the context;
+//! - `signed_installed`: signed, the key ring installed for the process
+//!   (the context carries none).
+//!
+//! The overhead ratio is `signed / unsigned` of the mean times in
+//! `target/criterion/<group>/<variant>/new/estimates.json`.
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use opentelemetry::baggage::BaggageExt;
+use opentelemetry::{Context, KeyValue};
+use typed_baggage::prelude::*;
+use typed_baggage::signing::{KeyRing, SigningKey};
+
+#[derive(Baggage, Debug, Clone, Copy, PartialEq)]
+#[baggage(rename_all = "snake_case")]
+enum Tier {
+    Free,
+    Premium,
+}
+
+/// The representative user context of the README, unsigned.
+#[derive(Baggage, Debug, Clone, PartialEq)]
+#[baggage(prefix = "app.")]
+struct Plain {
+    user_id: u64,
+    tier: Tier,
+    is_premium: bool,
+    features: Vec<String>,
+    #[baggage(rename = "geo")]
+    region: Option<String>,
+    #[baggage(default)]
+    retries: u8,
+}
+
+/// The same fields, signed.
+#[derive(Baggage, Debug, Clone, PartialEq)]
+#[baggage(prefix = "app.", signed, max_age_secs = 300)]
+struct Signed {
+    user_id: u64,
+    tier: Tier,
+    is_premium: bool,
+    features: Vec<String>,
+    #[baggage(rename = "geo")]
+    region: Option<String>,
+    #[baggage(default)]
+    retries: u8,
+}
+
+fn plain() -> Plain {
+    Plain {
+        user_id: 12345,
+        tier: Tier::Premium,
+        is_premium: true,
+        features: vec!["new_checkout".into(), "dark_mode".into()],
+        region: Some("us-west".into()),
+        retries: 0,
+    }
+}
+
+fn signed() -> Signed {
+    let p = plain();
+    Signed {
+        user_id: p.user_id,
+        tier: p.tier,
+        is_premium: p.is_premium,
+        features: p.features,
+        region: p.region,
+        retries: p.retries,
+    }
+}
+
+fn ring() -> KeyRing {
+    KeyRing::new(SigningKey::new("k1", &[7; 32]).unwrap())
+}
+
+/// A context with some other service's entries, as a hop has.
+fn upstream() -> Context {
+    Context::new().with_baggage([
+        KeyValue::new("other.team", "payments"),
+        KeyValue::new("ff.new_checkout", "true"),
+    ])
+}
+
+fn bench(c: &mut Criterion) {
+    let plain_cx = upstream();
+    let signed_cx = upstream().with_value(ring());
+    // The installed ring is used only where the context carries none.
+    let _ = ring().install();
+
+    // Same entries, plus the signature.
+    let written_plain = plain_cx.with_typed(&plain()).unwrap();
+    let written_signed = signed_cx.with_typed(&signed()).unwrap();
+    assert_eq!(
+        written_signed.baggage().len(),
+        written_plain.baggage().len() + 1
+    );
+    assert_eq!(written_plain.typed::<Plain>().unwrap(), plain());
+    assert_eq!(written_signed.typed::<Signed>().unwrap(), signed());
+    let installed_written = upstream().with_typed(&signed()).unwrap();
+    assert_eq!(installed_written.typed::<Signed>().unwrap(), signed());
+
+    let mut g = c.benchmark_group("with_typed");
+    let (p, s) = (plain(), signed());
+    g.bench_function("unsigned", |b| {
+        b.iter(|| black_box(&plain_cx).with_typed(black_box(&p)).unwrap())
+    });
+    g.bench_function("signed", |b| {
+        b.iter(|| black_box(&signed_cx).with_typed(black_box(&s)).unwrap())
+    });
+    g.bench_function("signed_installed", |b| {
+        b.iter(|| black_box(&plain_cx).with_typed(black_box(&s)).unwrap())
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("from_context");
+    g.bench_function("unsigned", |b| {
+        b.iter(|| Plain::from_context(black_box(&written_plain)).unwrap())
+    });
+    g.bench_function("signed", |b| {
+        b.iter(|| Signed::from_context(black_box(&written_signed)).unwrap())
+    });
+    g.bench_function("signed_installed", |b| {
+        b.iter(|| Signed::from_context(black_box(&installed_written)).unwrap())
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
