@@ -77,7 +77,7 @@
 //! # Ok::<(), typed_baggage::Error>(())
 //! ```
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -102,6 +102,9 @@ type KeyPredicate = Arc<dyn Fn(&str) -> bool + Send + Sync>;
 /// One key of a typed schema.
 #[derive(Clone)]
 struct TypedKey {
+    key: &'static str,
+    /// The attribute name, prefix included: made once, cloned cheaply.
+    name: Key,
     schema: &'static str,
     field: &'static str,
     expected: &'static str,
@@ -222,6 +225,8 @@ impl BaggageAttributes {
         let typed = Arc::make_mut(&mut self.typed);
         for (i, field) in schema.fields.iter().enumerate() {
             typed.entry(field.key).or_insert_with(|| TypedKey {
+                key: field.key,
+                name: attribute_name(self.prefix.as_deref(), field.key),
                 schema: schema.name,
                 field: field.field,
                 expected: field.format,
@@ -287,6 +292,11 @@ impl BaggageAttributes {
     pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
         let prefix: String = prefix.into();
         self.prefix = (!prefix.is_empty()).then(|| Arc::from(prefix));
+        if !self.typed.is_empty() {
+            for typed in Arc::make_mut(&mut self.typed).values_mut() {
+                typed.name = attribute_name(self.prefix.as_deref(), typed.key);
+            }
+        }
         self
     }
 
@@ -375,19 +385,18 @@ impl BaggageAttributes {
         let mut out: Vec<KeyValue> = Vec::new();
         for (key, (value, _)) in baggage {
             let key_str = key.as_str();
-            let attribute = match self.typed.get(key_str) {
+            let (name, attribute) = match self.typed.get(key_str) {
                 Some(typed) => match typed.decode {
                     Some(decode) => match decode(value.as_str()) {
-                        Ok(v) => v,
+                        Ok(v) => (typed.name.clone(), v),
                         Err(e) => {
                             let _ = self.invalid.fetch_add(1, Ordering::Relaxed);
-                            let key = typed_key(key_str, &self.typed);
                             self.metrics
                                 .get_or_init(BaggageMetrics::global)
-                                .invalid(key);
+                                .invalid(typed.key);
                             if !typed.logged.load(Ordering::Relaxed) {
                                 invalid.push(Invalid {
-                                    key,
+                                    key: typed.key,
                                     schema: typed.schema,
                                     field: typed.field,
                                     expected: typed.expected,
@@ -398,16 +407,18 @@ impl BaggageAttributes {
                             continue;
                         }
                     },
-                    None => Value::String(value.clone()),
+                    None => (typed.name.clone(), Value::String(value.clone())),
                 },
                 None => match &self.predicate {
-                    Some(accepts) if accepts(key_str) => Value::String(value.clone()),
+                    Some(accepts) if accepts(key_str) => {
+                        let name = match &self.prefix {
+                            Some(prefix) => Key::from(format!("{prefix}{key_str}")),
+                            None => key.clone(),
+                        };
+                        (name, Value::String(value.clone()))
+                    }
                     _ => continue,
                 },
-            };
-            let name = match &self.prefix {
-                Some(prefix) => Key::from(format!("{prefix}{key_str}")),
-                None => key.clone(),
             };
             if taken(name.as_str()) {
                 continue;
@@ -453,12 +464,12 @@ impl BaggageAttributes {
     }
 }
 
-/// The `&'static str` of a schema key (the map's own key).
-fn typed_key(key: &str, typed: &HashMap<&'static str, TypedKey>) -> &'static str {
-    typed
-        .get_key_value(key)
-        .map(|(k, _)| *k)
-        .unwrap_or_default()
+/// The attribute name of a schema key.
+fn attribute_name(prefix: Option<&str>, key: &'static str) -> Key {
+    match prefix {
+        Some(prefix) => Key::from(Arc::<str>::from(format!("{prefix}{key}"))),
+        None => Key::from_static_str(key),
+    }
 }
 
 /// A value that did not decode, to log after the context is released.
@@ -561,14 +572,15 @@ impl SpanProcessor for BaggageSpanProcessor {
             return;
         }
         let mut invalid = Vec::new();
-        let mut own: Option<HashSet<String>> = None;
+        let mut own: Option<Vec<Key>> = None;
         let attributes = self.rules.collect(
             baggage,
             |name| {
                 // The span's attributes are copied out only when there is
                 // something to compare them with.
                 own.get_or_insert_with(|| own_span_attributes(span))
-                    .contains(name)
+                    .iter()
+                    .any(|k| k.as_str() == name)
             },
             &mut invalid,
         );
@@ -592,14 +604,9 @@ impl SpanProcessor for BaggageSpanProcessor {
 }
 
 /// The names of the attributes a span has at start.
-fn own_span_attributes(span: &Span) -> HashSet<String> {
+fn own_span_attributes(span: &Span) -> Vec<Key> {
     span.exported_data()
-        .map(|data| {
-            data.attributes
-                .into_iter()
-                .map(|kv| kv.key.as_str().to_owned())
-                .collect()
-        })
+        .map(|data| data.attributes.into_iter().map(|kv| kv.key).collect())
         .unwrap_or_default()
 }
 
