@@ -176,11 +176,11 @@ pub trait Baggage: Sized {
         Self::from_context(&http::extract_with_context(&Context::new(), headers))
     }
 
-    /// For each field of [`SCHEMA`](Baggage::SCHEMA), in order: reads one
-    /// entry value as the field's typed attribute (what
-    /// [`key_values`](Baggage::key_values) gives for the decoded value).
+    /// For each key of [`SCHEMA`](Baggage::SCHEMA): reads one entry value
+    /// as the field's typed attribute (what [`key_values`](Baggage::key_values)
+    /// gives for the decoded value).
     #[doc(hidden)]
-    const __ATTRIBUTES: &'static [__private::AttributeFn] = &[];
+    const __ATTRIBUTES: &'static [(&'static str, __private::AttributeFn)] = &[];
 
     #[doc(hidden)]
     fn __encode(&self, entries: &mut __private::Entries);

@@ -223,14 +223,17 @@ impl BaggageAttributes {
     pub fn schema<T: Baggage>(mut self) -> Self {
         let schema = T::SCHEMA;
         let typed = Arc::make_mut(&mut self.typed);
-        for (i, field) in schema.fields.iter().enumerate() {
+        for field in schema.fields {
             typed.entry(field.key).or_insert_with(|| TypedKey {
                 key: field.key,
                 name: attribute_name(self.prefix.as_deref(), field.key),
                 schema: schema.name,
                 field: field.field,
                 expected: field.format,
-                decode: T::__ATTRIBUTES.get(i).copied(),
+                decode: T::__ATTRIBUTES
+                    .iter()
+                    .find(|(key, _)| *key == field.key)
+                    .map(|(_, decode)| *decode),
                 logged: Arc::new(AtomicBool::new(false)),
             });
         }

@@ -309,7 +309,7 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
                     metric_kvs.push(kv.clone());
                 }
                 kvs.push(kv);
-                attribute_fns.push(quote!(#p::attribute_of::<#ty>));
+                attribute_fns.push(quote!((#key, #p::attribute_of::<#ty>)));
             }
             Codec::FromStr { inner } | Codec::With { inner, .. } => {
                 let (expected, decode_fn, encode_fn) = match codec(f) {
@@ -376,7 +376,7 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
                 }
                 kvs.push(kv);
                 attribute_fns.push(quote! {
-                    |__text: &::core::primitive::str| #p::codec_attribute::<#inner, _>(__text, #decode_fn)
+                    (#key, |__text: &::core::primitive::str| #p::codec_attribute::<#inner, _>(__text, #decode_fn))
                 });
             }
         }
@@ -428,7 +428,7 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
                 fields: &[#(#schema_fields),*],
             };
 
-            const __ATTRIBUTES: &'static [#p::AttributeFn] = &[#(#attribute_fns),*];
+            const __ATTRIBUTES: &'static [(&'static ::core::primitive::str, #p::AttributeFn)] = &[#(#attribute_fns),*];
 
             fn from_baggage(
                 __baggage: &#p::otel::baggage::Baggage,
