@@ -238,7 +238,21 @@ fn prefix_names_every_attribute() {
     span_in(&provider, &cx, "s", vec![]);
     let mut expected = user_attributes("baggage.");
     expected.push(KeyValue::new("baggage.tenant", "acme"));
-    assert_eq!(span_attributes(&exporter), [expected]);
+    assert_eq!(span_attributes(&exporter), [expected.clone()]);
+
+    // the order of the builder calls does not matter
+    let before = BaggageAttributes::new()
+        .prefix("baggage.")
+        .keys(|k| k == "tenant")
+        .schema::<UserCtx>();
+    let baggage = cx.baggage();
+    assert_eq!(before.attributes(baggage), expected);
+    // and a prefix set again replaces the first
+    let again = before.prefix("bg.");
+    assert_eq!(
+        again.attributes(baggage)[0],
+        KeyValue::new("bg.app.big", u128::MAX.to_string())
+    );
 }
 
 #[test]

@@ -152,7 +152,7 @@ pub fn codec_kv<T: ?Sized>(
 }
 
 /// Reads one entry value as a field's typed attribute; see
-/// [`crate::Baggage::__ATTRIBUTES`].
+/// `Baggage::__attributes`.
 pub type AttributeFn = fn(&str) -> Result<Value, ValueError>;
 
 /// The typed attribute of a plain field's entry value.

@@ -78,7 +78,7 @@
 //! ```
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -103,6 +103,9 @@ type KeyPredicate = Arc<dyn Fn(&str) -> bool + Send + Sync>;
 /// One key of a typed schema.
 #[derive(Clone)]
 struct TypedKey {
+    key: Cow<'static, str>,
+    /// The attribute name, prefix included: made once, cloned cheaply.
+    name: Key,
     schema: &'static str,
     field: &'static str,
     expected: &'static str,
@@ -224,13 +227,18 @@ impl BaggageAttributes {
         T::__attributes(&mut decoders);
         let typed = Arc::make_mut(&mut self.typed);
         for (i, resolved) in schema.resolved().into_iter().enumerate() {
-            typed.entry(resolved.key).or_insert_with(|| TypedKey {
-                schema: resolved.schema,
-                field: resolved.field.field,
-                expected: resolved.field.format,
-                decode: decoders.get(i).copied(),
-                logged: Arc::new(AtomicBool::new(false)),
-            });
+            let name = attribute_name(self.prefix.as_deref(), &resolved.key);
+            typed
+                .entry(resolved.key.clone())
+                .or_insert_with(|| TypedKey {
+                    key: resolved.key,
+                    name,
+                    schema: resolved.schema,
+                    field: resolved.field.field,
+                    expected: resolved.field.format,
+                    decode: decoders.get(i).copied(),
+                    logged: Arc::new(AtomicBool::new(false)),
+                });
         }
         self.schemas.push(schema.name);
         self
@@ -290,6 +298,11 @@ impl BaggageAttributes {
     pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
         let prefix: String = prefix.into();
         self.prefix = (!prefix.is_empty()).then(|| Arc::from(prefix));
+        if !self.typed.is_empty() {
+            for typed in Arc::make_mut(&mut self.typed).values_mut() {
+                typed.name = attribute_name(self.prefix.as_deref(), &typed.key);
+            }
+        }
         self
     }
 
@@ -378,19 +391,18 @@ impl BaggageAttributes {
         let mut out: Vec<KeyValue> = Vec::new();
         for (key, (value, _)) in baggage {
             let key_str = key.as_str();
-            let attribute = match self.typed.get(key_str) {
+            let (name, attribute) = match self.typed.get(key_str) {
                 Some(typed) => match typed.decode {
                     Some(decode) => match decode(value.as_str()) {
-                        Ok(v) => v,
+                        Ok(v) => (typed.name.clone(), v),
                         Err(e) => {
                             let _ = self.invalid.fetch_add(1, Ordering::Relaxed);
-                            let key = typed_key(key_str, &self.typed);
                             self.metrics
                                 .get_or_init(BaggageMetrics::global)
-                                .invalid(key.clone());
+                                .invalid(typed.key.clone());
                             if !typed.logged.load(Ordering::Relaxed) {
                                 invalid.push(Invalid {
-                                    key,
+                                    key: typed.key.clone(),
                                     schema: typed.schema,
                                     field: typed.field,
                                     expected: typed.expected,
@@ -401,16 +413,18 @@ impl BaggageAttributes {
                             continue;
                         }
                     },
-                    None => Value::String(value.clone()),
+                    None => (typed.name.clone(), Value::String(value.clone())),
                 },
                 None => match &self.predicate {
-                    Some(accepts) if accepts(key_str) => Value::String(value.clone()),
+                    Some(accepts) if accepts(key_str) => {
+                        let name = match &self.prefix {
+                            Some(prefix) => Key::from(format!("{prefix}{key_str}")),
+                            None => key.clone(),
+                        };
+                        (name, Value::String(value.clone()))
+                    }
                     _ => continue,
                 },
-            };
-            let name = match &self.prefix {
-                Some(prefix) => Key::from(format!("{prefix}{key_str}")),
-                None => key.clone(),
             };
             if taken(name.as_str()) {
                 continue;
@@ -456,12 +470,14 @@ impl BaggageAttributes {
     }
 }
 
-/// The schema key as the map holds it (borrowed for a declared key).
-fn typed_key(key: &str, typed: &HashMap<Cow<'static, str>, TypedKey>) -> Cow<'static, str> {
-    typed
-        .get_key_value(key)
-        .map(|(k, _)| k.clone())
-        .unwrap_or_default()
+/// The attribute name of a schema key.
+#[allow(clippy::ptr_arg)] // a borrowed static key stays a static `Key`, without a copy
+fn attribute_name(prefix: Option<&str>, key: &Cow<'static, str>) -> Key {
+    match (prefix, key) {
+        (Some(prefix), _) => Key::from(Arc::<str>::from(format!("{prefix}{key}"))),
+        (None, Cow::Borrowed(key)) => Key::from_static_str(key),
+        (None, Cow::Owned(key)) => Key::from(Arc::<str>::from(key.as_str())),
+    }
 }
 
 /// A value that did not decode, to log after the context is released.
@@ -564,14 +580,15 @@ impl SpanProcessor for BaggageSpanProcessor {
             return;
         }
         let mut invalid = Vec::new();
-        let mut own: Option<HashSet<String>> = None;
+        let mut own: Option<Vec<Key>> = None;
         let attributes = self.rules.collect(
             baggage,
             |name| {
                 // The span's attributes are copied out only when there is
                 // something to compare them with.
                 own.get_or_insert_with(|| own_span_attributes(span))
-                    .contains(name)
+                    .iter()
+                    .any(|k| k.as_str() == name)
             },
             &mut invalid,
         );
@@ -595,14 +612,9 @@ impl SpanProcessor for BaggageSpanProcessor {
 }
 
 /// The names of the attributes a span has at start.
-fn own_span_attributes(span: &Span) -> HashSet<String> {
+fn own_span_attributes(span: &Span) -> Vec<Key> {
     span.exported_data()
-        .map(|data| {
-            data.attributes
-                .into_iter()
-                .map(|kv| kv.key.as_str().to_owned())
-                .collect()
-        })
+        .map(|data| data.attributes.into_iter().map(|kv| kv.key).collect())
         .unwrap_or_default()
 }
 
