@@ -691,6 +691,12 @@ fn from_baggage_uses_the_ring_of_the_current_context() {
         assert_eq!(UserCtx::from_baggage(baggage).unwrap(), user());
     }
     {
+        // Also from inside `map_current` (a nested read of the current context).
+        let _guard = cx.clone().attach();
+        let read = Context::map_current(|current| UserCtx::from_baggage(current.baggage()));
+        assert_eq!(read.unwrap(), user());
+    }
+    {
         let _guard = with_ring(KeyRing::new(key("k1", &[1; 32]))).attach();
         assert!(matches!(
             UserCtx::from_baggage(baggage),
