@@ -119,6 +119,11 @@
 //! A leaked key is removed at once instead: signatures made with it are
 //! then rejected as [`SignatureProblem::UnknownKeyId`].
 //!
+//! **Adding a field** to a signed schema: deploy the readers before the
+//! writers. A reader that knows a field the writer does not send verifies;
+//! a reader that does not know a field the writer signed rejects the
+//! signature as a [`SignatureProblem::Mismatch`].
+//!
 //! # Which key ring
 //!
 //! Writing and reading use the key ring the context carries
