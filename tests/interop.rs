@@ -654,3 +654,100 @@ fn javascript_to_rust() {
     // Our members are sorted by key; each is the JavaScript member verbatim.
     assert_eq!(inject(&cx), "it.flags=w%20x;flag;q=2,it.meta=v;p=1");
 }
+
+// ----------------------------------------------------- signed, through peers
+
+/// A signed schema relayed through each peer (extracted and injected again
+/// by its own SDK): the signature covers the decoded values, so it verifies
+/// after any peer that keeps them, whatever that peer's percent-encoding,
+/// and is a mismatch after a peer that changes one.
+#[cfg(feature = "signing")]
+mod signed {
+    use super::*;
+    use typed_baggage::signing::{KeyRing, SigningKey};
+    use typed_baggage::SignatureProblem;
+
+    #[derive(Baggage, Debug, Clone, PartialEq)]
+    #[baggage(prefix = "sg.", signed)]
+    struct Awkward {
+        space: String,
+        plus: String,
+        percent: String,
+        comma: String,
+        semicolon: String,
+        equals: String,
+        emoji: String,
+        punct: String,
+        tags: Vec<String>,
+    }
+
+    fn awkward() -> Awkward {
+        let w = wire();
+        Awkward {
+            space: w.space,
+            plus: w.plus,
+            percent: w.percent,
+            comma: w.comma,
+            semicolon: w.semicolon,
+            equals: w.equals,
+            emoji: w.emoji,
+            punct: w.punct,
+            tags: w.tags,
+        }
+    }
+
+    fn ring() -> KeyRing {
+        KeyRing::new(SigningKey::new("k1", &[4; 32]).expect("32 bytes"))
+    }
+
+    fn signed_header(value: &Awkward) -> Vec<String> {
+        let cx = Context::new().with_value(ring());
+        vec![inject(&cx.with_typed(value).expect("within limits"))]
+    }
+
+    fn read(propagator: &BaggagePropagator, relayed: &Value) -> Result<Awkward, Error> {
+        Awkward::from_context(&extract(propagator, &header_of(relayed)).with_value(ring()))
+    }
+
+    fn is_mismatch(read: Result<Awkward, Error>) -> bool {
+        matches!(
+            read,
+            Err(Error::Signature {
+                problem: SignatureProblem::Mismatch,
+                ..
+            })
+        )
+    }
+
+    #[test]
+    fn a_signature_survives_python_when_its_plus_is_read_as_space() {
+        let Some(python) = python() else { return };
+        let header = signed_header(&awkward());
+        let edged = signed_header(&Awkward {
+            space: " edge ".into(),
+            ..awkward()
+        });
+        let results = python.call(vec![relay_req(&header), relay_req(&edged)]);
+        let [relayed, edged_relayed] = <[Value; 2]>::try_from(results).expect("2 results");
+        // Python writes a space as `+`: read by the specification that is a
+        // `+`, a changed value, which the signature reports; read with
+        // `plus_as_space`, every value is what was signed.
+        assert!(is_mismatch(read(&spec(), &relayed)));
+        assert_eq!(read(&plus_as_space(), &relayed).unwrap(), awkward());
+        // Python strips edge spaces: the value changed on the way.
+        assert!(is_mismatch(read(&plus_as_space(), &edged_relayed)));
+    }
+
+    #[test]
+    fn a_signature_survives_javascript() {
+        let Some(node) = node() else { return };
+        let header = signed_header(&awkward());
+        let results = node.call(vec![relay_req(&header)]);
+        let [relayed] = <[Value; 1]>::try_from(results).expect("1 result");
+        // JavaScript encodes differently (`!*'()` raw) but keeps every value.
+        assert_ne!(header_of(&relayed), header);
+        for propagator in [spec(), plus_as_space()] {
+            assert_eq!(read(&propagator, &relayed).unwrap(), awkward());
+        }
+    }
+}

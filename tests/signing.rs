@@ -453,6 +453,38 @@ fn a_signature_moved_to_another_schema_is_rejected() {
 }
 
 #[test]
+fn a_new_field_must_reach_readers_before_writers() {
+    // Two versions of one schema: the second adds an optional field.
+    #[derive(Baggage, Debug, PartialEq)]
+    #[baggage(prefix = "v.", signed)]
+    struct V1 {
+        a: u8,
+    }
+    #[derive(Baggage, Debug, PartialEq)]
+    #[baggage(prefix = "v.", signed)]
+    struct V2 {
+        a: u8,
+        b: Option<u8>,
+    }
+    let cx = with_ring(ring_at(NOW));
+    // An old writer, a new reader: verifies.
+    let old_writer = cx.with_typed(&V1 { a: 1 }).unwrap();
+    assert_eq!(old_writer.typed::<V2>().unwrap(), V2 { a: 1, b: None });
+    // A new writer that leaves the field out, an old reader: verifies.
+    let new_writer = cx.with_typed(&V2 { a: 1, b: None }).unwrap();
+    assert_eq!(new_writer.typed::<V1>().unwrap(), V1 { a: 1 });
+    // A new writer that sets it, an old reader: cannot check it, rejects.
+    let new_writer = cx.with_typed(&V2 { a: 1, b: Some(2) }).unwrap();
+    assert!(matches!(
+        new_writer.typed::<V1>(),
+        Err(Error::Signature {
+            problem: SignatureProblem::Mismatch,
+            ..
+        })
+    ));
+}
+
+#[test]
 fn swapping_values_between_members_is_rejected() {
     #[derive(Baggage, Debug, PartialEq)]
     #[baggage(prefix = "route.", signed)]
@@ -691,6 +723,12 @@ fn from_baggage_uses_the_ring_of_the_current_context() {
     {
         let _guard = with_ring(ring_at(NOW)).attach();
         assert_eq!(UserCtx::from_baggage(baggage).unwrap(), user());
+    }
+    {
+        // Also from inside `map_current` (a nested read of the current context).
+        let _guard = cx.clone().attach();
+        let read = Context::map_current(|current| UserCtx::from_baggage(current.baggage()));
+        assert_eq!(read.unwrap(), user());
     }
     {
         let _guard = with_ring(KeyRing::new(key("k1", &[1; 32]))).attach();
