@@ -86,7 +86,10 @@ pub fn collect_errors(errors: impl IntoIterator<Item = Option<Error>>) -> Error 
 /// Writes a plain field.
 #[inline]
 pub fn put_field<F: BaggageField>(entries: &mut Entries, key: &'static str, field: &F) {
-    entries.put(key, field.value(), <F::Value as BaggageValue>::encode);
+    match field.value().map(|v| (v, v.encode_static())) {
+        Some((_, Some(text))) => entries.put_static(key, text),
+        value => entries.put(key, value.map(|(v, _)| v), BaggageValue::encode),
+    }
 }
 
 /// The typed attribute of a plain field, if present.

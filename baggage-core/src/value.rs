@@ -47,6 +47,22 @@ pub trait BaggageValue: Sized {
     /// Appends the entry value of `self` to `out`.
     fn encode(&self, out: &mut String);
 
+    /// The entry value of `self` when it is a constant string, as it is for
+    /// `bool` and for the variants of a derived enum, so that writing it
+    /// allocates nothing. `None`, the default, means: call
+    /// [`encode`](Self::encode). When it returns `Some(text)`, `encode`
+    /// appends exactly `text`.
+    ///
+    /// ```
+    /// use typed_baggage::BaggageValue;
+    /// assert_eq!(true.encode_static(), Some("true"));
+    /// assert_eq!(7u8.encode_static(), None);
+    /// ```
+    #[inline]
+    fn encode_static(&self) -> Option<&'static str> {
+        None
+    }
+
     /// Reads a value back from its entry value.
     fn decode(text: &str) -> Result<Self, ValueError>;
 
@@ -321,6 +337,11 @@ impl BaggageValue for bool {
     }
 
     #[inline]
+    fn encode_static(&self) -> Option<&'static str> {
+        Some(if *self { "true" } else { "false" })
+    }
+
+    #[inline]
     fn decode(text: &str) -> Result<Self, ValueError> {
         if text.eq_ignore_ascii_case("true") {
             Ok(true)
@@ -381,16 +402,23 @@ impl<T: BaggageValue> BaggageValue for Vec<T> {
     const EXPECTED: &'static str = "a comma-separated list";
 
     fn encode(&self, out: &mut String) {
-        let mut element = String::new();
+        let mut last_empty = false;
         for (i, item) in self.iter().enumerate() {
             if i > 0 {
                 out.push(',');
             }
-            element.clear();
-            item.encode(&mut element);
-            escape_element(&element, out);
+            // Each element is written in place and escaped only if it holds
+            // a `,` or a `%`: no allocation for the usual element.
+            let start = out.len();
+            item.encode(out);
+            let written = out.get(start..).unwrap_or_default();
+            if written.bytes().any(|b| b == b',' || b == b'%') {
+                let element = out.split_off(start);
+                escape_element(&element, out);
+            }
+            last_empty = out.len() == start;
         }
-        if self.len() == 1 && element.is_empty() {
+        if self.len() == 1 && last_empty {
             out.push_str(ONE_EMPTY_ELEMENT);
         }
     }
@@ -404,15 +432,21 @@ impl<T: BaggageValue> BaggageValue for Vec<T> {
                 .map(|v| vec![v])
                 .map_err(|e| element_error(text, 0, e));
         }
-        text.split(',')
-            .enumerate()
-            .map(|(i, part)| {
+        // Without a `%` anywhere, no element has an escape to undo.
+        let escaped = text.contains('%');
+        let mut items = Vec::new();
+        for (i, part) in text.split(',').enumerate() {
+            let item = if escaped {
                 let raw = unescape_element(part).map_err(|d| {
                     ValueError::invalid(text).with_detail(format!("element {i}: {d}"))
                 })?;
-                T::decode(&raw).map_err(|e| element_error(text, i, e))
-            })
-            .collect()
+                T::decode(&raw)
+            } else {
+                T::decode(part)
+            };
+            items.push(item.map_err(|e| element_error(text, i, e))?);
+        }
+        Ok(items)
     }
 
     fn to_otel_value(&self) -> Value {
@@ -521,6 +555,16 @@ mod tests {
         assert_eq!(bool::decode("False"), Ok(false));
         assert!(bool::decode("1").is_err());
         assert!(bool::decode("yes").is_err());
+    }
+
+    #[test]
+    fn static_encodings_are_what_encode_writes() {
+        for b in [true, false] {
+            assert_eq!(b.encode_static(), Some(enc(&b).as_str()));
+        }
+        assert_eq!(5u8.encode_static(), None);
+        assert_eq!(String::from("x").encode_static(), None);
+        assert_eq!(vec![true].encode_static(), None);
     }
 
     #[test]

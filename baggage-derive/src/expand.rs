@@ -432,6 +432,13 @@ fn expand_enum(e: &Enum, krate: &Path) -> TokenStream {
             }
 
             #[inline]
+            fn encode_static(&self) -> ::core::option::Option<&'static ::core::primitive::str> {
+                ::core::option::Option::Some(match self {
+                    #(Self::#idents => #names,)*
+                })
+            }
+
+            #[inline]
             fn decode(__text: &::core::primitive::str) -> ::core::result::Result<Self, #krate::ValueError> {
                 match __text {
                     #(#names => ::core::result::Result::Ok(Self::#idents),)*
