@@ -73,6 +73,16 @@ pub fn extract_with(propagator: &BaggagePropagator, cx: &Context, headers: &Head
     propagator.extract_with_context(cx, &HeaderExtractor::new(headers))
 }
 
+/// Reads `T` from every `baggage` header of `headers` with `propagator`
+/// ([`BaggagePropagator::read_typed`]).
+pub(crate) fn read_typed<T: crate::Baggage>(
+    propagator: &BaggagePropagator,
+    headers: &HeaderMap,
+) -> Result<T, crate::Error> {
+    let extractor = HeaderExtractor::new(headers);
+    propagator.read_typed(extractor.baggage.iter().map(|v| v.as_ref()))
+}
+
 /// Writes into an [`http::HeaderMap`]; a value that is not a valid header
 /// value is not written (the propagator writes only visible ASCII).
 #[derive(Debug)]

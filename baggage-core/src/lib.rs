@@ -65,7 +65,10 @@ pub trait Baggage: Sized {
     /// Reads the schema from an OpenTelemetry baggage. Keys that belong to
     /// no field are ignored; every bad field is reported (several as
     /// [`Error::Multiple`]).
-    fn from_baggage(baggage: &OtelBaggage) -> Result<Self, Error>;
+    #[inline]
+    fn from_baggage(baggage: &OtelBaggage) -> Result<Self, Error> {
+        __private::decode_baggage(baggage)
+    }
 
     /// Reads the schema from a context's baggage.
     #[inline]
@@ -101,10 +104,18 @@ pub trait Baggage: Sized {
     ///
     /// This trusts the headers: at an edge facing the internet, read typed
     /// baggage through [`tower::BaggageLayer`] and its inbound policy instead.
+    ///
+    /// The result is that of [`from_context`](Self::from_context) on the
+    /// context [`http::extract_with_context`] makes of the headers, without
+    /// building that context: only the schema's values are copied
+    /// ([`propagation::BaggagePropagator::read_typed`]).
     #[cfg(feature = "http")]
     fn from_headers(headers: &::http::HeaderMap) -> Result<Self, Error> {
-        Self::from_context(&http::extract_with_context(&Context::new(), headers))
+        http::read_typed(http::default_propagator(), headers)
     }
+
+    #[doc(hidden)]
+    fn __decode<L: __private::Lookup + ?Sized>(source: &L) -> Result<Self, Error>;
 
     #[doc(hidden)]
     fn __encode(&self, entries: &mut __private::Entries);

@@ -1,25 +1,114 @@
 //! Items the generated code uses. Not public API: they change without notice,
 //! which is why the derive and the runtime are pinned to each other.
 
+use std::cell::Cell;
 use std::fmt::Display;
 
 pub use crate::context::Entries;
+use crate::schema::FieldSchema;
 use crate::value::{BaggageField, BaggageValue, ValueError};
 use crate::{Error, KeyValues};
 pub use opentelemetry as otel;
 use opentelemetry::baggage::Baggage as OtelBaggage;
 use opentelemetry::KeyValue;
 
+/// Where generated decoders look keys up: an OpenTelemetry baggage, or the
+/// members of a header read without building one. Decoders are generic
+/// over it (rather than taking `&dyn Lookup`) so that the lookups inline,
+/// and are compiled only for the sources a program reads from.
+pub trait Lookup {
+    /// The text of `key`, if present.
+    fn lookup(&self, key: &str) -> Option<&str>;
+}
+
+impl Lookup for OtelBaggage {
+    #[inline]
+    fn lookup(&self, key: &str) -> Option<&str> {
+        self.get(key).map(|v| v.as_str())
+    }
+}
+
+/// The most fields [`decode_baggage`] reads in one pass over the baggage.
+const SCAN_SLOTS: usize = 32;
+
+/// Reads `T` from a baggage.
+///
+/// A lookup in the baggage's hash map hashes the key (SipHash), which costs
+/// more than comparing it with a few keys. So when the baggage is not much
+/// larger than the schema, its entries are walked once and matched against
+/// the schema's keys (their lengths first), and the fields are read from
+/// that; otherwise each key is looked up.
+pub fn decode_baggage<T: crate::Baggage>(baggage: &OtelBaggage) -> Result<T, Error> {
+    let fields = T::SCHEMA.fields;
+    if fields.len() > SCAN_SLOTS || baggage.len() > 2 * fields.len() + 4 {
+        return T::__decode(baggage);
+    }
+    // Bit `n` is set if a key of the schema is `n` bytes long (63: 63 or more).
+    let lengths = fields
+        .iter()
+        .fold(0u64, |mask, f| mask | 1 << f.key.len().min(63));
+    let mut slots: [Option<&str>; SCAN_SLOTS] = [None; SCAN_SLOTS];
+    for (key, (value, _)) in baggage {
+        let key = key.as_str();
+        if lengths & 1 << key.len().min(63) == 0 {
+            continue;
+        }
+        if let Some(slot) = fields
+            .iter()
+            .position(|f| f.key == key)
+            .and_then(|i| slots.get_mut(i))
+        {
+            *slot = Some(value.as_str());
+        }
+    }
+    T::__decode(&Scanned {
+        baggage,
+        fields,
+        slots: &slots,
+        next: Cell::new(0),
+    })
+}
+
+/// The values of a schema's keys, found in one pass over a baggage, in the
+/// order of `fields`: the order the generated decoder reads them in.
+struct Scanned<'b> {
+    baggage: &'b OtelBaggage,
+    fields: &'static [FieldSchema],
+    slots: &'b [Option<&'b str>],
+    /// The field the decoder is expected to read next.
+    next: Cell<usize>,
+}
+
+impl Lookup for Scanned<'_> {
+    #[inline]
+    fn lookup(&self, key: &str) -> Option<&str> {
+        let next = self.next.get();
+        let index = match self.fields.get(next) {
+            Some(f) if f.key == key => Some(next),
+            _ => self.fields.iter().position(|f| f.key == key),
+        };
+        match index {
+            Some(i) => {
+                self.next.set(i + 1);
+                self.slots.get(i).copied().flatten()
+            }
+            // Not one of the schema's keys (generated code never asks for
+            // one): look it up.
+            None => self.baggage.lookup(key),
+        }
+    }
+}
+
 /// The text of `key`, if present.
 #[inline]
-pub fn lookup<'b>(baggage: &'b OtelBaggage, key: &str) -> Option<&'b str> {
-    baggage.get(key).map(|v| v.as_str())
+pub fn lookup<'b, L: Lookup + ?Sized>(baggage: &'b L, key: &str) -> Option<&'b str> {
+    baggage.lookup(key)
 }
 
 /// Decodes a plain field: required, `Option`, or defaulted when `default` is given.
 #[inline]
-pub fn decode_field<F: BaggageField>(
-    baggage: &OtelBaggage,
+pub fn decode_field<F: BaggageField, L: Lookup + ?Sized>(
+    baggage: &L,
     key: &'static str,
     default: Option<fn() -> F>,
 ) -> Result<F, Error> {
@@ -38,8 +127,8 @@ pub fn decode_field<F: BaggageField>(
 
 /// Decodes the text of a codec field (`with` or `from_str`), `None` if absent.
 #[inline]
-pub fn decode_codec<T, E: Display>(
-    baggage: &OtelBaggage,
+pub fn decode_codec<T, E: Display, L: Lookup + ?Sized>(
+    baggage: &L,
     key: &'static str,
     expected: &'static str,
     decode: impl FnOnce(&str) -> Result<T, E>,

@@ -225,12 +225,11 @@ impl<T: BaggageValue> BaggageField for Option<T> {
     }
 }
 
-fn parse_int<T>(text: &str, signed: bool) -> Result<T, ValueError>
-where
-    T: std::str::FromStr<Err = std::num::ParseIntError>,
-{
+/// Why `text` is not an integer of the type (kept out of the decoding path).
+#[cold]
+fn int_error(text: &str, kind: &std::num::IntErrorKind, signed: bool) -> ValueError {
     use std::num::IntErrorKind;
-    text.parse::<T>().map_err(|e| match e.kind() {
+    match kind {
         IntErrorKind::PosOverflow | IntErrorKind::NegOverflow => ValueError::out_of_range(text),
         IntErrorKind::InvalidDigit
             if !signed
@@ -242,7 +241,7 @@ where
         }
         IntErrorKind::Empty => ValueError::invalid(text).with_detail("empty"),
         _ => ValueError::invalid(text).with_detail("not a decimal integer"),
-    })
+    }
 }
 
 macro_rules! integers {
@@ -257,7 +256,7 @@ macro_rules! integers {
 
             #[inline]
             fn decode(text: &str) -> Result<Self, ValueError> {
-                parse_int::<$t>(text, $signed)
+                text.parse::<$t>().map_err(|e| int_error(text, e.kind(), $signed))
             }
 
             #[allow(irrefutable_let_patterns)]
@@ -343,12 +342,12 @@ impl BaggageValue for bool {
 
     #[inline]
     fn decode(text: &str) -> Result<Self, ValueError> {
-        if text.eq_ignore_ascii_case("true") {
-            Ok(true)
-        } else if text.eq_ignore_ascii_case("false") {
-            Ok(false)
-        } else {
-            Err(ValueError::invalid(text))
+        match text {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            _ if text.eq_ignore_ascii_case("true") => Ok(true),
+            _ if text.eq_ignore_ascii_case("false") => Ok(false),
+            _ => Err(ValueError::invalid(text)),
         }
     }
 

@@ -273,8 +273,9 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
                         quote_spanned!(path.span()=> ::core::option::Option::Some(#path))
                     }
                 };
-                decodes
-                    .push(quote!(let #var = #p::decode_field::<#ty>(__baggage, #key, #default);));
+                decodes.push(
+                    quote!(let #var = #p::decode_field::<#ty, _>(__baggage, #key, #default);),
+                );
                 encodes.push(quote!(#p::put_field::<#ty>(__entries, #key, &self.#member);));
                 kvs.push(quote!(#p::field_kv::<#ty>(&mut __out, #key, &self.#member);));
             }
@@ -314,8 +315,7 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
                         doc: #doc,
                     }
                 });
-                let read =
-                    quote!(#p::decode_codec::<#inner, _>(__baggage, #key, #expected, #decode_fn));
+                let read = quote!(#p::decode_codec::<#inner, _, _>(__baggage, #key, #expected, #decode_fn));
                 let decode = if is_option {
                     read
                 } else {
@@ -386,8 +386,8 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
                 fields: &[#(#schema_fields),*],
             };
 
-            fn from_baggage(
-                __baggage: &#p::otel::baggage::Baggage,
+            fn __decode<__L: #p::Lookup + ?::core::marker::Sized>(
+                __baggage: &__L,
             ) -> ::core::result::Result<Self, #krate::Error> {
                 #(#decodes)*
                 #build

@@ -34,7 +34,7 @@ pub fn expand(input: &DeriveInput, krate: &Path, errors: syn::Error) -> TokenStr
                     max_bytes: ::core::option::Option::None,
                     fields: &[],
                 };
-                fn from_baggage(_: &#p::otel::baggage::Baggage) -> ::core::result::Result<Self, #krate::Error> {
+                fn __decode<__L: #p::Lookup + ?::core::marker::Sized>(_: &__L) -> ::core::result::Result<Self, #krate::Error> {
                     ::core::unimplemented!("#[derive(Baggage)] failed")
                 }
                 fn key_values(&self) -> #krate::KeyValues {
