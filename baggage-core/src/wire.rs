@@ -93,13 +93,24 @@ pub const fn is_valid_key(key: &str) -> bool {
     }
     let mut i = 0;
     while i < bytes.len() {
-        if !is_tchar(bytes[i]) {
+        if !TCHAR[bytes[i] as usize] {
             return false;
         }
         i += 1;
     }
     true
 }
+
+/// [`is_tchar`] as a table: one load per byte of a key.
+static TCHAR: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = is_tchar(b as u8);
+        b += 1;
+    }
+    table
+};
 
 /// RFC 7230 `tchar`.
 #[inline]
@@ -160,10 +171,24 @@ pub const fn is_baggage_octet(byte: u8) -> bool {
     matches!(byte, 0x21 | 0x23..=0x2B | 0x2D..=0x3A | 0x3C..=0x5B | 0x5D..=0x7E)
 }
 
+/// [`is_baggage_octet`] as arithmetic, for loops that the compiler vectorizes.
+#[inline(always)]
+fn is_baggage_octet_branchless(b: u8) -> bool {
+    (b.wrapping_sub(0x21) < 0x7F - 0x21) & (b != b'"') & (b != b',') & (b != b';') & (b != b'\\')
+}
+
 /// `s` without leading and trailing RFC 7230 `OWS` (spaces and tabs only; other
 /// whitespace is not OWS and is left in place, to be rejected by the grammar).
 pub(crate) fn trim_ows(s: &str) -> &str {
-    s.trim_matches(|c| c == ' ' || c == '\t')
+    let bytes = s.as_bytes();
+    let is_ows = |b: &u8| *b == b' ' || *b == b'\t';
+    let start = bytes.iter().position(|b| !is_ows(b)).unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|b| !is_ows(b))
+        .map_or(start, |i| i + 1);
+    // Space and tab are ASCII, so both ends are character boundaries.
+    s.get(start..end).unwrap_or_default()
 }
 
 /// Why a piece of a header does not follow the W3C grammar.
@@ -210,6 +235,17 @@ const fn hex_value(b: u8) -> Option<u8> {
 /// whether it holds any byte that decoding changes (`%`, or `+` when
 /// `plus_as_space`).
 fn check_value(raw: &[u8], plus_as_space: bool) -> Result<bool, Malformed> {
+    // The usual value is baggage-octets with nothing to decode: one pass
+    // without branches, which the compiler vectorizes.
+    let (octets, special) = raw.iter().fold((true, false), |(octets, special), &b| {
+        (
+            octets & is_baggage_octet_branchless(b),
+            special | (b == b'%') | (plus_as_space & (b == b'+')),
+        )
+    });
+    if octets && !special {
+        return Ok(false);
+    }
     let mut needs_decoding = false;
     let mut i = 0;
     while let Some(&b) = raw.get(i) {
@@ -380,9 +416,34 @@ mod tests {
     }
 
     #[test]
+    fn branchless_octet_test_is_the_spec_ranges() {
+        for b in 0u8..=0xff {
+            assert_eq!(
+                is_baggage_octet_branchless(b),
+                is_baggage_octet(b),
+                "{b:#x}"
+            );
+        }
+    }
+
+    #[test]
+    fn keys_are_tokens() {
+        for b in 0u8..=0x7f {
+            let key = [b'k', b];
+            let key = std::str::from_utf8(&key).unwrap();
+            assert_eq!(is_valid_key(key), is_tchar(b), "{key:?}");
+        }
+        assert!(!is_valid_key("ké"));
+        assert!(is_valid_key("!#$%&'*+-.^_`|~09azAZ"));
+    }
+
+    #[test]
     fn trims_spaces_and_tabs_only() {
         assert_eq!(trim_ows(" \t a b \t"), "a b");
         assert_eq!(trim_ows("\u{a0}a\n"), "\u{a0}a\n");
+        assert_eq!(trim_ows(" \t "), "");
+        assert_eq!(trim_ows(""), "");
+        assert_eq!(trim_ows("é "), "é");
     }
 
     #[test]
