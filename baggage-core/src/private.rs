@@ -33,31 +33,21 @@ const SCAN_SLOTS: usize = 32;
 
 /// Reads `T` from a baggage.
 ///
-/// A lookup in the baggage's hash map hashes the key (SipHash), which costs
-/// more than comparing it with a few keys. So when the baggage is not much
-/// larger than the schema, its entries are walked once and matched against
-/// the schema's keys (their lengths first), and the fields are read from
-/// that; otherwise each key is looked up.
+/// A lookup in the baggage's hash map hashes the key with SipHash, which
+/// costs about twice as much as walking one entry and matching it to a
+/// field through a small table of the schema's keys. So when the baggage has
+/// at most twice as many entries as the schema has fields (as when a large
+/// schema is most of the baggage), its entries are walked once and the
+/// fields read from that; otherwise each key is looked up.
 pub fn decode_baggage<T: crate::Baggage>(baggage: &OtelBaggage) -> Result<T, Error> {
     let fields = T::SCHEMA.fields;
-    if fields.len() > SCAN_SLOTS || baggage.len() > 2 * fields.len() + 4 {
+    if fields.len() > SCAN_SLOTS || baggage.len() > 2 * fields.len() {
         return T::__decode(baggage);
     }
-    // Bit `n` is set if a key of the schema is `n` bytes long (63: 63 or more).
-    let lengths = fields
-        .iter()
-        .fold(0u64, |mask, f| mask | 1 << f.key.len().min(63));
+    let table = KeyTable::new(fields);
     let mut slots: [Option<&str>; SCAN_SLOTS] = [None; SCAN_SLOTS];
     for (key, (value, _)) in baggage {
-        let key = key.as_str();
-        if lengths & 1 << key.len().min(63) == 0 {
-            continue;
-        }
-        if let Some(slot) = fields
-            .iter()
-            .position(|f| f.key == key)
-            .and_then(|i| slots.get_mut(i))
-        {
+        if let Some(slot) = table.find(key.as_str()).and_then(|i| slots.get_mut(i)) {
             *slot = Some(value.as_str());
         }
     }
@@ -67,6 +57,71 @@ pub fn decode_baggage<T: crate::Baggage>(baggage: &OtelBaggage) -> Result<T, Err
         slots: &slots,
         next: Cell::new(0),
     })
+}
+
+/// The number of buckets of a [`KeyTable`]: a power of two, at least twice
+/// [`SCAN_SLOTS`], so that probes are short and always end.
+const BUCKETS: usize = 64;
+
+/// An open-addressing table from a schema's keys to their field indexes.
+struct KeyTable {
+    fields: &'static [FieldSchema],
+    prints: [u32; SCAN_SLOTS],
+    /// Field index + 1; 0 is an empty bucket.
+    buckets: [u8; BUCKETS],
+}
+
+impl KeyTable {
+    fn new(fields: &'static [FieldSchema]) -> Self {
+        let mut table = KeyTable {
+            fields,
+            prints: [0; SCAN_SLOTS],
+            buckets: [0; BUCKETS],
+        };
+        for (i, (print, f)) in table.prints.iter_mut().zip(fields).enumerate() {
+            *print = fingerprint(f.key);
+            let mut b = bucket(*print);
+            while table.buckets.get(b).is_some_and(|&taken| taken != 0) {
+                b = (b + 1) % BUCKETS;
+            }
+            if let Some(empty) = table.buckets.get_mut(b) {
+                // `i` < SCAN_SLOTS, which fits in a `u8`.
+                *empty = i as u8 + 1;
+            }
+        }
+        table
+    }
+
+    /// The index of the field whose key is `key`.
+    #[inline]
+    fn find(&self, key: &str) -> Option<usize> {
+        let print = fingerprint(key);
+        let mut b = bucket(print);
+        loop {
+            let i = usize::from(*self.buckets.get(b)?).checked_sub(1)?;
+            if self.prints.get(i) == Some(&print) && self.fields.get(i)?.key == key {
+                return Some(i);
+            }
+            b = (b + 1) % BUCKETS;
+        }
+    }
+}
+
+/// The length of `key` and three of its bytes, which tell most keys of a
+/// schema apart (they often share a prefix) before comparing them whole.
+#[inline]
+fn fingerprint(key: &str) -> u32 {
+    let bytes = key.as_bytes();
+    let n = bytes.len();
+    let at = |i: usize| u32::from(bytes.get(i).copied().unwrap_or(0));
+    (n.min(255) as u32) | at(n.wrapping_sub(1)) << 8 | at(n / 2) << 16 | at(n / 4) << 24
+}
+
+/// The bucket of a fingerprint (Fibonacci hashing: the top bits of a
+/// multiplication).
+#[inline]
+fn bucket(print: u32) -> usize {
+    (print.wrapping_mul(0x9E37_79B9) >> (32 - BUCKETS.trailing_zeros())) as usize
 }
 
 /// The values of a schema's keys, found in one pass over a baggage, in the
