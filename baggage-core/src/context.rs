@@ -189,13 +189,9 @@ fn merge(
             });
         }
     }
-    let others = || {
-        current
-            .iter()
-            .filter(|(key, _)| !entries.owns(key.as_str()))
-            .map(|(key, (value, metadata))| (key.as_str(), value.as_str(), metadata.as_str()))
-    };
-    let members = own_members + others().count();
+    // The entries of other schemas, kept; measured before ours are added.
+    let mut merged = retain(current, |key| !entries.owns(key));
+    let members = own_members + merged.len();
     if members > MAX_MEMBERS {
         return Err(Error::LimitExceeded {
             limit: Limit::Members,
@@ -203,6 +199,11 @@ fn merge(
             allowance: MAX_MEMBERS,
         });
     }
+    let others = || {
+        merged
+            .iter()
+            .map(|(key, (value, metadata))| (key.as_str(), value.as_str(), metadata.as_str()))
+    };
     let size = encoded_size(|| own().chain(others()), members, MAX_BYTES);
     if size > MAX_BYTES {
         return Err(Error::LimitExceeded {
@@ -211,7 +212,6 @@ fn merge(
             allowance: MAX_BYTES,
         });
     }
-    let mut merged = retain(current, |key| !entries.owns(key));
     for (key, value) in entries.items.drain(..) {
         if let Some(v) = value {
             merged.insert(Key::from_static_str(key), v);
