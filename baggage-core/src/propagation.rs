@@ -328,7 +328,7 @@ impl BaggagePropagator {
             // Cannot fail: the key is a token, at most 64 members were
             // counted, and decoded text is never longer than the at most
             // 8192 bytes it came from.
-            baggage.insert_with_metadata(m.key.to_owned(), m.value.into_owned(), m.properties);
+            baggage.insert_with_metadata(m.key.to_owned(), m.value().into_owned(), m.properties);
         }
         (!baggage.is_empty()).then_some(baggage)
     }
@@ -363,10 +363,16 @@ impl BaggagePropagator {
         I: IntoIterator<Item = &'h str>,
         I::IntoIter: Clone,
     {
+        // Every member is checked (and a malformed one counted) as by
+        // `parse`; only the schema's are decoded and kept.
         let members = match self.members(headers) {
             Some((count, members)) => {
                 let mut read = Vec::with_capacity(count);
-                read.extend(members.map(|m| (m.key, m.value)));
+                read.extend(
+                    members
+                        .filter(|m| T::SCHEMA.contains_key(m.key))
+                        .map(|m| (m.key, m.value())),
+                );
                 read
             }
             None => Vec::new(),

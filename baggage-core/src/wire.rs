@@ -271,15 +271,28 @@ fn check_value(raw: &[u8], plus_as_space: bool) -> Result<bool, Malformed> {
 /// Decodes a value received on the wire (already trimmed of OWS):
 /// percent-decodes it, turns decoded bytes that are not UTF-8 into U+FFFD,
 /// and, only if `plus_as_space`, reads a raw `+` as a space (`%2B` is
-/// always `+`). Borrows when nothing needs decoding.
-pub(crate) fn decode_value(
+/// always `+`). Borrows when nothing needs decoding. (The propagator checks
+/// and decodes in two steps, [`parse_member`] and [`Member::value`].)
+#[cfg(test)]
+fn decode_value(
     raw: &str,
     plus_as_space: bool,
 ) -> Result<std::borrow::Cow<'_, str>, Malformed> {
-    let bytes = raw.as_bytes();
-    if !check_value(bytes, plus_as_space)? {
-        return Ok(std::borrow::Cow::Borrowed(raw));
+    let needs_decoding = check_value(raw.as_bytes(), plus_as_space)?;
+    Ok(decode_checked(raw, needs_decoding, plus_as_space))
+}
+
+/// Decodes a value that [`check_value`] accepted, saying whether it
+/// `needs_decoding`.
+fn decode_checked(
+    raw: &str,
+    needs_decoding: bool,
+    plus_as_space: bool,
+) -> std::borrow::Cow<'_, str> {
+    if !needs_decoding {
+        return std::borrow::Cow::Borrowed(raw);
     }
+    let bytes = raw.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
@@ -301,10 +314,10 @@ pub(crate) fn decode_value(
             }
         }
     }
-    Ok(match String::from_utf8(out) {
+    match String::from_utf8(out) {
         Ok(s) => std::borrow::Cow::Owned(s),
         Err(e) => std::borrow::Cow::Owned(String::from_utf8_lossy(e.as_bytes()).into_owned()),
-    })
+    }
 }
 
 /// Checks a property list as stored in a `BaggageMetadata`: the text after
@@ -333,15 +346,26 @@ pub(crate) fn check_properties(text: &str) -> Result<(), Malformed> {
     Ok(())
 }
 
-/// One list-member parsed from the wire.
+/// One list-member parsed from the wire, its value checked but decoded
+/// only when asked for ([`Member::value`]), so that a reader that wants
+/// some keys only decodes those.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Member<'a> {
     /// The key, trimmed of OWS.
     pub(crate) key: &'a str,
-    /// The decoded value.
-    pub(crate) value: std::borrow::Cow<'a, str>,
+    /// The value as it came, trimmed of OWS.
+    raw_value: &'a str,
+    needs_decoding: bool,
+    plus_as_space: bool,
     /// The raw properties after the first `;`, trimmed of OWS (empty if none).
     pub(crate) properties: &'a str,
+}
+
+impl<'a> Member<'a> {
+    /// The decoded value.
+    pub(crate) fn value(&self) -> std::borrow::Cow<'a, str> {
+        decode_checked(self.raw_value, self.needs_decoding, self.plus_as_space)
+    }
 }
 
 /// Parses one non-empty list-member, `key OWS "=" OWS value *( OWS ";" OWS property )`,
@@ -363,11 +387,14 @@ pub(crate) fn parse_member(member: &str, plus_as_space: bool) -> Result<Member<'
         }
         None => (rest, ""),
     };
-    let value = decode_value(trim_ows(value), plus_as_space)?;
+    let raw_value = trim_ows(value);
+    let needs_decoding = check_value(raw_value.as_bytes(), plus_as_space)?;
     check_properties(properties)?;
     Ok(Member {
         key,
-        value,
+        raw_value,
+        needs_decoding,
+        plus_as_space,
         properties,
     })
 }
@@ -469,13 +496,12 @@ mod tests {
     fn parses_members() {
         let m = parse_member("k \t= a=b ; p ; q = %41 ", false).unwrap();
         assert_eq!(
-            m,
-            Member {
-                key: "k",
-                value: "a=b".into(),
-                properties: "p ; q = %41"
-            }
+            (m.key, m.value(), m.properties),
+            ("k", "a=b".into(), "p ; q = %41")
         );
+        let m = parse_member("k=a%20b+c", true).unwrap();
+        assert_eq!((m.key, m.value(), m.properties), ("k", "a b c".into(), ""));
+        assert_eq!(parse_member("k=a%20b+c", false).unwrap().value(), "a b+c");
         assert_eq!(parse_member("k", false), Err(Malformed::NoEquals));
         assert_eq!(parse_member("k k=v", false), Err(Malformed::Key));
         assert_eq!(parse_member("=v", false), Err(Malformed::Key));
