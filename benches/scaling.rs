@@ -5,7 +5,8 @@
 //! - `scaling_members`: extract, inject and attach (`with_typed` of the
 //!   representative schema merged into a context of other entries) for 1
 //!   to 64 members of 16-byte values;
-//! - `scaling_bytes`: extract of headers of 8 members from 100 B to 8 KiB;
+//! - `scaling_bytes`: extract of headers of 8 members (`kN=aaa…`) from
+//!   100 B to 8 KiB;
 //! - `hostile`: headers over the limits, 16 KiB to 1 MiB in one header or in
 //!   many `baggage` headers of 8 KiB, and 8 KiB of 2-byte members.
 
@@ -66,10 +67,8 @@ fn scaling_members(c: &mut Criterion) {
 fn scaling_bytes(c: &mut Criterion) {
     let p = BaggagePropagator::new();
     let mut g = c.benchmark_group("scaling_bytes");
-    // 8 members of `app.keyNN=` + value, 7 commas.
     for target in [100usize, 256, 512, 1024, 2048, 4096, 8192] {
-        let value_len = (target - 7) / 8 - 10;
-        let header = common::header_of(8, value_len);
+        let header = sized_header(8, target);
         assert!(header.len() <= target && header.len() + 8 >= target);
         g.throughput(Throughput::Bytes(header.len() as u64));
         let headers = carrier(&header);
@@ -84,6 +83,22 @@ fn scaling_bytes(c: &mut Criterion) {
         });
     }
     g.finish();
+}
+
+/// A header of `members` list-members `kN=aaa…` of equal size, `total`
+/// bytes at most and at least `total - members`.
+fn sized_header(members: usize, total: usize) -> String {
+    let per_member = (total - (members - 1)) / members;
+    (0..members)
+        .map(|i| {
+            let key = format!("k{i}");
+            let value: String = (0..per_member - key.len() - 1)
+                .map(|j| char::from(b'a' + (j % 26) as u8))
+                .collect();
+            format!("{key}={value}")
+        })
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn hostile(c: &mut Criterion) {

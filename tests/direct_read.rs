@@ -247,3 +247,38 @@ fn hash_map_carrier_gives_the_same_as_read_typed() {
         Vec::<String>::new()
     );
 }
+
+#[cfg(feature = "http")]
+#[test]
+fn oversize_header_maps_are_rejected_from_their_lengths() {
+    let p = BaggagePropagator::new();
+    let counters = p.counters();
+    let chunk = format!("app.user_id=1,pad={}", "x".repeat(8000));
+    let mut map = http::HeaderMap::new();
+    for _ in 0..128 {
+        map.append("baggage", http::HeaderValue::from_str(&chunk).unwrap());
+    }
+    let upstream = Context::new().with_baggage([KeyValue::new("kept", "yes")]);
+    let cx = typed_baggage::http::extract_with(&p, &upstream, &map);
+    // Rejected whole, counted once, the context as it was.
+    assert_eq!(counters.extract_headers_rejected(), 1);
+    assert_eq!(cx.baggage().len(), 1);
+    assert_eq!(cx.baggage().get("kept").map(|v| v.as_str()), Some("yes"));
+    // The same as the propagator on the same values.
+    let values: Vec<&str> = map
+        .get_all("baggage")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    assert!(p.parse(values.iter().copied()).is_none());
+    assert_eq!(counters.extract_headers_rejected(), 2);
+    // One value just over the limit, with bytes that are not visible ASCII.
+    let mut map = http::HeaderMap::new();
+    let mut raw = b"app.user_id=1,pad=".to_vec();
+    raw.resize(8193, 0xFF);
+    map.insert("baggage", http::HeaderValue::from_bytes(&raw).unwrap());
+    let cx = typed_baggage::http::extract_with(&p, &Context::new(), &map);
+    assert_eq!(cx.baggage().len(), 0);
+    assert_eq!(counters.extract_headers_rejected(), 3);
+    assert_eq!(counters.extract_members_dropped(), 0);
+}

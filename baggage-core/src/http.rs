@@ -27,7 +27,9 @@ use http::header::{HeaderMap, HeaderName, HeaderValue};
 use opentelemetry::propagation::{Extractor, Injector, TextMapPropagator};
 use opentelemetry::Context;
 
+use crate::limits::MAX_BYTES;
 use crate::propagation::BaggagePropagator;
+use crate::FOUND_EXCERPT_BYTES;
 
 /// The header baggage travels on.
 pub const BAGGAGE_HEADER: HeaderName = HeaderName::from_static("baggage");
@@ -70,7 +72,33 @@ pub fn extract_with_context(cx: &Context, headers: &HeaderMap) -> Context {
 
 /// [`extract_with_context`] with a configured propagator.
 pub fn extract_with(propagator: &BaggagePropagator, cx: &Context, headers: &HeaderMap) -> Context {
+    if rejected_by_size(propagator, headers) {
+        return cx.clone();
+    }
     propagator.extract_with_context(cx, &HeaderExtractor::new(headers))
+}
+
+/// Rejects the `baggage` headers (counted and logged as the propagator
+/// does) if their lengths alone add up to more than the W3C byte limit, so
+/// that headers of any size are turned down without reading them.
+fn rejected_by_size(propagator: &BaggagePropagator, headers: &HeaderMap) -> bool {
+    let values = headers.get_all(&BAGGAGE_HEADER);
+    let size = values
+        .iter()
+        .map(HeaderValue::len)
+        .fold(0, usize::saturating_add);
+    if size <= MAX_BYTES {
+        return false;
+    }
+    // Enough of the first value for the log's excerpt.
+    let first = values
+        .iter()
+        .next()
+        .map(HeaderValue::as_bytes)
+        .unwrap_or_default();
+    let start = first.get(..4 * FOUND_EXCERPT_BYTES).unwrap_or(first);
+    propagator.reject_oversize(&String::from_utf8_lossy(start), size);
+    true
 }
 
 /// Reads `T` from every `baggage` header of `headers` with `propagator`
@@ -79,6 +107,9 @@ pub(crate) fn read_typed<T: crate::Baggage>(
     propagator: &BaggagePropagator,
     headers: &HeaderMap,
 ) -> Result<T, crate::Error> {
+    if rejected_by_size(propagator, headers) {
+        return propagator.read_typed(std::iter::empty());
+    }
     let extractor = HeaderExtractor::new(headers);
     propagator.read_typed(extractor.baggage.iter().map(|v| v.as_ref()))
 }

@@ -440,6 +440,16 @@ impl BaggagePropagator {
         Some(members)
     }
 
+    /// Rejects headers whose values add up to `size` bytes, over the byte
+    /// limit, as [`parse`](Self::parse) would, for carriers that know the
+    /// size without reading the values; `start` is the beginning of the
+    /// first value (for the log).
+    #[cfg(feature = "http")]
+    #[cold]
+    pub(crate) fn reject_oversize(&self, start: &str, size: usize) {
+        self.reject(std::iter::once(start), "bytes", size, MAX_BYTES);
+    }
+
     #[cold]
     fn reject<'h>(
         &self,

@@ -274,10 +274,7 @@ fn check_value(raw: &[u8], plus_as_space: bool) -> Result<bool, Malformed> {
 /// always `+`). Borrows when nothing needs decoding. (The propagator checks
 /// and decodes in two steps, [`parse_member`] and [`Member::value`].)
 #[cfg(test)]
-fn decode_value(
-    raw: &str,
-    plus_as_space: bool,
-) -> Result<std::borrow::Cow<'_, str>, Malformed> {
+fn decode_value(raw: &str, plus_as_space: bool) -> Result<std::borrow::Cow<'_, str>, Malformed> {
     let needs_decoding = check_value(raw.as_bytes(), plus_as_space)?;
     Ok(decode_checked(raw, needs_decoding, plus_as_space))
 }
