@@ -214,8 +214,13 @@ fn ops() -> Vec<(String, Op)> {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let ops = ops();
-    let Some(name) = args.iter().find(|a| !a.starts_with('-')) else {
-        // `cargo bench` runs this without an op: list them.
+    // `instructions <op> [iterations]`; any other arguments (those `cargo
+    // bench` passes to every bench) are not an op: list the ops.
+    let Some((at, op)) = args
+        .iter()
+        .enumerate()
+        .find_map(|(at, a)| Some((at, &ops.iter().find(|(n, _)| n == a)?.1)))
+    else {
         println!("ops (run one as `instructions <op> <iterations>`):");
         for (name, _) in &ops {
             println!("  {name}");
@@ -223,14 +228,8 @@ fn main() {
         return;
     };
     let iterations: usize = args
-        .iter()
-        .filter(|a| !a.starts_with('-'))
-        .nth(1)
+        .get(at + 1)
         .map_or(10_000, |n| n.parse().expect("iterations"));
-    let (_, op) = ops
-        .iter()
-        .find(|(n, _)| n == name)
-        .unwrap_or_else(|| panic!("no op {name}"));
     for _ in 0..iterations {
         op();
     }
