@@ -1,5 +1,7 @@
 //! Typed baggage in an `opentelemetry::Context`: merge, limits, all or nothing.
 
+use std::cell::Cell;
+
 use opentelemetry::baggage::{Baggage as OtelBaggage, BaggageExt};
 use opentelemetry::{Context, Key, StringValue};
 
@@ -9,7 +11,7 @@ use crate::__private::Remap;
 use crate::error::{Error, Limit};
 use crate::limits::{MAX_BYTES, MAX_MEMBERS};
 use crate::schema::{Schema, Signature};
-use crate::wire::member_len;
+use crate::wire::{member_len, member_len_bound};
 use crate::Baggage;
 
 /// Typed baggage on [`opentelemetry::Context`].
@@ -58,18 +60,24 @@ pub trait BaggageContextExt {
 
 impl BaggageContextExt for Context {
     fn with_typed<T: Baggage>(&self, value: &T) -> Result<Context, Error> {
-        let mut entries = Entries::with_capacity(T::SCHEMA.key_count() + 1);
-        value.__encode(&mut entries, Remap::NONE)?;
-        if let Some(signature) = T::SCHEMA.signature {
-            sign(&T::SCHEMA, signature, self, &mut entries)?;
+        let mut entries = Entries::take_buffers();
+        entries.items.reserve(T::SCHEMA.key_count() + 1);
+        let mut written = value.__encode(&mut entries, Remap::NONE);
+        if let (Ok(()), Some(signature)) = (&written, T::SCHEMA.signature) {
+            written = sign(&T::SCHEMA, signature, self, &mut entries);
+        }
+        if let Err(e) = written {
+            entries.return_buffers();
+            return Err(e);
         }
         let baggage = merge(
             self.baggage(),
-            &entries,
+            &mut entries,
             T::SCHEMA.name,
             T::SCHEMA.max_bytes,
-        )?;
-        Ok(self.with_baggage(baggage))
+        );
+        entries.return_buffers();
+        Ok(self.with_baggage(baggage?))
     }
 
     fn typed<T: Baggage>(&self) -> Result<T, Error> {
@@ -90,15 +98,44 @@ pub struct Entries {
     scratch: String,
 }
 
-impl Entries {
-    pub(crate) fn with_capacity(n: usize) -> Self {
-        Entries {
-            items: Vec::with_capacity(n),
+/// The capacity the scratch text starts with: room for the usual value.
+const SCRATCH_CAPACITY: usize = 64;
+
+/// A scratch text that grew past this is not kept for the next `with_typed`.
+const SCRATCH_KEPT: usize = 1024;
+
+thread_local! {
+    /// The buffers of the last `with_typed` on this thread (an empty list
+    /// and the scratch text), reused by the next one so that encoding
+    /// allocates only the values themselves.
+    static BUFFERS: Cell<Entries> = const {
+        Cell::new(Entries {
+            items: Vec::new(),
             scratch: String::new(),
+        })
+    };
+}
+
+impl Entries {
+    /// Empty entries, with this thread's buffers if they are free (they are
+    /// not while a `with_typed` runs inside an encoder of another one).
+    fn take_buffers() -> Self {
+        BUFFERS.try_with(Cell::take).unwrap_or_default()
+    }
+
+    /// Empties the entries and hands their buffers back to this thread.
+    fn return_buffers(mut self) {
+        self.items.clear();
+        if self.scratch.capacity() > SCRATCH_KEPT {
+            self.scratch = String::new();
         }
+        let _ = BUFFERS.try_with(|buffers| buffers.set(self));
     }
 
     /// Writes `key` with the text `encode` appends, or removes it for `None`.
+    ///
+    /// The text is written to a scratch buffer and copied into an
+    /// allocation of its exact size: one allocation per value.
     #[inline]
     pub fn put<T: ?Sized>(
         &mut self,
@@ -107,11 +144,20 @@ impl Entries {
         encode: impl FnOnce(&T, &mut String),
     ) {
         let entry = value.map(|v| {
+            if self.scratch.capacity() == 0 {
+                self.scratch.reserve(SCRATCH_CAPACITY);
+            }
             self.scratch.clear();
             encode(v, &mut self.scratch);
             StringValue::from(self.scratch.as_str().to_owned())
         });
         self.items.push((key, entry));
+    }
+
+    /// Writes `key` with a constant text: no allocation.
+    #[inline]
+    pub fn put_static(&mut self, key: Cow<'static, str>, text: &'static str) {
+        self.items.push((key, Some(StringValue::from(text))));
     }
 
     /// Writes `key` with the text `value`.
@@ -122,7 +168,7 @@ impl Entries {
     }
 
     fn owns(&self, key: &str) -> bool {
-        self.items.iter().any(|(k, _)| *k == key)
+        self.items.iter().any(|(k, _)| k == key)
     }
 
     /// The entries written, `(key, value)`, `None` meaning removed.
@@ -189,22 +235,27 @@ fn signing_disabled(schema: &Schema, signature: Signature) -> Error {
     }
 }
 
-/// Builds the merged baggage, or says which limit it would break.
+/// Builds the merged baggage, or says which limit it would break. The
+/// entries' values are moved into it.
+///
+/// Sizes are first bounded from the lengths alone (a value byte takes at
+/// most 3 bytes encoded); the exact encoded size is counted only when the
+/// bound is over an allowance, so the usual case costs nothing per byte.
 fn merge(
     current: &OtelBaggage,
-    entries: &Entries,
+    entries: &mut Entries,
     schema: &'static str,
     max_bytes: Option<usize>,
 ) -> Result<OtelBaggage, Error> {
-    let (mut own_members, mut own_bytes) = (0usize, 0usize);
-    for (key, value) in &entries.items {
-        if let Some(v) = value {
-            own_members += 1;
-            own_bytes += member_len(key, v.as_str(), "");
-        }
-    }
+    let own = || {
+        entries
+            .items
+            .iter()
+            .filter_map(|(key, value)| Some((key.as_ref(), value.as_ref()?.as_str(), "")))
+    };
+    let own_members = own().count();
     if let Some(allowance) = max_bytes {
-        let size = own_bytes + own_members.saturating_sub(1);
+        let size = encoded_size(own, own_members, allowance);
         if size > allowance {
             return Err(Error::LimitExceeded {
                 limit: Limit::SchemaBytes { schema },
@@ -213,13 +264,9 @@ fn merge(
             });
         }
     }
-    let (mut members, mut bytes) = (own_members, own_bytes);
-    for (key, (value, metadata)) in current {
-        if !entries.owns(key.as_str()) {
-            members += 1;
-            bytes += member_len(key.as_str(), value.as_str(), metadata.as_str());
-        }
-    }
+    // The entries of other schemas, kept; measured before ours are added.
+    let mut merged = retain(current, |key| !entries.owns(key));
+    let members = own_members + merged.len();
     if members > MAX_MEMBERS {
         return Err(Error::LimitExceeded {
             limit: Limit::Members,
@@ -227,7 +274,12 @@ fn merge(
             allowance: MAX_MEMBERS,
         });
     }
-    let size = bytes + members.saturating_sub(1);
+    let others = || {
+        merged
+            .iter()
+            .map(|(key, (value, metadata))| (key.as_str(), value.as_str(), metadata.as_str()))
+    };
+    let size = encoded_size(|| own().chain(others()), members, MAX_BYTES);
     if size > MAX_BYTES {
         return Err(Error::LimitExceeded {
             limit: Limit::Bytes,
@@ -235,17 +287,37 @@ fn merge(
             allowance: MAX_BYTES,
         });
     }
-    let mut merged = retain(current, |key| !entries.owns(key));
-    for (key, value) in &entries.items {
+    for (key, value) in entries.items.drain(..) {
         if let Some(v) = value {
             let key = match key {
                 Cow::Borrowed(k) => Key::from_static_str(k),
-                Cow::Owned(k) => Key::from(k.clone()),
+                Cow::Owned(k) => Key::from(k),
             };
-            merged.insert(key, v.clone());
+            merged.insert(key, v);
         }
     }
     Ok(merged)
+}
+
+/// The encoded header size of the `count` list-members `(key, value,
+/// properties)` that `members` iterates, joined with `,`; or, when an upper
+/// bound of it is within `allowance`, that bound.
+fn encoded_size<'a, I: Iterator<Item = (&'a str, &'a str, &'a str)>>(
+    members: impl Fn() -> I,
+    count: usize,
+    allowance: usize,
+) -> usize {
+    let separators = count.saturating_sub(1);
+    let bound: usize = members()
+        .map(|(key, value, metadata)| member_len_bound(key, value, metadata))
+        .sum();
+    if bound + separators <= allowance {
+        return bound + separators;
+    }
+    members()
+        .map(|(key, value, metadata)| member_len(key, value, metadata))
+        .sum::<usize>()
+        + separators
 }
 
 /// A copy of `baggage` with only the entries whose key `keep` accepts
@@ -258,4 +330,59 @@ pub(crate) fn retain(baggage: &OtelBaggage, mut keep: impl FnMut(&str) -> bool) 
         }
     }
     kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exact(members: &[(&str, &str, &str)]) -> usize {
+        members
+            .iter()
+            .map(|(k, v, m)| member_len(k, v, m))
+            .sum::<usize>()
+            + members.len().saturating_sub(1)
+    }
+
+    #[test]
+    fn encoded_size_is_exact_whenever_it_is_over_the_allowance() {
+        let plain = "v".repeat(3000);
+        let spaces = " ".repeat(3000);
+        let cases: [&[(&str, &str, &str)]; 4] = [
+            &[("k", "short", ""), ("p", "x y", "a=1")],
+            &[("k", &plain, ""), ("l", &plain, "")],
+            &[("k", &spaces, "")],
+            &[("k", &plain, ""), ("s", &spaces, "")],
+        ];
+        for members in cases {
+            let size = exact(members);
+            for allowance in [0, 10, size - 1, size, size + 1, 3 * size, MAX_BYTES] {
+                let got = encoded_size(|| members.iter().copied(), members.len(), allowance);
+                // Within the allowance exactly when the exact size is.
+                assert_eq!(got <= allowance, size <= allowance, "{allowance}");
+                if size > allowance {
+                    assert_eq!(got, size, "{allowance}");
+                } else {
+                    assert!(got >= size);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn buffers_are_reused_and_survive_a_nested_take() {
+        let mut outer = Entries::take_buffers();
+        outer.put("k".into(), Some("value"), |v: &str, out| out.push_str(v));
+        // A `with_typed` inside an encoder finds the buffers taken and uses
+        // its own; whichever ends last leaves its buffers for the next.
+        let inner = Entries::take_buffers();
+        assert_eq!(inner.scratch.capacity(), 0);
+        inner.return_buffers();
+        assert_eq!(outer.iter().collect::<Vec<_>>(), [("k", Some("value"))]);
+        outer.return_buffers();
+        let again = Entries::take_buffers();
+        assert!(again.items.is_empty());
+        assert!(again.scratch.capacity() >= SCRATCH_CAPACITY);
+        again.return_buffers();
+    }
 }

@@ -115,6 +115,42 @@ fn text_of(value: &HeaderValue) -> Cow<'_, str> {
     }
 }
 
+/// Rejects the `baggage` headers (counted and logged as the propagator
+/// does) if their lengths alone add up to more than the W3C byte limit, so
+/// that headers of any size are turned down without reading them.
+fn rejected_by_size(propagator: &BaggagePropagator, headers: &HeaderMap) -> bool {
+    let values = headers.get_all(&BAGGAGE_HEADER);
+    let size = values
+        .iter()
+        .map(HeaderValue::len)
+        .fold(0, usize::saturating_add);
+    if size <= MAX_BYTES {
+        return false;
+    }
+    // Enough of the first value for the log's excerpt.
+    let first = values
+        .iter()
+        .next()
+        .map(HeaderValue::as_bytes)
+        .unwrap_or_default();
+    let start = first.get(..4 * FOUND_EXCERPT_BYTES).unwrap_or(first);
+    propagator.reject_oversize(&String::from_utf8_lossy(start), size);
+    true
+}
+
+/// Reads `T` from every `baggage` header of `headers` with `propagator`
+/// ([`BaggagePropagator::read_typed`]).
+pub(crate) fn read_typed<T: crate::Baggage>(
+    propagator: &BaggagePropagator,
+    headers: &HeaderMap,
+) -> Result<T, crate::Error> {
+    if rejected_by_size(propagator, headers) {
+        return propagator.read_typed(std::iter::empty());
+    }
+    let extractor = HeaderExtractor::new(headers);
+    propagator.read_typed(extractor.baggage.iter().map(|v| v.as_ref()))
+}
+
 /// Writes into an [`http::HeaderMap`]; a value that is not a valid header
 /// value is not written (the propagator writes only visible ASCII).
 #[derive(Debug)]

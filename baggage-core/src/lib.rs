@@ -102,7 +102,7 @@ pub trait Baggage: Sized {
                 context::verify_signature(&Self::SCHEMA, signature, cx, baggage)
             })?;
         }
-        Self::__decode(baggage, __private::Remap::NONE)
+        __private::decode_baggage(baggage)
     }
 
     /// Reads the schema from a context's baggage.
@@ -116,7 +116,7 @@ pub trait Baggage: Sized {
         if let Some(signature) = Self::SCHEMA.signature {
             context::verify_signature(&Self::SCHEMA, signature, cx, baggage)?;
         }
-        Self::__decode(baggage, __private::Remap::NONE)
+        __private::decode_baggage(baggage)
     }
 
     /// Reads the schema from the current context's baggage.
@@ -217,9 +217,21 @@ pub trait Baggage: Sized {
     ///
     /// This trusts the headers: at an edge facing the internet, read typed
     /// baggage through [`tower::BaggageLayer`] and its inbound policy instead.
+    ///
+    /// The result is that of [`from_context`](Self::from_context) on the
+    /// context [`http::extract_with_context`] makes of the headers, without
+    /// building that context: only the schema's values are copied
+    /// ([`propagation::BaggagePropagator::read_typed`]).
     #[cfg(feature = "http")]
     fn from_headers(headers: &::http::HeaderMap) -> Result<Self, Error> {
-        Self::from_context(&http::extract_with_context(&Context::new(), headers))
+        if Self::SCHEMA.signature.is_some() {
+            // A signed schema is verified over the baggage, with the key
+            // ring of the current context (as `from_baggage` does).
+            return Self::from_baggage(
+                http::extract_with_context(&Context::new(), headers).baggage(),
+            );
+        }
+        http::read_typed(http::default_propagator(), headers)
     }
 
     /// For each key of [`Schema::resolved`], in order: reads one entry value
@@ -236,7 +248,10 @@ pub trait Baggage: Sized {
     }
 
     #[doc(hidden)]
-    fn __decode(baggage: &OtelBaggage, remap: __private::Remap) -> Result<Self, Error>;
+    fn __decode<L: __private::Lookup + ?Sized>(
+        source: &L,
+        remap: __private::Remap,
+    ) -> Result<Self, Error>;
 
     #[doc(hidden)]
     fn __encode(

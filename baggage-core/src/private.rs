@@ -5,9 +5,11 @@
 #![allow(clippy::ptr_arg)]
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::fmt::Display;
 
 pub use crate::context::Entries;
+use crate::schema::FieldSchema;
 use crate::value::{BaggageField, BaggageValue, ValueError};
 use crate::{Error, KeyValues};
 pub use opentelemetry as otel;
@@ -49,16 +51,161 @@ impl Remap {
     }
 }
 
+/// Where generated decoders look keys up: an OpenTelemetry baggage, or the
+/// members of a header read without building one. Decoders are generic
+/// over it (rather than taking `&dyn Lookup`) so that the lookups inline,
+/// and are compiled only for the sources a program reads from.
+pub trait Lookup {
+    /// The text of `key`, if present.
+    fn lookup(&self, key: &str) -> Option<&str>;
+}
+
+impl Lookup for OtelBaggage {
+    #[inline]
+    fn lookup(&self, key: &str) -> Option<&str> {
+        self.get(key).map(|v| v.as_str())
+    }
+}
+
+/// The most fields [`decode_baggage`] reads in one pass over the baggage.
+const SCAN_SLOTS: usize = 32;
+
+/// Reads `T` from a baggage.
+///
+/// A lookup in the baggage's hash map hashes the key with SipHash, which
+/// costs about twice as much as walking one entry and matching it to a
+/// field through a small table of the schema's keys. So when the baggage has
+/// at most twice as many entries as the schema has fields (as when a large
+/// schema is most of the baggage), its entries are walked once and the
+/// fields read from that; otherwise each key is looked up.
+pub fn decode_baggage<T: crate::Baggage>(baggage: &OtelBaggage) -> Result<T, Error> {
+    let fields = T::SCHEMA.fields;
+    if fields.len() > SCAN_SLOTS || baggage.len() > 2 * fields.len() {
+        return T::__decode(baggage, Remap::NONE);
+    }
+    let table = KeyTable::new(fields);
+    let mut slots: [Option<&str>; SCAN_SLOTS] = [None; SCAN_SLOTS];
+    for (key, (value, _)) in baggage {
+        if let Some(slot) = table.find(key.as_str()).and_then(|i| slots.get_mut(i)) {
+            *slot = Some(value.as_str());
+        }
+    }
+    T::__decode(
+        &Scanned {
+            baggage,
+            fields,
+            slots: &slots,
+            next: Cell::new(0),
+        },
+        Remap::NONE,
+    )
+}
+
+/// The number of buckets of a [`KeyTable`]: a power of two, at least twice
+/// [`SCAN_SLOTS`], so that probes are short and always end.
+const BUCKETS: usize = 64;
+
+/// An open-addressing table from a schema's keys to their field indexes.
+struct KeyTable {
+    fields: &'static [FieldSchema],
+    prints: [u32; SCAN_SLOTS],
+    /// Field index + 1; 0 is an empty bucket.
+    buckets: [u8; BUCKETS],
+}
+
+impl KeyTable {
+    fn new(fields: &'static [FieldSchema]) -> Self {
+        let mut table = KeyTable {
+            fields,
+            prints: [0; SCAN_SLOTS],
+            buckets: [0; BUCKETS],
+        };
+        for (i, (print, f)) in table.prints.iter_mut().zip(fields).enumerate() {
+            *print = fingerprint(f.key);
+            let mut b = bucket(*print);
+            while table.buckets.get(b).is_some_and(|&taken| taken != 0) {
+                b = (b + 1) % BUCKETS;
+            }
+            if let Some(empty) = table.buckets.get_mut(b) {
+                // `i` < SCAN_SLOTS, which fits in a `u8`.
+                *empty = i as u8 + 1;
+            }
+        }
+        table
+    }
+
+    /// The index of the field whose key is `key`.
+    #[inline]
+    fn find(&self, key: &str) -> Option<usize> {
+        let print = fingerprint(key);
+        let mut b = bucket(print);
+        loop {
+            let i = usize::from(*self.buckets.get(b)?).checked_sub(1)?;
+            if self.prints.get(i) == Some(&print) && self.fields.get(i)?.key == key {
+                return Some(i);
+            }
+            b = (b + 1) % BUCKETS;
+        }
+    }
+}
+
+/// The length of `key` and three of its bytes, which tell most keys of a
+/// schema apart (they often share a prefix) before comparing them whole.
+#[inline]
+fn fingerprint(key: &str) -> u32 {
+    let bytes = key.as_bytes();
+    let n = bytes.len();
+    let at = |i: usize| u32::from(bytes.get(i).copied().unwrap_or(0));
+    (n.min(255) as u32) | at(n.wrapping_sub(1)) << 8 | at(n / 2) << 16 | at(n / 4) << 24
+}
+
+/// The bucket of a fingerprint (Fibonacci hashing: the top bits of a
+/// multiplication).
+#[inline]
+fn bucket(print: u32) -> usize {
+    (print.wrapping_mul(0x9E37_79B9) >> (32 - BUCKETS.trailing_zeros())) as usize
+}
+
+/// The values of a schema's keys, found in one pass over a baggage, in the
+/// order of `fields`: the order the generated decoder reads them in.
+struct Scanned<'b> {
+    baggage: &'b OtelBaggage,
+    fields: &'static [FieldSchema],
+    slots: &'b [Option<&'b str>],
+    /// The field the decoder is expected to read next.
+    next: Cell<usize>,
+}
+
+impl Lookup for Scanned<'_> {
+    #[inline]
+    fn lookup(&self, key: &str) -> Option<&str> {
+        let next = self.next.get();
+        let index = match self.fields.get(next) {
+            Some(f) if f.key == key => Some(next),
+            _ => self.fields.iter().position(|f| f.key == key),
+        };
+        match index {
+            Some(i) => {
+                self.next.set(i + 1);
+                self.slots.get(i).copied().flatten()
+            }
+            // Not one of the schema's keys (generated code never asks for
+            // one): look it up.
+            None => self.baggage.lookup(key),
+        }
+    }
+}
+
 /// The text of `key`, if present.
 #[inline]
-pub fn lookup<'b>(baggage: &'b OtelBaggage, key: &str) -> Option<&'b str> {
-    baggage.get(key).map(|v| v.as_str())
+pub fn lookup<'b, L: Lookup + ?Sized>(baggage: &'b L, key: &str) -> Option<&'b str> {
+    baggage.lookup(key)
 }
 
 /// Decodes a plain field: required, `Option`, or defaulted when `default` is given.
 #[inline]
-pub fn decode_field<F: BaggageField>(
-    baggage: &OtelBaggage,
+pub fn decode_field<F: BaggageField, L: Lookup + ?Sized>(
+    baggage: &L,
     key: &Cow<'static, str>,
     default: Option<fn() -> F>,
 ) -> Result<F, Error> {
@@ -77,8 +224,8 @@ pub fn decode_field<F: BaggageField>(
 
 /// Decodes the text of a codec field (`with` or `from_str`), `None` if absent.
 #[inline]
-pub fn decode_codec<T, E: Display>(
-    baggage: &OtelBaggage,
+pub fn decode_codec<T, E: Display, L: Lookup + ?Sized>(
+    baggage: &L,
     key: &Cow<'static, str>,
     expected: &'static str,
     decode: impl FnOnce(&str) -> Result<T, E>,
@@ -125,7 +272,10 @@ pub fn collect_errors(errors: impl IntoIterator<Item = Option<Error>>) -> Error 
 /// Writes a plain field.
 #[inline]
 pub fn put_field<F: BaggageField>(entries: &mut Entries, key: Cow<'static, str>, field: &F) {
-    entries.put(key, field.value(), <F::Value as BaggageValue>::encode);
+    match field.value().map(|v| (v, v.encode_static())) {
+        Some((_, Some(text))) => entries.put_static(key, text),
+        value => entries.put(key, value.map(|(v, _)| v), BaggageValue::encode),
+    }
 }
 
 /// The typed attribute of a plain field, if present.

@@ -97,6 +97,7 @@
 //! a header is cut to a short excerpt and escaped, so a hostile header
 //! cannot flood or forge log lines.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -110,7 +111,7 @@ use crate::error::excerpt;
 use crate::limits::{MAX_BYTES, MAX_MEMBERS};
 use crate::metrics::{BaggageMetrics, Direction, Reason};
 use crate::wire::{
-    check_properties, encode_value, is_valid_key, member_len, parse_member, trim_ows,
+    check_properties, encode_value, is_valid_key, member_len, parse_member, trim_ows, Member,
 };
 
 /// The header name, lower case as the specification recommends.
@@ -342,30 +343,98 @@ impl BaggagePropagator {
     where
         I: Iterator<Item = &'h str> + Clone,
     {
+        let (_, members) = self.members(headers, size)?;
+        let mut baggage = OtelBaggage::new();
+        for m in members {
+            // Cannot fail: the key is a token, at most 64 members were
+            // counted, and decoded text is never longer than the at most
+            // 8192 bytes it came from.
+            baggage.insert_with_metadata(m.key.to_owned(), m.value().into_owned(), m.properties);
+        }
+        self.metrics()
+            .record(Direction::Incoming, size, baggage.len());
+        (!baggage.is_empty()).then_some(baggage)
+    }
+
+    /// Reads a typed schema straight from the values of every `baggage`
+    /// header, without building an OpenTelemetry baggage and context first.
+    ///
+    /// The result is exactly that of [`Baggage::from_context`] on the
+    /// context that [`TextMapPropagator::extract_with_context`] makes of
+    /// the same headers from an empty context (the same members read, the
+    /// same drops counted and logged, the last of duplicate keys winning),
+    /// at a fraction of the cost: only the schema's values are copied. This
+    /// is what [`Baggage::from_headers`](crate::Baggage::from_headers) uses;
+    /// it is here for carriers that are not an `http::HeaderMap`.
+    ///
+    /// ```
+    /// use typed_baggage::prelude::*;
+    /// use typed_baggage::propagation::BaggagePropagator;
+    ///
+    /// #[derive(Baggage, Debug, PartialEq)]
+    /// #[baggage(prefix = "app.")]
+    /// struct UserCtx { user_id: u64, region: Option<String> }
+    ///
+    /// let propagator = BaggagePropagator::new();
+    /// let user: UserCtx = propagator.read_typed(["other=1,app.user_id=7", "app.region=eu%20west"])?;
+    /// assert_eq!(user, UserCtx { user_id: 7, region: Some("eu west".into()) });
+    /// # Ok::<(), typed_baggage::Error>(())
+    /// ```
+    pub fn read_typed<'h, T, I>(&self, headers: I) -> Result<T, crate::Error>
+    where
+        T: crate::Baggage,
+        I: IntoIterator<Item = &'h str>,
+        I::IntoIter: Clone,
+    {
+        let headers = headers.into_iter();
+        let size = headers.clone().map(str::len).fold(0, usize::saturating_add);
+        if T::SCHEMA.signature.is_some() {
+            // A signed schema is verified over its entries in a baggage.
+            let baggage = self.parse_measured(headers, size).unwrap_or_default();
+            return T::from_baggage(&baggage);
+        }
+        // Every member is checked (and a malformed one counted) as by
+        // `parse`; only the schema's are decoded and kept.
+        let members = match self.members(headers, size) {
+            Some((count, members)) => {
+                let mut read = Vec::with_capacity(count);
+                read.extend(
+                    members
+                        .filter(|m| T::SCHEMA.contains_key(m.key))
+                        .map(|m| (m.key, m.value())),
+                );
+                read
+            }
+            None => Vec::new(),
+        };
+        T::__decode(&Members(members), crate::__private::Remap::NONE)
+    }
+
+    /// The number of list-members of `headers`, `size` bytes in all
+    /// (malformed ones included) and an iterator over the well-formed ones,
+    /// in order, that drops (counts and logs) the malformed ones as it meets
+    /// them; or `None`, without anything read, if there is no header or the
+    /// headers are over the limits (recorded in the size metrics).
+    fn members<'s, 'h, I>(
+        &'s self,
+        headers: I,
+        size: usize,
+    ) -> Option<(usize, impl Iterator<Item = Member<'h>> + use<'s, 'h, I>)>
+    where
+        I: Iterator<Item = &'h str> + Clone,
+    {
         // No header: nothing to read, nothing to record.
         headers.clone().next()?;
-        let total = size;
-        if !self.within_limits(headers.clone(), total) {
-            self.metrics().record(Direction::Incoming, total, 0);
+        let Some(count) = self.within_limits(headers.clone(), size) else {
+            self.metrics().record(Direction::Incoming, size, 0);
             return None;
-        }
-        let mut baggage = OtelBaggage::new();
-        for member in headers.flat_map(|h| h.split(',')) {
-            let member = trim_ows(member);
-            if member.is_empty() {
-                continue;
-            }
-            match parse_member(member, self.plus_as_space) {
-                Ok(m) => {
-                    // Cannot fail: the key is a token, at most 64 members
-                    // were counted, and decoded text is never longer than
-                    // the at most 8192 bytes it came from.
-                    baggage.insert_with_metadata(
-                        m.key.to_owned(),
-                        m.value.into_owned(),
-                        m.properties,
-                    );
-                }
+        };
+        let members = headers
+            .flat_map(|h| h.split(','))
+            .map(trim_ows)
+            .filter(|member| !member.is_empty())
+            .filter_map(|member| match parse_member(member, self.plus_as_space) {
+                Ok(m) => Some(m),
                 Err(malformed) => {
                     self.counters
                         .inner
@@ -379,12 +448,10 @@ impl BaggagePropagator {
                         member = ?excerpt(member),
                         "dropped a malformed baggage list-member"
                     );
+                    None
                 }
-            }
-        }
-        self.metrics()
-            .record(Direction::Incoming, total, baggage.len());
-        (!baggage.is_empty()).then_some(baggage)
+            });
+        Some((count, members))
     }
 
     /// The instruments, made from the global meter provider at the first
@@ -407,17 +474,18 @@ impl BaggagePropagator {
         self.metrics().rejected(Reason::Policy);
     }
 
-    /// Checks the limits before any parsing: the total size (measured from
-    /// the lengths alone), then the list-members, counted up to the first
-    /// one too many (so a rejection for members logs a size of 65).
+    /// Checks the limits before any parsing: the total size, `total` bytes
+    /// (measured from the lengths alone), then the list-members, counted up
+    /// to the first one too many (so a rejection for members logs a size of
+    /// 65). Returns the number of list-members if within the limits.
     fn within_limits<'h>(
         &self,
         headers: impl Iterator<Item = &'h str> + Clone,
         total: usize,
-    ) -> bool {
+    ) -> Option<usize> {
         if total > MAX_BYTES {
             self.reject(headers, "bytes", total, MAX_BYTES);
-            return false;
+            return None;
         }
         let mut members = 0usize;
         for member in headers.clone().flat_map(|h| h.split(',')) {
@@ -425,15 +493,17 @@ impl BaggagePropagator {
                 members += 1;
                 if members > MAX_MEMBERS {
                     self.reject(headers, "list-members", members, MAX_MEMBERS);
-                    return false;
+                    return None;
                 }
             }
         }
-        true
+        Some(members)
     }
 
-    /// Counts and logs headers of `size` bytes in all, rejected before they
-    /// were read as text; `start` is the beginning of the first one.
+    /// Rejects headers whose values add up to `size` bytes, over the byte
+    /// limit, as [`parse`](Self::parse) would, for carriers that know the
+    /// size without reading the values; `start` is the beginning of the
+    /// first value (for the log).
     #[cfg(feature = "http")]
     #[cold]
     pub(crate) fn reject_oversize(&self, start: &str, size: usize) {
@@ -498,6 +568,22 @@ impl TextMapPropagator for BaggagePropagator {
     /// `["baggage"]`.
     fn fields(&self) -> FieldIter<'_> {
         FieldIter::new(&self.fields)
+    }
+}
+
+/// The well-formed members of headers, `(key, decoded value)` in order,
+/// read by [`BaggagePropagator::read_typed`] without building a baggage.
+struct Members<'h>(Vec<(&'h str, Cow<'h, str>)>);
+
+impl crate::__private::Lookup for Members<'_> {
+    /// The value of the last member with `key`: the one a baggage built
+    /// from these members would keep.
+    fn lookup(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .rev()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.as_ref())
     }
 }
 

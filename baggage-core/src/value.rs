@@ -66,6 +66,22 @@ pub trait BaggageValue: Sized {
     /// Appends the entry value of `self` to `out`.
     fn encode(&self, out: &mut String);
 
+    /// The entry value of `self` when it is a constant string, as it is for
+    /// `bool` and for the variants of a derived enum, so that writing it
+    /// allocates nothing. `None`, the default, means: call
+    /// [`encode`](Self::encode). When it returns `Some(text)`, `encode`
+    /// appends exactly `text`.
+    ///
+    /// ```
+    /// use typed_baggage::BaggageValue;
+    /// assert_eq!(true.encode_static(), Some("true"));
+    /// assert_eq!(7u8.encode_static(), None);
+    /// ```
+    #[inline]
+    fn encode_static(&self) -> Option<&'static str> {
+        None
+    }
+
     /// Reads a value back from its entry value.
     fn decode(text: &str) -> Result<Self, ValueError>;
 
@@ -281,12 +297,11 @@ impl<T: BaggageValue> BaggageField for Option<T> {
     }
 }
 
-fn parse_int<T>(text: &str, signed: bool) -> Result<T, ValueError>
-where
-    T: std::str::FromStr<Err = std::num::ParseIntError>,
-{
+/// Why `text` is not an integer of the type (kept out of the decoding path).
+#[cold]
+fn int_error(text: &str, kind: &std::num::IntErrorKind, signed: bool) -> ValueError {
     use std::num::IntErrorKind;
-    text.parse::<T>().map_err(|e| match e.kind() {
+    match kind {
         IntErrorKind::PosOverflow | IntErrorKind::NegOverflow => ValueError::out_of_range(text),
         IntErrorKind::InvalidDigit
             if !signed
@@ -298,7 +313,7 @@ where
         }
         IntErrorKind::Empty => ValueError::invalid(text).with_detail("empty"),
         _ => ValueError::invalid(text).with_detail("not a decimal integer"),
-    })
+    }
 }
 
 /// The number of decimal digits of `n`.
@@ -334,7 +349,7 @@ macro_rules! integers {
 
             #[inline]
             fn decode(text: &str) -> Result<Self, ValueError> {
-                parse_int::<$t>(text, $signed)
+                text.parse::<$t>().map_err(|e| int_error(text, e.kind(), $signed))
             }
 
             #[allow(irrefutable_let_patterns)]
@@ -424,13 +439,18 @@ impl BaggageValue for bool {
     }
 
     #[inline]
+    fn encode_static(&self) -> Option<&'static str> {
+        Some(if *self { "true" } else { "false" })
+    }
+
+    #[inline]
     fn decode(text: &str) -> Result<Self, ValueError> {
-        if text.eq_ignore_ascii_case("true") {
-            Ok(true)
-        } else if text.eq_ignore_ascii_case("false") {
-            Ok(false)
-        } else {
-            Err(ValueError::invalid(text))
+        match text {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            _ if text.eq_ignore_ascii_case("true") => Ok(true),
+            _ if text.eq_ignore_ascii_case("false") => Ok(false),
+            _ => Err(ValueError::invalid(text)),
         }
     }
 
@@ -486,16 +506,23 @@ impl<T: BaggageValue> BaggageValue for Vec<T> {
     const EXPECTED: &'static str = "a comma-separated list";
 
     fn encode(&self, out: &mut String) {
-        let mut element = String::new();
+        let mut last_empty = false;
         for (i, item) in self.iter().enumerate() {
             if i > 0 {
                 out.push(',');
             }
-            element.clear();
-            item.encode(&mut element);
-            escape_element(&element, out);
+            // Each element is written in place and escaped only if it holds
+            // a `,` or a `%`: no allocation for the usual element.
+            let start = out.len();
+            item.encode(out);
+            let written = out.get(start..).unwrap_or_default();
+            if written.bytes().any(|b| b == b',' || b == b'%') {
+                let element = out.split_off(start);
+                escape_element(&element, out);
+            }
+            last_empty = out.len() == start;
         }
-        if self.len() == 1 && element.is_empty() {
+        if self.len() == 1 && last_empty {
             out.push_str(ONE_EMPTY_ELEMENT);
         }
     }
@@ -509,15 +536,22 @@ impl<T: BaggageValue> BaggageValue for Vec<T> {
                 .map(|v| vec![v])
                 .map_err(|e| element_error(text, 0, e));
         }
-        text.split(',')
-            .enumerate()
-            .map(|(i, part)| {
+        // Without a `%` anywhere, no element has an escape to undo. (Byte
+        // loops: for the short texts of baggage they beat `memchr`'s setup.)
+        let escaped = text.bytes().any(|b| b == b'%');
+        let mut items = Vec::new();
+        for (i, part) in split_commas(text).enumerate() {
+            let item = if escaped {
                 let raw = unescape_element(part).map_err(|d| {
                     ValueError::invalid(text).with_detail(format!("element {i}: {d}"))
                 })?;
-                T::decode(&raw).map_err(|e| element_error(text, i, e))
-            })
-            .collect()
+                T::decode(&raw)
+            } else {
+                T::decode(part)
+            };
+            items.push(item.map_err(|e| element_error(text, i, e))?);
+        }
+        Ok(items)
     }
 
     fn to_otel_value(&self) -> Value {
@@ -531,6 +565,22 @@ impl<T: BaggageValue> BaggageValue for Vec<T> {
             .collect();
         Value::Array(Array::String(items))
     }
+}
+
+/// `text.split(',')`, by a byte loop.
+fn split_commas(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let current = rest?;
+        match current.bytes().position(|b| b == b',') {
+            Some(i) => {
+                // `,` is ASCII: both sides are character boundaries.
+                rest = current.get(i + 1..);
+                current.get(..i)
+            }
+            None => rest.take(),
+        }
+    })
 }
 
 fn element_error(text: &str, index: usize, e: ValueError) -> ValueError {
@@ -629,6 +679,16 @@ mod tests {
     }
 
     #[test]
+    fn static_encodings_are_what_encode_writes() {
+        for b in [true, false] {
+            assert_eq!(b.encode_static(), Some(enc(&b).as_str()));
+        }
+        assert_eq!(5u8.encode_static(), None);
+        assert_eq!(String::from("x").encode_static(), None);
+        assert_eq!(vec![true].encode_static(), None);
+    }
+
+    #[test]
     fn char_exactly_one() {
         assert_eq!(char::decode("é"), Ok('é'));
         assert!(char::decode("").is_err());
@@ -654,6 +714,17 @@ mod tests {
         assert_eq!(enc(&vec![vec![String::new()]]), "%2500");
         let nested = vec![vec![], vec!["".to_string()], vec!["a,b".into(), "c".into()]];
         assert_eq!(Vec::<Vec<String>>::decode(&enc(&nested)), Ok(nested));
+    }
+
+    #[test]
+    fn split_commas_is_split() {
+        for text in ["", ",", "a", "a,b", ",a,,b,", "é,ü,,", "a%2Cb,c"] {
+            assert_eq!(
+                split_commas(text).collect::<Vec<_>>(),
+                text.split(',').collect::<Vec<_>>(),
+                "{text:?}"
+            );
+        }
     }
 
     #[test]

@@ -15,9 +15,23 @@
 /// assert!(!is_unreserved(b' ') && !is_unreserved(b'+') && !is_unreserved(b'%'));
 /// ```
 #[inline]
+#[allow(clippy::indexing_slicing)] // a `u8` is always below the table's 256 entries
 pub const fn is_unreserved(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~')
+    UNRESERVED[byte as usize]
 }
+
+/// [`is_unreserved`] as a table: one load per byte in the encoding loops.
+#[allow(clippy::indexing_slicing)] // compile time, `b < 256`
+static UNRESERVED: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        table[b] = byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~');
+        b += 1;
+    }
+    table
+};
 
 /// The number of bytes `value` takes on the wire once percent-encoded.
 ///
@@ -29,10 +43,8 @@ pub const fn is_unreserved(byte: u8) -> bool {
 /// ```
 #[inline]
 pub fn encoded_len(value: &str) -> usize {
-    value
-        .bytes()
-        .map(|b| if is_unreserved(b) { 1 } else { 3 })
-        .sum()
+    let escaped = value.bytes().filter(|&b| !is_unreserved(b)).count();
+    value.len() + 2 * escaped
 }
 
 /// Percent-encodes `value` for the wire, appending to `out`.
@@ -124,6 +136,17 @@ pub(crate) fn member_len(key: &str, value: &str, metadata: &str) -> usize {
     key.len() + 1 + encoded_len(value) + meta
 }
 
+/// At least [`member_len`]: a value byte takes at most 3 bytes encoded.
+#[inline]
+pub(crate) fn member_len_bound(key: &str, value: &str, metadata: &str) -> usize {
+    let meta = if metadata.is_empty() {
+        0
+    } else {
+        1 + metadata.len()
+    };
+    key.len() + 1 + 3 * value.len() + meta
+}
+
 /// Returns `true` for a W3C `baggage-octet`: the visible ASCII bytes except
 /// `"`, `,`, `;` and `\` (`%x21 / %x23-2B / %x2D-3A / %x3C-5B / %x5D-7E`).
 /// A value on the wire is made of these only.
@@ -138,10 +161,24 @@ pub const fn is_baggage_octet(byte: u8) -> bool {
     matches!(byte, 0x21 | 0x23..=0x2B | 0x2D..=0x3A | 0x3C..=0x5B | 0x5D..=0x7E)
 }
 
+/// [`is_baggage_octet`] as arithmetic, for loops that the compiler vectorizes.
+#[inline(always)]
+fn is_baggage_octet_branchless(b: u8) -> bool {
+    (b.wrapping_sub(0x21) < 0x7F - 0x21) & (b != b'"') & (b != b',') & (b != b';') & (b != b'\\')
+}
+
 /// `s` without leading and trailing RFC 7230 `OWS` (spaces and tabs only; other
 /// whitespace is not OWS and is left in place, to be rejected by the grammar).
 pub(crate) fn trim_ows(s: &str) -> &str {
-    s.trim_matches(|c| c == ' ' || c == '\t')
+    let bytes = s.as_bytes();
+    let is_ows = |b: &u8| *b == b' ' || *b == b'\t';
+    let start = bytes.iter().position(|b| !is_ows(b)).unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|b| !is_ows(b))
+        .map_or(start, |i| i + 1);
+    // Space and tab are ASCII, so both ends are character boundaries.
+    s.get(start..end).unwrap_or_default()
 }
 
 /// Why a piece of a header does not follow the W3C grammar.
@@ -188,6 +225,17 @@ const fn hex_value(b: u8) -> Option<u8> {
 /// whether it holds any byte that decoding changes (`%`, or `+` when
 /// `plus_as_space`).
 fn check_value(raw: &[u8], plus_as_space: bool) -> Result<bool, Malformed> {
+    // The usual value is baggage-octets with nothing to decode: one pass
+    // without branches, which the compiler vectorizes.
+    let (octets, special) = raw.iter().fold((true, false), |(octets, special), &b| {
+        (
+            octets & is_baggage_octet_branchless(b),
+            special | (b == b'%') | (plus_as_space & (b == b'+')),
+        )
+    });
+    if octets && !special {
+        return Ok(false);
+    }
     let mut needs_decoding = false;
     let mut i = 0;
     while let Some(&b) = raw.get(i) {
@@ -213,15 +261,25 @@ fn check_value(raw: &[u8], plus_as_space: bool) -> Result<bool, Malformed> {
 /// Decodes a value received on the wire (already trimmed of OWS):
 /// percent-decodes it, turns decoded bytes that are not UTF-8 into U+FFFD,
 /// and, only if `plus_as_space`, reads a raw `+` as a space (`%2B` is
-/// always `+`). Borrows when nothing needs decoding.
-pub(crate) fn decode_value(
+/// always `+`). Borrows when nothing needs decoding. (The propagator checks
+/// and decodes in two steps, [`parse_member`] and [`Member::value`].)
+#[cfg(test)]
+fn decode_value(raw: &str, plus_as_space: bool) -> Result<std::borrow::Cow<'_, str>, Malformed> {
+    let needs_decoding = check_value(raw.as_bytes(), plus_as_space)?;
+    Ok(decode_checked(raw, needs_decoding, plus_as_space))
+}
+
+/// Decodes a value that [`check_value`] accepted, saying whether it
+/// `needs_decoding`.
+fn decode_checked(
     raw: &str,
+    needs_decoding: bool,
     plus_as_space: bool,
-) -> Result<std::borrow::Cow<'_, str>, Malformed> {
-    let bytes = raw.as_bytes();
-    if !check_value(bytes, plus_as_space)? {
-        return Ok(std::borrow::Cow::Borrowed(raw));
+) -> std::borrow::Cow<'_, str> {
+    if !needs_decoding {
+        return std::borrow::Cow::Borrowed(raw);
     }
+    let bytes = raw.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
@@ -243,10 +301,10 @@ pub(crate) fn decode_value(
             }
         }
     }
-    Ok(match String::from_utf8(out) {
+    match String::from_utf8(out) {
         Ok(s) => std::borrow::Cow::Owned(s),
         Err(e) => std::borrow::Cow::Owned(String::from_utf8_lossy(e.as_bytes()).into_owned()),
-    })
+    }
 }
 
 /// Checks a property list as stored in a `BaggageMetadata`: the text after
@@ -275,15 +333,26 @@ pub(crate) fn check_properties(text: &str) -> Result<(), Malformed> {
     Ok(())
 }
 
-/// One list-member parsed from the wire.
+/// One list-member parsed from the wire, its value checked but decoded
+/// only when asked for ([`Member::value`]), so that a reader that wants
+/// some keys only decodes those.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Member<'a> {
     /// The key, trimmed of OWS.
     pub(crate) key: &'a str,
-    /// The decoded value.
-    pub(crate) value: std::borrow::Cow<'a, str>,
+    /// The value as it came, trimmed of OWS.
+    raw_value: &'a str,
+    needs_decoding: bool,
+    plus_as_space: bool,
     /// The raw properties after the first `;`, trimmed of OWS (empty if none).
     pub(crate) properties: &'a str,
+}
+
+impl<'a> Member<'a> {
+    /// The decoded value.
+    pub(crate) fn value(&self) -> std::borrow::Cow<'a, str> {
+        decode_checked(self.raw_value, self.needs_decoding, self.plus_as_space)
+    }
 }
 
 /// Parses one non-empty list-member, `key OWS "=" OWS value *( OWS ";" OWS property )`,
@@ -305,11 +374,14 @@ pub(crate) fn parse_member(member: &str, plus_as_space: bool) -> Result<Member<'
         }
         None => (rest, ""),
     };
-    let value = decode_value(trim_ows(value), plus_as_space)?;
+    let raw_value = trim_ows(value);
+    let needs_decoding = check_value(raw_value.as_bytes(), plus_as_space)?;
     check_properties(properties)?;
     Ok(Member {
         key,
-        value,
+        raw_value,
+        needs_decoding,
+        plus_as_space,
         properties,
     })
 }
@@ -358,9 +430,34 @@ mod tests {
     }
 
     #[test]
+    fn branchless_octet_test_is_the_spec_ranges() {
+        for b in 0u8..=0xff {
+            assert_eq!(
+                is_baggage_octet_branchless(b),
+                is_baggage_octet(b),
+                "{b:#x}"
+            );
+        }
+    }
+
+    #[test]
+    fn keys_are_tokens() {
+        for b in 0u8..=0x7f {
+            let key = [b'k', b];
+            let key = std::str::from_utf8(&key).unwrap();
+            assert_eq!(is_valid_key(key), is_tchar(b), "{key:?}");
+        }
+        assert!(!is_valid_key("ké"));
+        assert!(is_valid_key("!#$%&'*+-.^_`|~09azAZ"));
+    }
+
+    #[test]
     fn trims_spaces_and_tabs_only() {
         assert_eq!(trim_ows(" \t a b \t"), "a b");
         assert_eq!(trim_ows("\u{a0}a\n"), "\u{a0}a\n");
+        assert_eq!(trim_ows(" \t "), "");
+        assert_eq!(trim_ows(""), "");
+        assert_eq!(trim_ows("é "), "é");
     }
 
     #[test]
@@ -386,13 +483,12 @@ mod tests {
     fn parses_members() {
         let m = parse_member("k \t= a=b ; p ; q = %41 ", false).unwrap();
         assert_eq!(
-            m,
-            Member {
-                key: "k",
-                value: "a=b".into(),
-                properties: "p ; q = %41"
-            }
+            (m.key, m.value(), m.properties),
+            ("k", "a=b".into(), "p ; q = %41")
         );
+        let m = parse_member("k=a%20b+c", true).unwrap();
+        assert_eq!((m.key, m.value(), m.properties), ("k", "a b c".into(), ""));
+        assert_eq!(parse_member("k=a%20b+c", false).unwrap().value(), "a b+c");
         assert_eq!(parse_member("k", false), Err(Malformed::NoEquals));
         assert_eq!(parse_member("k k=v", false), Err(Malformed::Key));
         assert_eq!(parse_member("=v", false), Err(Malformed::Key));
@@ -408,6 +504,17 @@ mod tests {
         assert_eq!(check_properties("a;b=1;c = x=y"), Ok(()));
         assert_eq!(check_properties("a,b"), Err(Malformed::Property));
         assert_eq!(check_properties("a=1\r\nx: y"), Err(Malformed::Property));
+    }
+
+    #[test]
+    fn member_len_bound_is_at_least_the_encoded_length() {
+        for value in ["", "v", "a b", "é", "🚀x", "100%", "plain-value_1.~"] {
+            let exact = member_len("key", value, "p=1");
+            let bound = member_len_bound("key", value, "p=1");
+            assert!(exact <= bound, "{value:?}: {exact} > {bound}");
+        }
+        assert_eq!(member_len_bound("k", "ab", ""), 8);
+        assert_eq!(member_len_bound("k", "", ""), 2);
     }
 
     #[test]

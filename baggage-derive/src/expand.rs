@@ -371,7 +371,7 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
                         quote_spanned!(path.span()=> ::core::option::Option::Some(#path))
                     }
                 };
-                let read = quote!(#p::decode_field::<#ty>(__baggage, &__key, #default));
+                let read = quote!(#p::decode_field::<#ty, _>(__baggage, &__key, #default));
                 let read = if len_checks.is_empty() {
                     read
                 } else {
@@ -440,8 +440,7 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
                         max_wire_len: ::core::option::Option::None,
                     }
                 });
-                let read =
-                    quote!(#p::decode_codec::<#inner, _>(__baggage, &__key, #expected, #decode_fn));
+                let read = quote!(#p::decode_codec::<#inner, _, _>(__baggage, &__key, #expected, #decode_fn));
                 let decode = if is_option {
                     read
                 } else {
@@ -583,8 +582,8 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
                 signature: #signature,
             };
 
-            fn __decode(
-                __baggage: &#p::otel::baggage::Baggage,
+            fn __decode<__L: #p::Lookup + ?::core::marker::Sized>(
+                __baggage: &__L,
                 __remap: #p::Remap,
             ) -> ::core::result::Result<Self, #krate::Error> {
                 #runtime_checks
@@ -681,6 +680,13 @@ fn expand_enum(e: &Enum, krate: &Path) -> TokenStream {
                 __out.push_str(match self {
                     #(Self::#idents => #names,)*
                 });
+            }
+
+            #[inline]
+            fn encode_static(&self) -> ::core::option::Option<&'static ::core::primitive::str> {
+                ::core::option::Option::Some(match self {
+                    #(Self::#idents => #names,)*
+                })
             }
 
             #[inline]

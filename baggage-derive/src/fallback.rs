@@ -38,7 +38,7 @@ pub fn expand(input: &DeriveInput, krate: &Path, errors: syn::Error) -> TokenStr
                     flattened: &[],
                     signature: ::core::option::Option::None,
                 };
-                fn __decode(_: &#p::otel::baggage::Baggage, _: #p::Remap) -> ::core::result::Result<Self, #krate::Error> {
+                fn __decode<__L: #p::Lookup + ?::core::marker::Sized>(_: &__L, _: #p::Remap) -> ::core::result::Result<Self, #krate::Error> {
                     ::core::unimplemented!("#[derive(Baggage)] failed")
                 }
                 fn __encode(&self, _: &mut #p::Entries, _: #p::Remap) -> ::core::result::Result<(), #krate::Error> {

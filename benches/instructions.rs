@@ -1,0 +1,236 @@
+//! The operations of the criterion groups, one at a time, for counting
+//! instructions under valgrind: `scripts/instructions.sh` runs
+//! `instructions <op> <iterations>` under callgrind for each op and prints
+//! instructions per call and the ratios. Unlike wall-clock time on a shared
+//! machine, the count is the same from run to run.
+//!
+//! Without an op name (as `cargo bench` runs it) it lists the ops.
+
+mod common;
+
+use std::collections::HashMap;
+use std::hint::black_box;
+
+use common::{Large, Small, UserCtx};
+use opentelemetry::baggage::BaggageExt;
+use opentelemetry::propagation::TextMapPropagator;
+use opentelemetry::Context;
+use opentelemetry_sdk::propagation::BaggagePropagator as SdkPropagator;
+use typed_baggage::prelude::*;
+use typed_baggage::propagation::BaggagePropagator;
+
+type Op = Box<dyn Fn()>;
+
+/// Hands `value` to the optimizer as used, then drops it (its drop is part
+/// of the op's cost).
+fn sink<T>(value: T) {
+    black_box(value);
+}
+
+/// Every op, named `group/function/input` as in criterion's report.
+fn ops() -> Vec<(String, Op)> {
+    let mut ops: Vec<(String, Op)> = Vec::new();
+    let mut add = |name: String, op: Op| ops.push((name, op));
+
+    // attach
+    let empty = Context::new();
+    let up8 = common::upstream(8);
+    for (input, cx) in [("", empty.clone()), ("_merge_8", up8.clone())] {
+        let (c, u) = (cx.clone(), UserCtx::sample());
+        add(
+            format!("attach/typed/representative{input}"),
+            Box::new(move || sink(black_box(&c).with_typed(black_box(&u)).unwrap())),
+        );
+        let (c, u) = (cx.clone(), UserCtx::sample());
+        add(
+            format!("attach/hand/representative{input}"),
+            Box::new(move || sink(u.attach_hand(black_box(&c)))),
+        );
+        let c = cx.clone();
+        add(
+            format!("attach/floor/representative{input}"),
+            Box::new(move || sink(UserCtx::attach_floor(black_box(&c)))),
+        );
+    }
+    let (c, s) = (empty.clone(), Small::sample());
+    add(
+        "attach/typed/small".into(),
+        Box::new(move || sink(black_box(&c).with_typed(black_box(&s)).unwrap())),
+    );
+    let (c, s) = (empty.clone(), Small::sample());
+    add(
+        "attach/hand/small".into(),
+        Box::new(move || sink(s.attach_hand(black_box(&c)))),
+    );
+    let c = empty.clone();
+    add(
+        "attach/floor/small".into(),
+        Box::new(move || sink(Small::attach_floor(black_box(&c)))),
+    );
+    let (c, l) = (empty.clone(), Large::sample());
+    add(
+        "attach/typed/large".into(),
+        Box::new(move || sink(black_box(&c).with_typed(black_box(&l)).unwrap())),
+    );
+    let (c, l) = (empty.clone(), Large::sample());
+    add(
+        "attach/hand/large".into(),
+        Box::new(move || sink(l.attach_hand(black_box(&c)))),
+    );
+    let c = empty.clone();
+    add(
+        "attach/floor/large".into(),
+        Box::new(move || sink(Large::attach_floor(black_box(&c)))),
+    );
+
+    // read: each context also carries 8 entries of other teams
+    let cx = up8.with_typed(&Small::sample()).unwrap();
+    let c = cx.clone();
+    add(
+        "read/typed/small".into(),
+        Box::new(move || sink(Small::from_context(black_box(&c)).unwrap())),
+    );
+    let c = cx.clone();
+    add(
+        "read/hand/small".into(),
+        Box::new(move || sink(Small::read_hand(black_box(&c)).unwrap())),
+    );
+    add(
+        "read/floor/small".into(),
+        Box::new(move || sink(Small::read_floor(black_box(&cx)).unwrap())),
+    );
+    let cx = up8.with_typed(&UserCtx::sample()).unwrap();
+    let c = cx.clone();
+    add(
+        "read/typed/representative".into(),
+        Box::new(move || sink(UserCtx::from_context(black_box(&c)).unwrap())),
+    );
+    let c = cx.clone();
+    add(
+        "read/hand/representative".into(),
+        Box::new(move || sink(UserCtx::read_hand(black_box(&c)).unwrap())),
+    );
+    add(
+        "read/floor/representative".into(),
+        Box::new(move || sink(UserCtx::read_floor(black_box(&cx)).unwrap())),
+    );
+    let cx = up8.with_typed(&Large::sample()).unwrap();
+    let c = cx.clone();
+    add(
+        "read/typed/large".into(),
+        Box::new(move || sink(Large::from_context(black_box(&c)).unwrap())),
+    );
+    let c = cx.clone();
+    add(
+        "read/hand/large".into(),
+        Box::new(move || sink(Large::read_hand(black_box(&c)).unwrap())),
+    );
+    add(
+        "read/floor/large".into(),
+        Box::new(move || sink(Large::read_floor(black_box(&cx)).unwrap())),
+    );
+
+    // extract and inject
+    for (input, header) in common::wire_headers() {
+        let headers = HashMap::from([("baggage".to_owned(), header.clone())]);
+        let h = headers.clone();
+        let p = BaggagePropagator::new();
+        add(
+            format!("extract/typed_baggage/{input}"),
+            Box::new(move || sink(p.extract_with_context(&Context::new(), black_box(&h)))),
+        );
+        let sdk = SdkPropagator::new();
+        add(
+            format!("extract/opentelemetry_sdk/{input}"),
+            Box::new(move || sink(sdk.extract_with_context(&Context::new(), black_box(&headers)))),
+        );
+        let cx = Context::new().with_baggage(common::baggage_of(&header));
+        let c = cx.clone();
+        let p = BaggagePropagator::new();
+        add(
+            format!("inject/typed_baggage/{input}"),
+            Box::new(move || {
+                let mut out = HashMap::new();
+                p.inject_context(black_box(&c), &mut out);
+                sink(out);
+            }),
+        );
+        let sdk = SdkPropagator::new();
+        add(
+            format!("inject/opentelemetry_sdk/{input}"),
+            Box::new(move || {
+                let mut out = HashMap::new();
+                sdk.inject_context(black_box(&cx), &mut out);
+                sink(out);
+            }),
+        );
+    }
+
+    // end to end
+    let headers_of = |cx: &Context| {
+        let mut headers = http::HeaderMap::new();
+        typed_baggage::http::inject(cx, &mut headers);
+        headers
+    };
+    fn sdk_extract(h: &http::HeaderMap) -> Context {
+        SdkPropagator::new()
+            .extract_with_context(&Context::new(), &opentelemetry_http::HeaderExtractor(h))
+    }
+    let h = headers_of(&empty.with_typed(&Small::sample()).unwrap());
+    let h2 = h.clone();
+    add(
+        "end_to_end/typed/small".into(),
+        Box::new(move || sink(Small::from_headers(black_box(&h2)).unwrap())),
+    );
+    add(
+        "end_to_end/sdk_hand/small".into(),
+        Box::new(move || sink(Small::read_hand(&sdk_extract(black_box(&h))).unwrap())),
+    );
+    for (input, cx) in [("", empty.clone()), ("_plus_8", up8.clone())] {
+        let h = headers_of(&cx.with_typed(&UserCtx::sample()).unwrap());
+        let h2 = h.clone();
+        add(
+            format!("end_to_end/typed/representative{input}"),
+            Box::new(move || sink(UserCtx::from_headers(black_box(&h2)).unwrap())),
+        );
+        add(
+            format!("end_to_end/sdk_hand/representative{input}"),
+            Box::new(move || sink(UserCtx::read_hand(&sdk_extract(black_box(&h))).unwrap())),
+        );
+    }
+    let h = headers_of(&empty.with_typed(&Large::sample()).unwrap());
+    let h2 = h.clone();
+    add(
+        "end_to_end/typed/large".into(),
+        Box::new(move || sink(Large::from_headers(black_box(&h2)).unwrap())),
+    );
+    add(
+        "end_to_end/sdk_hand/large".into(),
+        Box::new(move || sink(Large::read_hand(&sdk_extract(black_box(&h))).unwrap())),
+    );
+    ops
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let ops = ops();
+    // `instructions <op> [iterations]`; any other arguments (those `cargo
+    // bench` passes to every bench) are not an op: list the ops.
+    let Some((at, op)) = args
+        .iter()
+        .enumerate()
+        .find_map(|(at, a)| Some((at, &ops.iter().find(|(n, _)| n == a)?.1)))
+    else {
+        println!("ops (run one as `instructions <op> <iterations>`):");
+        for (name, _) in &ops {
+            println!("  {name}");
+        }
+        return;
+    };
+    let iterations: usize = args
+        .get(at + 1)
+        .map_or(10_000, |n| n.parse().expect("iterations"));
+    for _ in 0..iterations {
+        op();
+    }
+}

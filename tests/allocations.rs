@@ -1,0 +1,236 @@
+//! Exact allocation counts, with a counting global allocator: reading
+//! numbers, booleans and enums allocates nothing; strings and vectors
+//! allocate what they own; `with_typed` allocates its encoded values and
+//! nothing beyond what any context with the same baggage needs.
+//!
+//! Counts are per thread, so the tests of this file running in parallel
+//! do not see each other's allocations.
+
+#[path = "../benches/common/mod.rs"]
+mod common;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+use common::{Small, Tier, UserCtx};
+use opentelemetry::baggage::BaggageExt;
+use opentelemetry::{Context, KeyValue};
+use typed_baggage::prelude::*;
+
+/// The system allocator, counting the allocations of each thread.
+struct Counting;
+
+thread_local! {
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+    static REALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+fn bump(counter: &'static std::thread::LocalKey<Cell<usize>>) {
+    // `try_with`: the thread-locals may be gone while a thread exits.
+    let _ = counter.try_with(|c| c.set(c.get() + 1));
+}
+
+// SAFETY: every call is forwarded to `System` unchanged; counting touches
+// only a const-initialised thread-local `Cell`, which never allocates.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        bump(&ALLOCATIONS);
+        // SAFETY: forwarded with the caller's guarantees.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        bump(&ALLOCATIONS);
+        // SAFETY: forwarded with the caller's guarantees.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        bump(&REALLOCATIONS);
+        // SAFETY: forwarded with the caller's guarantees.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded with the caller's guarantees.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// What `f` allocates on this thread: (allocations, reallocations). Its
+/// result is dropped after counting.
+fn count<R>(f: impl FnOnce() -> R) -> (usize, usize) {
+    let (a, r) = (ALLOCATIONS.with(Cell::get), REALLOCATIONS.with(Cell::get));
+    let result = f();
+    let counts = (
+        ALLOCATIONS.with(Cell::get) - a,
+        REALLOCATIONS.with(Cell::get) - r,
+    );
+    drop(result);
+    counts
+}
+
+/// Numbers, booleans, enums and a char: nothing to own.
+#[derive(Baggage, Debug, PartialEq)]
+#[baggage(prefix = "n.")]
+struct Scalars {
+    a: u8,
+    b: u16,
+    c: u32,
+    d: u64,
+    e: i64,
+    f: f64,
+    g: bool,
+    h: Tier,
+    i: char,
+    j: Option<u32>,
+    #[baggage(default)]
+    k: i8,
+}
+
+fn scalars() -> Scalars {
+    Scalars {
+        a: 1,
+        b: 2,
+        c: 3,
+        d: 4,
+        e: -5,
+        f: 0.5,
+        g: true,
+        h: Tier::EnterpriseGold,
+        i: 'é',
+        j: Some(7),
+        k: -1,
+    }
+}
+
+/// The contexts a schema is read from: with the schema's entries only (read
+/// by walking the baggage) and with 40 other entries (read by looking each
+/// key up).
+fn contexts<T: Baggage>(value: &T) -> [Context; 2] {
+    [
+        Context::new().with_typed(value).unwrap(),
+        common::upstream(40).with_typed(value).unwrap(),
+    ]
+}
+
+#[test]
+fn reading_numbers_booleans_and_enums_allocates_nothing() {
+    for cx in contexts(&scalars()) {
+        let mut read = None;
+        assert_eq!(count(|| read = Some(Scalars::from_context(&cx))), (0, 0));
+        assert_eq!(read.unwrap().unwrap(), scalars());
+    }
+    for cx in contexts(&Small::sample()) {
+        assert_eq!(count(|| Small::from_context(&cx).unwrap()), (0, 0));
+    }
+}
+
+#[test]
+fn reading_the_representative_schema_allocates_what_it_owns() {
+    // `features`: the vector and its 3 strings; `region`: its string.
+    // `user_id`, `tier`, `is_premium`, `retries`: nothing.
+    let user = UserCtx::sample();
+    for cx in contexts(&user) {
+        assert_eq!(count(|| UserCtx::from_context(&cx).unwrap()), (5, 0));
+        assert_eq!(UserCtx::from_context(&cx).unwrap(), user);
+    }
+    // Without the region, and with one feature: 2 allocations.
+    let user = UserCtx {
+        features: vec!["a".into()],
+        region: None,
+        ..UserCtx::sample()
+    };
+    for cx in contexts(&user) {
+        assert_eq!(count(|| UserCtx::from_context(&cx).unwrap()), (2, 0));
+    }
+}
+
+#[test]
+fn reading_from_headers_allocates_the_values_and_two_buffers() {
+    let cx = common::upstream(8)
+        .with_typed(&UserCtx::sample())
+        .and_then(|cx| cx.with_typed(&scalars()))
+        .unwrap();
+    let mut headers = http::HeaderMap::new();
+    typed_baggage::http::inject(&cx, &mut headers);
+    // Warm the process-wide propagator up.
+    let _ = UserCtx::from_headers(&headers).unwrap();
+    // No baggage and no context are built: the list of header values and
+    // the list of members, the values that arrive percent-encoded (here
+    // `features`, whose commas travel as `%2C`), and what the struct owns
+    // (5, as from a context).
+    assert_eq!(
+        count(|| UserCtx::from_headers(&headers).unwrap()),
+        (2 + 1 + 5, 0)
+    );
+    // `i: 'é'` travels as `%C3%A9`.
+    let mut read = None;
+    assert_eq!(
+        count(|| read = Some(Scalars::from_headers(&headers))),
+        (2 + 1, 0)
+    );
+    assert_eq!(read.unwrap().unwrap(), scalars());
+}
+
+#[test]
+fn with_typed_allocates_its_values_and_what_the_context_needs() {
+    let empty = Context::new();
+    let user = UserCtx::sample();
+    // The first call on a thread allocates the encoding buffers it then
+    // keeps for the thread (the list of entries and the scratch text).
+    let first = count(|| empty.with_typed(&user).unwrap());
+
+    // The same baggage from pre-built static strings: the baggage's hash
+    // table (allocated at the first entry, grown at the fourth) and the
+    // context (its map, the map's `Arc` and the baggage's `Arc`).
+    let floor = count(|| UserCtx::attach_floor(&empty));
+    assert_eq!(floor, (5, 0));
+    // Plus one allocation per encoded value that is not a constant text:
+    // `user_id`, `features`, `region` and `retries` (`tier` and
+    // `is_premium` are written as static text).
+    assert_eq!(count(|| empty.with_typed(&user).unwrap()), (5 + 4, 0));
+    assert_eq!(first, (5 + 4 + 2, 0));
+
+    // Merging into 8 entries of other teams: those are copied (key and
+    // value each), the table grows once more, the context's map is cloned.
+    let upstream = common::upstream(8);
+    let floor = count(|| UserCtx::attach_floor(&upstream));
+    assert_eq!(floor, (8 * 2 + 3 + 3, 0));
+    assert_eq!(
+        count(|| upstream.with_typed(&user).unwrap()),
+        (floor.0 + 4, 0)
+    );
+
+    // Only constants: nothing beyond the floor.
+    let floor = count(|| {
+        let mut b = opentelemetry::baggage::Baggage::new();
+        b.insert("app.user_id", "12345678901");
+        b.insert("app.is_premium", "true");
+        empty.with_baggage(b)
+    });
+    assert_eq!(
+        count(|| empty.with_typed(&Small::sample()).unwrap()),
+        (floor.0 + 1, 0)
+    );
+    let only_static = Context::new().with_baggage([KeyValue::new("x", "y")]);
+    assert_eq!(only_static.baggage().len(), 1);
+}
+
+#[test]
+fn encoded_values_are_exact() {
+    // What the counts above rely on: the values written are the ones read.
+    let cx = Context::new().with_typed(&UserCtx::sample()).unwrap();
+    let b = cx.baggage();
+    let text = |k: &str| b.get(k).map(|v| v.as_str().to_owned());
+    assert_eq!(text("app.tier").as_deref(), Some("premium"));
+    assert_eq!(text("app.is_premium").as_deref(), Some("true"));
+    assert_eq!(
+        text("app.features").as_deref(),
+        Some("new_checkout,dark_mode,beta_search")
+    );
+    assert_eq!(b.len(), 6);
+}
