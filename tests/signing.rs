@@ -1072,3 +1072,45 @@ proptest! {
         prop_assert_eq!(read.typed::<UserCtx>().unwrap(), user);
     }
 }
+
+/// The direct readers that skip building a baggage (`read_typed`,
+/// `from_headers`) still verify a signed schema.
+#[test]
+fn direct_header_readers_verify_signed_schemas() {
+    let cx = signed(&user());
+    let header = BaggagePropagator::new().header_value(cx.baggage()).unwrap();
+    let forged = header.replace("app.tier=free", "app.tier=premium");
+    assert_ne!(forged, header);
+    let _guard = with_ring(ring_at(NOW)).attach();
+    let propagator = BaggagePropagator::new();
+    assert_eq!(
+        propagator
+            .read_typed::<UserCtx, _>([header.as_str()])
+            .unwrap(),
+        user()
+    );
+    let err = propagator
+        .read_typed::<UserCtx, _>([forged.as_str()])
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Signature {
+                problem: SignatureProblem::Mismatch,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let mut headers = http::HeaderMap::new();
+    headers.insert("baggage", forged.parse().unwrap());
+    assert!(matches!(
+        UserCtx::from_headers(&headers),
+        Err(Error::Signature {
+            problem: SignatureProblem::Mismatch,
+            ..
+        })
+    ));
+    headers.insert("baggage", header.parse().unwrap());
+    assert_eq!(UserCtx::from_headers(&headers).unwrap(), user());
+}
