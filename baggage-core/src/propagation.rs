@@ -336,7 +336,7 @@ impl BaggagePropagator {
     /// Reads a typed schema straight from the values of every `baggage`
     /// header, without building an OpenTelemetry baggage and context first.
     ///
-    /// The result is exactly that of [`Baggage::from_context`] on the
+    /// The result is exactly that of [`Baggage::from_context`](crate::Baggage::from_context) on the
     /// context that [`TextMapPropagator::extract_with_context`] makes of
     /// the same headers from an empty context (the same members read, the
     /// same drops counted and logged, the last of duplicate keys winning),
