@@ -214,6 +214,10 @@ fn ops() -> Vec<(String, Op)> {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let ops = ops();
+    if args.first().map(String::as_str) == Some("--interleave") {
+        interleave(&ops, &args[1..]);
+        return;
+    }
     // `instructions <op> [iterations]`; any other arguments (those `cargo
     // bench` passes to every bench) are not an op: list the ops.
     let Some((at, op)) = args
@@ -232,5 +236,44 @@ fn main() {
         .map_or(10_000, |n| n.parse().expect("iterations"));
     for _ in 0..iterations {
         op();
+    }
+}
+
+/// `instructions --interleave <op>...`: wall-clock time per call of each op,
+/// measured in short batches that take turns (op 1, op 2, ..., op 1, ...), so
+/// that a change in the machine's load falls on all of them alike. Prints
+/// the median over the batches of each op's time per call.
+fn interleave(ops: &[(String, Op)], names: &[String]) {
+    use std::time::{Duration, Instant};
+    let chosen: Vec<&(String, Op)> = names
+        .iter()
+        .map(|n| ops.iter().find(|(name, _)| name == n).unwrap_or_else(|| panic!("no op {n}")))
+        .collect();
+    // Calls per batch: about 5 ms each.
+    let per_batch: Vec<u32> = chosen
+        .iter()
+        .map(|(_, op)| {
+            let start = Instant::now();
+            let mut n = 0u32;
+            while start.elapsed() < Duration::from_millis(5) {
+                op();
+                n += 1;
+            }
+            n
+        })
+        .collect();
+    let mut times: Vec<Vec<f64>> = vec![Vec::new(); chosen.len()];
+    for _ in 0..200 {
+        for (i, (_, op)) in chosen.iter().enumerate() {
+            let start = Instant::now();
+            for _ in 0..per_batch[i] {
+                op();
+            }
+            times[i].push(start.elapsed().as_nanos() as f64 / f64::from(per_batch[i]));
+        }
+    }
+    for ((name, _), mut t) in chosen.iter().zip(times) {
+        t.sort_by(f64::total_cmp);
+        println!("{name} {:.1}", t[t.len() / 2]);
     }
 }
