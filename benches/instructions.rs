@@ -247,7 +247,11 @@ fn interleave(ops: &[(String, Op)], names: &[String]) {
     use std::time::{Duration, Instant};
     let chosen: Vec<&(String, Op)> = names
         .iter()
-        .map(|n| ops.iter().find(|(name, _)| name == n).unwrap_or_else(|| panic!("no op {n}")))
+        .map(|n| {
+            ops.iter()
+                .find(|(name, _)| name == n)
+                .unwrap_or_else(|| panic!("no op {n}"))
+        })
         .collect();
     // Calls per batch: about 5 ms each.
     let per_batch: Vec<u32> = chosen
