@@ -26,7 +26,7 @@ impl Remap {
     pub const NONE: Remap = Remap(None);
 
     /// The key `key`, whose own prefix is `prefix_len` bytes long.
-    #[inline]
+    #[inline(always)]
     pub fn key(self, key: &'static str, prefix_len: usize) -> Cow<'static, str> {
         match self.0 {
             None => Cow::Borrowed(key),

@@ -582,6 +582,7 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
                 signature: #signature,
             };
 
+            #[inline]
             fn __decode<__L: #p::Lookup + ?::core::marker::Sized>(
                 __baggage: &__L,
                 __remap: #p::Remap,
@@ -591,6 +592,7 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
                 #build
             }
 
+            #[inline]
             fn __encode(
                 &self,
                 __entries: &mut #p::Entries,
