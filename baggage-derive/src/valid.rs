@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use syn::spanned::Spanned;
 
 use crate::ast::{unraw, Enum, Field, Struct};
-use crate::attr::{Ctxt, DefaultAttr};
+use crate::attr::{Ctxt, DefaultAttr, FieldAttrs};
+use proc_macro2::Span;
 
 /// The W3C limit a schema's `max_bytes` may not exceed.
 const MAX_BYTES: usize = 8192;
@@ -82,22 +83,8 @@ pub fn check_struct(cx: &mut Ctxt, s: &Struct) {
     for f in &s.fields {
         let a = &f.attrs;
         if a.skip.is_some() {
-            let others = [
-                a.rename.as_ref().map(|r| ("rename", r.span)),
-                a.default.as_ref().map(|d| ("default", d.span)),
-                a.with.as_ref().map(|w| ("with", w.span)),
-                a.from_str.map(|s| ("from_str", s)),
-                a.allow_secret.as_ref().map(|r| ("allow_secret", r.span)),
-                a.max_len.as_ref().map(|r| ("max_len", r.span)),
-                a.max_item_len.as_ref().map(|r| ("max_item_len", r.span)),
-                a.flatten.map(|s| ("flatten", s)),
-                a.prefix.as_ref().map(|r| ("prefix", r.span)),
-                a.metric_label.map(|s| ("metric_label", s)),
-                a.allow_high_cardinality
-                    .as_ref()
-                    .map(|r| ("allow_high_cardinality", r.span)),
-            ];
-            for (name, span) in others.into_iter().flatten() {
+            let others = given(a).into_iter().filter(|(name, _)| *name != "skip");
+            for (name, span) in others {
                 cx.error(span, format!("`{name}` has no effect on a `skip` field, which is not carried in baggage; remove `{name}` or `skip`"));
             }
             continue;
@@ -280,24 +267,38 @@ fn check_lengths(cx: &mut Ctxt, f: &Field) {
     }
 }
 
-/// A flattened field takes only `prefix`, and the prefix must be a valid
-/// start of a key that does not look like a secret.
-fn check_flatten(cx: &mut Ctxt, f: &Field) {
-    let a = &f.attrs;
-    let others = [
+/// Every attribute given on a field, with the span to report it at.
+fn given(a: &FieldAttrs) -> Vec<(&'static str, Span)> {
+    [
         a.rename.as_ref().map(|r| ("rename", r.span)),
         a.default.as_ref().map(|d| ("default", d.span)),
+        a.skip.map(|s| ("skip", s)),
         a.with.as_ref().map(|w| ("with", w.span)),
         a.from_str.map(|s| ("from_str", s)),
         a.allow_secret.as_ref().map(|r| ("allow_secret", r.span)),
         a.max_len.as_ref().map(|r| ("max_len", r.span)),
         a.max_item_len.as_ref().map(|r| ("max_item_len", r.span)),
+        a.flatten.map(|s| ("flatten", s)),
+        a.prefix.as_ref().map(|r| ("prefix", r.span)),
         a.metric_label.map(|s| ("metric_label", s)),
         a.allow_high_cardinality
             .as_ref()
             .map(|r| ("allow_high_cardinality", r.span)),
-    ];
-    for (name, span) in others.into_iter().flatten() {
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// A flattened field takes only `prefix`, and the prefix must be a valid
+/// start of a key that does not look like a secret.
+fn check_flatten(cx: &mut Ctxt, f: &Field) {
+    let a = &f.attrs;
+    // `skip` with `flatten` is reported at the `skip` field.
+    let others = given(a)
+        .into_iter()
+        .filter(|(name, _)| !matches!(*name, "flatten" | "prefix" | "skip"));
+    for (name, span) in others {
         cx.error(span, format!("`{name}` has no effect on a `flatten` field, whose keys and codecs are those of the flattened schema; put `{name}` on the fields of that schema, or remove it"));
     }
     if let Some(prefix) = &a.prefix {
