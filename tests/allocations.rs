@@ -9,69 +9,18 @@
 #[path = "../benches/common/mod.rs"]
 mod common;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
 use common::{Small, Tier, UserCtx};
 use opentelemetry::baggage::BaggageExt;
 use opentelemetry::{Context, KeyValue};
 use typed_baggage::prelude::*;
 
-/// The system allocator, counting the allocations of each thread.
-struct Counting;
-
-thread_local! {
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-    static REALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
-
-fn bump(counter: &'static std::thread::LocalKey<Cell<usize>>) {
-    // `try_with`: the thread-locals may be gone while a thread exits.
-    let _ = counter.try_with(|c| c.set(c.get() + 1));
-}
-
-// SAFETY: every call is forwarded to `System` unchanged; counting touches
-// only a const-initialised thread-local `Cell`, which never allocates.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        bump(&ALLOCATIONS);
-        // SAFETY: forwarded with the caller's guarantees.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        bump(&ALLOCATIONS);
-        // SAFETY: forwarded with the caller's guarantees.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        bump(&REALLOCATIONS);
-        // SAFETY: forwarded with the caller's guarantees.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: forwarded with the caller's guarantees.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+#[path = "common/alloc.rs"]
+mod alloc;
 
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
+static ALLOCATOR: alloc::Counting = alloc::Counting;
 
-/// What `f` allocates on this thread: (allocations, reallocations). Its
-/// result is dropped after counting.
-fn count<R>(f: impl FnOnce() -> R) -> (usize, usize) {
-    let (a, r) = (ALLOCATIONS.with(Cell::get), REALLOCATIONS.with(Cell::get));
-    let result = f();
-    let counts = (
-        ALLOCATIONS.with(Cell::get) - a,
-        REALLOCATIONS.with(Cell::get) - r,
-    );
-    drop(result);
-    counts
-}
+use alloc::count;
 
 /// Numbers, booleans, enums and a char: nothing to own.
 #[derive(Baggage, Debug, PartialEq)]

@@ -7,41 +7,16 @@
 //! global allocator; time is never asserted.
 #![cfg(feature = "http")]
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
 use http::{HeaderMap, HeaderValue};
 use opentelemetry::baggage::BaggageExt;
 use opentelemetry::{Context, KeyValue};
 use typed_baggage::propagation::{BaggagePropagator, Counters};
 
-thread_local! {
-    static ALLOCATED: Cell<usize> = const { Cell::new(0) };
-}
-
-/// Counts the bytes this thread asks the allocator for.
-struct CountingAllocator;
-
-// SAFETY: forwards every call to `System` unchanged; only counts.
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = ALLOCATED.try_with(|n| n.set(n.get() + layout.size()));
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let _ = ALLOCATED.try_with(|n| n.set(n.get() + new_size));
-        // SAFETY: same contract as the caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
+#[path = "common/alloc.rs"]
+mod alloc;
 
 #[global_allocator]
-static GLOBAL: CountingAllocator = CountingAllocator;
+static ALLOCATOR: alloc::Counting = alloc::Counting;
 
 /// The most a rejected header may cost: a log excerpt and a context clone,
 /// nothing in proportion to the header.
@@ -77,9 +52,8 @@ fn extract(headers: &HeaderMap) -> (Vec<(String, String)>, Counters, usize) {
     typed_baggage::http::extract_with(&BaggagePropagator::new(), &cx, &warm);
 
     let propagator = BaggagePropagator::new();
-    let before = ALLOCATED.with(Cell::get);
-    let out = typed_baggage::http::extract_with(&propagator, &cx, headers);
-    let allocated = ALLOCATED.with(Cell::get) - before;
+    let (out, allocated) =
+        alloc::bytes(|| typed_baggage::http::extract_with(&propagator, &cx, headers));
     (sorted_entries(&out), propagator.counters(), allocated)
 }
 

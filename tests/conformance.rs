@@ -9,9 +9,6 @@
 //! back.
 #![cfg(feature = "propagation")]
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
 use opentelemetry::baggage::{Baggage as OtelBaggage, BaggageExt};
 use opentelemetry::propagation::{Extractor, TextMapPropagator};
 use opentelemetry::{Context, KeyValue};
@@ -636,34 +633,11 @@ fn inject_is_sorted_by_key() {
 // ---------------------------------------------------------------------------
 // hostile headers
 
-thread_local! {
-    static ALLOCATED: Cell<usize> = const { Cell::new(0) };
-}
-
-/// Counts the bytes this thread allocates, to show that a hostile header
-/// costs no allocation proportional to it.
-struct CountingAllocator;
-
-// SAFETY: forwards every call to `System` unchanged; only counts.
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = ALLOCATED.try_with(|n| n.set(n.get() + layout.size()));
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let _ = ALLOCATED.try_with(|n| n.set(n.get() + new_size));
-        // SAFETY: same contract as the caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
+#[path = "common/alloc.rs"]
+mod alloc;
 
 #[global_allocator]
-static GLOBAL: CountingAllocator = CountingAllocator;
+static ALLOCATOR: alloc::Counting = alloc::Counting;
 
 /// Extracts `headers` into `existing()`, returning the entries, the counters
 /// and the bytes allocated by the extraction alone.
@@ -673,9 +647,7 @@ fn hostile(headers: &Headers) -> (Vec<(String, String, String)>, Counters, usize
     // warm up once-only allocations (callsite registration etc.)
     propagator.extract_with_context(&cx, &Headers::baggage([members(65)]));
     let propagator = BaggagePropagator::new();
-    let before = ALLOCATED.with(Cell::get);
-    let out = propagator.extract_with_context(&cx, headers);
-    let allocated = ALLOCATED.with(Cell::get) - before;
+    let (out, allocated) = alloc::bytes(|| propagator.extract_with_context(&cx, headers));
     (entries(out.baggage()), propagator.counters(), allocated)
 }
 
@@ -713,9 +685,7 @@ fn hundred_thousand_members_are_rejected_cheaply() {
     assert_eq!(got, [e("existing", "1", "")]);
     assert_eq!(c.extract_headers_rejected(), 1);
     // `get_all` itself collects 100 000 `&str`; the propagator adds little
-    let before = ALLOCATED.with(Cell::get);
-    let all = headers.get_all("baggage").map(|v| v.len());
-    let get_all_cost = ALLOCATED.with(Cell::get) - before;
+    let (all, get_all_cost) = alloc::bytes(|| headers.get_all("baggage").map(|v| v.len()));
     assert_eq!(all, Some(100_000));
     assert!(
         allocated < get_all_cost + 4096,
