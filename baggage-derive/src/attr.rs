@@ -27,27 +27,6 @@ pub const FLATTEN: &str = "flatten";
 pub const METRIC_LABEL: &str = "metric_label";
 pub const ALLOW_HIGH_CARDINALITY: &str = "allow_high_cardinality";
 
-/// Every attribute name, for "unknown attribute" errors.
-const ALL: &[&str] = &[
-    PREFIX,
-    RENAME_ALL,
-    CRATE,
-    MAX_BYTES,
-    SIGNED,
-    MAX_AGE_SECS,
-    RENAME,
-    DEFAULT,
-    SKIP,
-    WITH,
-    FROM_STR,
-    ALLOW_SECRET,
-    MAX_LEN,
-    MAX_ITEM_LEN,
-    FLATTEN,
-    METRIC_LABEL,
-    ALLOW_HIGH_CARDINALITY,
-];
-
 /// Collects every error of one derive, each at its own tokens.
 #[derive(Default)]
 pub struct Ctxt {
@@ -257,7 +236,9 @@ fn unknown(cx: &mut Ctxt, meta: &ParseNestedMeta, place: Place) -> syn::Result<(
         .map(|a| format!("`{a}`"))
         .collect::<Vec<_>>()
         .join(", ");
-    let is_known = ALL.contains(&name.as_str());
+    let is_known = [Place::Struct, Place::Enum, Place::Field, Place::Variant]
+        .iter()
+        .any(|p| p.allowed().contains(&name.as_str()));
     if is_known {
         cx.error(
             meta.path.span(),

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use syn::spanned::Spanned;
 
 use crate::ast::{unraw, Enum, Field, Struct};
-use crate::attr::{Ctxt, DefaultAttr, FieldAttrs};
+use crate::attr::{Attr, Ctxt, DefaultAttr, FieldAttrs};
 use proc_macro2::Span;
 
 /// The W3C limit a schema's `max_bytes` may not exceed.
@@ -58,9 +58,11 @@ fn key_origins(s: &Struct, fields: &[&Field]) -> String {
     }
 }
 
-pub fn check_struct(cx: &mut Ctxt, s: &Struct) {
-    if let Some(prefix) = &s.attrs.prefix {
-        if let Some(c) = first_bad_char(&prefix.value) {
+/// Reports a prefix with a character no baggage key may have; `true` if
+/// there is none.
+fn check_prefix_chars(cx: &mut Ctxt, prefix: &Attr<String>) -> bool {
+    match first_bad_char(&prefix.value) {
+        Some(c) => {
             cx.error(
                 prefix.span,
                 format!(
@@ -69,7 +71,15 @@ pub fn check_struct(cx: &mut Ctxt, s: &Struct) {
                     describe(c)
                 ),
             );
+            false
         }
+        None => true,
+    }
+}
+
+pub fn check_struct(cx: &mut Ctxt, s: &Struct) {
+    if let Some(prefix) = &s.attrs.prefix {
+        check_prefix_chars(cx, prefix);
     }
     if let Some(max) = &s.attrs.max_bytes {
         if max.value == 0 || max.value > MAX_BYTES {
@@ -302,20 +312,13 @@ fn check_flatten(cx: &mut Ctxt, f: &Field) {
         cx.error(span, format!("`{name}` has no effect on a `flatten` field, whose keys and codecs are those of the flattened schema; put `{name}` on the fields of that schema, or remove it"));
     }
     if let Some(prefix) = &a.prefix {
-        if let Some(c) = first_bad_char(&prefix.value) {
-            cx.error(
-                prefix.span,
-                format!(
-                    "the prefix {:?} has {}, which is not allowed in a baggage key; {TOKEN_HELP}",
-                    prefix.value,
-                    describe(c)
-                ),
-            );
-        } else if let Some(part) = crate::secret::matches(&prefix.value) {
-            cx.error(
-                prefix.span,
-                format!("the prefix {:?} looks like a secret (it has the word `{part}`), and baggage travels in plain text; choose another prefix", prefix.value),
-            );
+        if check_prefix_chars(cx, prefix) {
+            if let Some(part) = crate::secret::matches(&prefix.value) {
+                cx.error(
+                    prefix.span,
+                    format!("the prefix {:?} looks like a secret (it has the word `{part}`), and baggage travels in plain text; choose another prefix", prefix.value),
+                );
+            }
         }
     }
 }
