@@ -275,15 +275,21 @@ impl Schema {
     }
 
     fn find(&self, key: &str, site: Option<&'static str>) -> Option<&'static FieldSchema> {
-        for f in self.fields {
-            let (head, tail) = key_parts(f, self.prefix, site);
-            if concat_eq((head, tail), (key.as_bytes(), b"")) {
-                return Some(f);
-            }
-        }
-        self.flattened
-            .iter()
-            .find_map(|fl| fl.schema.find(key, site.or(fl.prefix)))
+        // A plain string comparison: this runs for every member that a
+        // direct header read or `without_typed` looks at.
+        let own = match site {
+            None => self.fields.iter().find(|f| f.key == key),
+            Some(site) => key.strip_prefix(site).and_then(|name| {
+                self.fields
+                    .iter()
+                    .find(|f| f.key.strip_prefix(self.prefix).unwrap_or(f.key) == name)
+            }),
+        };
+        own.or_else(|| {
+            self.flattened
+                .iter()
+                .find_map(|fl| fl.schema.find(key, site.or(fl.prefix)))
+        })
     }
 
     /// Every key of the schema, flattened schemas resolved, in declaration order.
