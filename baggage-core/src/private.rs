@@ -1,8 +1,5 @@
 //! Items the generated code uses. Not public API: they change without notice,
 //! which is why the derive and the runtime are pinned to each other.
-// Keys are passed as `&Cow<'static, str>` so that an error clones a borrowed
-// static key for free instead of copying a `&str` into a new `String`.
-#![allow(clippy::ptr_arg)]
 
 use std::borrow::Cow;
 use std::cell::Cell;
@@ -40,6 +37,12 @@ impl Remap {
         }
     }
 
+    /// `true` if keys stay as declared.
+    #[inline(always)]
+    pub fn keeps_keys(self) -> bool {
+        self.0.is_none()
+    }
+
     /// The remap of a schema flattened here with `site` (the outermost
     /// prefix wins).
     #[inline]
@@ -48,6 +51,39 @@ impl Remap {
             Some(_) => self,
             None => Remap(site),
         }
+    }
+}
+
+/// A field's key as generated code passes it to the helpers below: the
+/// declared `&'static str` (the common case: two words in registers, and an
+/// error borrows it), or, for a schema flattened under a prefix, a
+/// reference to the key rebuilt under that prefix (an error copies it).
+pub trait FieldKey: Copy {
+    /// The key's text, to look up.
+    fn text(&self) -> &str;
+    /// The key, to name in an error.
+    fn to_key(self) -> Cow<'static, str>;
+}
+
+impl FieldKey for &'static str {
+    #[inline(always)]
+    fn text(&self) -> &str {
+        self
+    }
+    #[inline]
+    fn to_key(self) -> Cow<'static, str> {
+        Cow::Borrowed(self)
+    }
+}
+
+impl FieldKey for &Cow<'static, str> {
+    #[inline(always)]
+    fn text(&self) -> &str {
+        self
+    }
+    #[inline]
+    fn to_key(self) -> Cow<'static, str> {
+        self.clone()
     }
 }
 
@@ -78,11 +114,25 @@ const SCAN_SLOTS: usize = 32;
 /// at most twice as many entries as the schema has fields (as when a large
 /// schema is most of the baggage), its entries are walked once and the
 /// fields read from that; otherwise each key is looked up.
+///
+/// The choice is inlined into the caller, and with it the direct lookups;
+/// the walk is a function of its own, so that its tables do not weigh on
+/// the caller's frame.
+#[inline]
 pub fn decode_baggage<T: crate::Baggage>(baggage: &OtelBaggage) -> Result<T, Error> {
     let fields = T::SCHEMA.fields;
     if fields.len() > SCAN_SLOTS || baggage.len() > 2 * fields.len() {
-        return T::__decode(baggage, Remap::NONE);
+        T::__decode(baggage, Remap::NONE)
+    } else {
+        decode_scanned(baggage)
     }
+}
+
+/// Reads `T` from a baggage with at most twice as many entries as `T` has
+/// fields (and at most [`SCAN_SLOTS`] fields), by walking its entries once.
+#[inline(never)]
+fn decode_scanned<T: crate::Baggage>(baggage: &OtelBaggage) -> Result<T, Error> {
+    let fields = T::SCHEMA.fields;
     let table = KeyTable::new(fields);
     let mut slots: [Option<&str>; SCAN_SLOTS] = [None; SCAN_SLOTS];
     for (key, (value, _)) in baggage {
@@ -204,37 +254,37 @@ pub fn lookup<'b, L: Lookup + ?Sized>(baggage: &'b L, key: &str) -> Option<&'b s
 
 /// Decodes a plain field: required, `Option`, or defaulted when `default` is given.
 #[inline]
-pub fn decode_field<F: BaggageField, L: Lookup + ?Sized>(
+pub fn decode_field<F: BaggageField, L: Lookup + ?Sized, K: FieldKey>(
     baggage: &L,
-    key: &Cow<'static, str>,
+    key: K,
     default: Option<fn() -> F>,
 ) -> Result<F, Error> {
     let expected = <F::Value as BaggageValue>::EXPECTED;
-    match lookup(baggage, key) {
+    match lookup(baggage, key.text()) {
         Some(text) => match <F::Value as BaggageValue>::decode(text) {
-            Ok(v) => F::from_value(Some(v)).ok_or_else(|| missing(key.clone(), expected)),
-            Err(e) => Err(e.at(key.clone(), expected)),
+            Ok(v) => F::from_value(Some(v)).ok_or_else(|| missing(key.to_key(), expected)),
+            Err(e) => Err(e.at(key.to_key(), expected)),
         },
         None => match default {
             Some(make) => Ok(make()),
-            None => F::from_value(None).ok_or_else(|| missing(key.clone(), expected)),
+            None => F::from_value(None).ok_or_else(|| missing(key.to_key(), expected)),
         },
     }
 }
 
 /// Decodes the text of a codec field (`with` or `from_str`), `None` if absent.
 #[inline]
-pub fn decode_codec<T, E: Display, L: Lookup + ?Sized>(
+pub fn decode_codec<T, E: Display, L: Lookup + ?Sized, K: FieldKey>(
     baggage: &L,
-    key: &Cow<'static, str>,
+    key: K,
     expected: &'static str,
     decode: impl FnOnce(&str) -> Result<T, E>,
 ) -> Result<Option<T>, Error> {
-    match lookup(baggage, key) {
+    match lookup(baggage, key.text()) {
         Some(text) => decode(text).map(Some).map_err(|e| {
             ValueError::invalid(text)
                 .with_detail(e.to_string())
-                .at(key.clone(), expected)
+                .at(key.to_key(), expected)
         }),
         None => Ok(None),
     }
@@ -251,12 +301,12 @@ pub fn missing(key: Cow<'static, str>, expected: &'static str) -> Error {
 
 /// Requires a codec field's value.
 #[inline]
-pub fn require<T>(
+pub fn require<T, K: FieldKey>(
     value: Result<Option<T>, Error>,
-    key: &Cow<'static, str>,
+    key: K,
     expected: &'static str,
 ) -> Result<T, Error> {
-    value.and_then(|v| v.ok_or_else(|| missing(key.clone(), expected)))
+    value.and_then(|v| v.ok_or_else(|| missing(key.to_key(), expected)))
 }
 
 /// Collects the errors of the fields that failed.
@@ -416,15 +466,15 @@ impl<T: ItemLenBounded> ItemLenBounded for Option<T> {
 }
 
 /// Checks a bounded field: `max_len` (if given) then `max_item_len` (if given).
-pub fn check_len<F: LenBounded>(
-    key: &Cow<'static, str>,
+pub fn check_len<F: LenBounded, K: FieldKey>(
+    key: K,
     value: &F,
     max_len: Option<usize>,
 ) -> Result<(), Error> {
     if let (Some(max), Some(found)) = (max_len, value.bounded_len()) {
         if found > max {
             return Err(Error::TooLong {
-                key: key.clone(),
+                key: key.to_key(),
                 max,
                 found,
                 unit: Cow::Borrowed(if F::CHARS { "characters" } else { "elements" }),
@@ -435,14 +485,14 @@ pub fn check_len<F: LenBounded>(
 }
 
 /// Checks the elements of a `max_item_len` field.
-pub fn check_item_len<F: ItemLenBounded>(
-    key: &Cow<'static, str>,
+pub fn check_item_len<F: ItemLenBounded, K: FieldKey>(
+    key: K,
     value: &F,
     max: usize,
 ) -> Result<(), Error> {
     match value.first_over(max) {
         Some((index, found)) => Err(Error::TooLong {
-            key: key.clone(),
+            key: key.to_key(),
             max,
             found,
             unit: Cow::Owned(format!("characters in element {index}")),

@@ -1,6 +1,6 @@
 //! Code generation only: no parsing, no checking.
 
-use proc_macro2::{Group, Span, TokenStream, TokenTree};
+use proc_macro2::{Group, Ident, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::{DeriveInput, GenericParam, Path, Type};
@@ -241,7 +241,7 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
 
     let mut schema_fields = Vec::new();
     let mut flattened = Vec::new();
-    let mut decodes = Vec::new();
+    let mut decodes = Decodes::default();
     let mut names = Vec::new();
     let mut inits = Vec::new();
     let mut encodes = Vec::new();
@@ -280,7 +280,7 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
                     schema: &<#ty as #krate::Baggage>::SCHEMA,
                 }
             });
-            decodes.push(quote!(let #var = <#ty as #krate::Baggage>::__decode(__baggage, __remap.child(#site));));
+            decodes.push_both(quote!(let #var = <#ty as #krate::Baggage>::__decode(__baggage, __remap.child(#site));));
             encodes.push(quote!(#p::push_err(&mut __errors, <#ty as #krate::Baggage>::__encode(&self.#member, __entries, __remap.child(#site)));));
             kvs.push(quote!(<#ty as #krate::Baggage>::__key_values(&self.#member, __out, __remap.child(#site));));
             metric_kvs.push(quote!(<#ty as #krate::Baggage>::__metric_key_values(&self.#member, __out, __remap.child(#site));));
@@ -310,7 +310,7 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
         let mut len_checks = Vec::new();
         if f.attrs.max_len.is_some() {
             bounds.require(ty, quote!(#p::LenBounded), &[], "assert_len_bounded");
-            len_checks.push(quote!(#p::check_len::<#ty>(&__key, __v, #max_len)));
+            len_checks.push(quote!(#p::check_len::<#ty, _>(__key, __v, #max_len)));
         }
         if let Some(m) = &f.attrs.max_item_len {
             bounds.require(
@@ -320,7 +320,7 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
                 "assert_item_len_bounded",
             );
             let n = m.value;
-            len_checks.push(quote!(#p::check_item_len::<#ty>(&__key, __v, #n)));
+            len_checks.push(quote!(#p::check_item_len::<#ty, _>(__key, __v, #n)));
         }
         let requirement = |plain_required: TokenStream| {
             if f.attrs.default.is_some() {
@@ -371,7 +371,7 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
                         quote_spanned!(path.span()=> ::core::option::Option::Some(#path))
                     }
                 };
-                let read = quote!(#p::decode_field::<#ty, _>(__baggage, &__key, #default));
+                let read = quote!(#p::decode_field::<#ty, _, _>(__baggage, __key, #default));
                 let read = if len_checks.is_empty() {
                     read
                 } else {
@@ -381,16 +381,14 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
                         ::core::result::Result::Ok(__value)
                     }))
                 };
-                decodes.push(quote! {
-                    let #var = {
-                        let __key = __remap.key(#key, #prefix_len);
-                        #read
-                    };
-                });
+                decodes.push(var.clone(), &read, key, &prefix_len);
                 encodes.push(quote! {{
                     let __key = __remap.key(#key, #prefix_len);
                     let __v = &self.#member;
-                    #(#p::push_err(&mut __errors, #len_checks);)*
+                    {
+                        let __key = &__key;
+                        #(#p::push_err(&mut __errors, #len_checks);)*
+                    }
                     #p::put_field::<#ty>(__entries, __key, __v);
                 }});
                 let kv = quote!(#p::field_kv::<#ty>(__out, __remap.key(#key, #prefix_len), &self.#member););
@@ -440,12 +438,12 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
                         max_wire_len: ::core::option::Option::None,
                     }
                 });
-                let read = quote!(#p::decode_codec::<#inner, _, _>(__baggage, &__key, #expected, #decode_fn));
+                let read = quote!(#p::decode_codec::<#inner, _, _, _>(__baggage, __key, #expected, #decode_fn));
                 let decode = if is_option {
                     read
                 } else {
                     match f.attrs.default.as_ref().map(|d| &d.value) {
-                        None => quote!(#p::require(#read, &__key, #expected)),
+                        None => quote!(#p::require(#read, __key, #expected)),
                         Some(DefaultAttr::Trait) => {
                             quote_spanned!(ty.span()=> #read.map(|v| v.unwrap_or_else(<#ty as ::core::default::Default>::default)))
                         }
@@ -454,12 +452,7 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
                         }
                     }
                 };
-                decodes.push(quote! {
-                    let #var = {
-                        let __key = __remap.key(#key, #prefix_len);
-                        #decode
-                    };
-                });
+                decodes.push(var.clone(), &decode, key, &prefix_len);
                 let value = if is_option {
                     quote!(::core::option::Option::as_ref(&self.#member))
                 } else {
@@ -566,6 +559,10 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
         ));
     }
 
+    let Decodes {
+        declared: declared_decodes,
+        remapped: remapped_decodes,
+    } = decodes;
     quote! {
         #checks
         #signing_check
@@ -588,8 +585,13 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
                 __remap: #p::Remap,
             ) -> ::core::result::Result<Self, #krate::Error> {
                 #runtime_checks
-                #(#decodes)*
-                #build
+                if __remap.keeps_keys() {
+                    #(#declared_decodes)*
+                    #build
+                } else {
+                    #(#remapped_decodes)*
+                    #build
+                }
             }
 
             #[inline]
@@ -628,6 +630,41 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
         }
 
         #(#schema_checks)*
+    }
+}
+
+/// The statements of a generated `__decode`, twice: with the keys as
+/// declared, passed as `&'static str` (the path every read takes unless the
+/// schema is flattened under a prefix), and with the keys rebuilt under the
+/// flatten-site prefix. Each field statement binds `__key` for its read.
+#[derive(Default)]
+struct Decodes {
+    declared: Vec<TokenStream>,
+    remapped: Vec<TokenStream>,
+}
+
+impl Decodes {
+    /// A field read: `read` evaluates to the field's `Result`, using `__key`.
+    fn push(&mut self, var: Ident, read: &TokenStream, key: &str, prefix_len: &usize) {
+        self.declared.push(quote! {
+            let #var = {
+                let __key: &'static ::core::primitive::str = #key;
+                #read
+            };
+        });
+        self.remapped.push(quote! {
+            let #var = {
+                let __key = __remap.key(#key, #prefix_len);
+                let __key = &__key;
+                #read
+            };
+        });
+    }
+
+    /// A statement the same on both paths (a flattened schema's read).
+    fn push_both(&mut self, statement: TokenStream) {
+        self.declared.push(statement.clone());
+        self.remapped.push(statement);
     }
 }
 
