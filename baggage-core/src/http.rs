@@ -23,7 +23,7 @@
 use std::borrow::Cow;
 use std::sync::OnceLock;
 
-use http::header::{HeaderMap, HeaderName, HeaderValue};
+use http::header::{GetAll, HeaderMap, HeaderName, HeaderValue};
 use opentelemetry::baggage::BaggageExt;
 use opentelemetry::propagation::{Extractor, Injector, TextMapPropagator};
 use opentelemetry::Context;
@@ -115,11 +115,10 @@ fn text_of(value: &HeaderValue) -> Cow<'_, str> {
     }
 }
 
-/// Rejects the `baggage` headers (counted and logged as the propagator
-/// does) if their lengths alone add up to more than the W3C byte limit, so
-/// that headers of any size are turned down without reading them.
-fn rejected_by_size(propagator: &BaggagePropagator, headers: &HeaderMap) -> bool {
-    let values = headers.get_all(&BAGGAGE_HEADER);
+/// Rejects the `baggage` header values (counted and logged as the
+/// propagator does) if their lengths alone add up to more than the W3C byte
+/// limit, so that headers of any size are turned down without reading them.
+fn rejected_by_size(propagator: &BaggagePropagator, values: &GetAll<'_, HeaderValue>) -> bool {
     let size = values
         .iter()
         .map(HeaderValue::len)
@@ -140,15 +139,32 @@ fn rejected_by_size(propagator: &BaggagePropagator, headers: &HeaderMap) -> bool
 
 /// Reads `T` from every `baggage` header of `headers` with `propagator`
 /// ([`BaggagePropagator::read_typed`]).
+///
+/// The header map is searched once. The usual request has one `baggage`
+/// header of visible ASCII, which is read where it is; only several
+/// headers, or one with other bytes (read lossily, see [`text_of`]), are
+/// gathered first.
 pub(crate) fn read_typed<T: crate::Baggage>(
     propagator: &BaggagePropagator,
     headers: &HeaderMap,
 ) -> Result<T, crate::Error> {
-    if rejected_by_size(propagator, headers) {
-        return propagator.read_typed(std::iter::empty());
+    let values = headers.get_all(&BAGGAGE_HEADER);
+    if rejected_by_size(propagator, &values) {
+        return propagator.read_typed([].iter().copied());
     }
-    let extractor = HeaderExtractor::new(headers);
-    propagator.read_typed(extractor.baggage.iter().map(|v| v.as_ref()))
+    let mut iter = values.iter();
+    match (iter.next(), iter.next()) {
+        (None, _) => propagator.read_typed([].iter().copied()),
+        (Some(only), None) => {
+            let text = text_of(only);
+            propagator.read_typed([text.as_ref()].iter().copied())
+        }
+        (Some(_), Some(_)) => {
+            let text: Vec<Cow<'_, str>> = values.iter().map(text_of).collect();
+            let text: Vec<&str> = text.iter().map(AsRef::as_ref).collect();
+            propagator.read_typed(text.iter().copied())
+        }
+    }
 }
 
 /// Writes into an [`http::HeaderMap`]; a value that is not a valid header

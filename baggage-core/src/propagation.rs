@@ -111,7 +111,8 @@ use crate::error::excerpt;
 use crate::limits::{MAX_BYTES, MAX_MEMBERS};
 use crate::metrics::{BaggageMetrics, Direction, Reason};
 use crate::wire::{
-    check_properties, encode_value, is_valid_key, member_len, parse_member, trim_ows, Member,
+    check_properties, encode_value, is_valid_key, member_len, parse_member, split_byte, trim_ows,
+    Member,
 };
 
 /// The header name, lower case as the specification recommends.
@@ -343,7 +344,7 @@ impl BaggagePropagator {
     where
         I: Iterator<Item = &'h str> + Clone,
     {
-        let (_, members) = self.members(headers, size)?;
+        let members = self.members(headers, size)?;
         let mut baggage = OtelBaggage::new();
         for m in members {
             // Cannot fail: the key is a token, at most 64 members were
@@ -396,8 +397,10 @@ impl BaggagePropagator {
         // Every member is checked (and a malformed one counted) as by
         // `parse`; only the schema's are decoded and kept.
         let members = match self.members(headers, size) {
-            Some((count, members)) => {
-                let mut read = Vec::with_capacity(count);
+            Some(members) => {
+                // Room for one member per key: a key sent twice is the
+                // exception (the last one counts).
+                let mut read = Vec::with_capacity(const { T::SCHEMA.key_count() });
                 read.extend(
                     members
                         .filter(|m| T::SCHEMA.contains_key(m.key))
@@ -410,27 +413,26 @@ impl BaggagePropagator {
         T::__decode(&Members(members), crate::__private::Remap::NONE)
     }
 
-    /// The number of list-members of `headers`, `size` bytes in all
-    /// (malformed ones included) and an iterator over the well-formed ones,
-    /// in order, that drops (counts and logs) the malformed ones as it meets
+    /// An iterator over the well-formed list-members of `headers`, `size`
+    /// bytes in all, in order, that drops (counts and logs) the malformed ones as it meets
     /// them; or `None`, without anything read, if there is no header or the
     /// headers are over the limits (recorded in the size metrics).
     fn members<'s, 'h, I>(
         &'s self,
         headers: I,
         size: usize,
-    ) -> Option<(usize, impl Iterator<Item = Member<'h>> + use<'s, 'h, I>)>
+    ) -> Option<impl Iterator<Item = Member<'h>> + use<'s, 'h, I>>
     where
         I: Iterator<Item = &'h str> + Clone,
     {
         // No header: nothing to read, nothing to record.
         headers.clone().next()?;
-        let Some(count) = self.within_limits(headers.clone(), size) else {
+        if !self.within_limits(headers.clone(), size) {
             self.metrics().record(Direction::Incoming, size, 0);
             return None;
-        };
+        }
         let members = headers
-            .flat_map(|h| h.split(','))
+            .flat_map(|h| split_byte(h, b','))
             .map(trim_ows)
             .filter(|member| !member.is_empty())
             .filter_map(|member| match parse_member(member, self.plus_as_space) {
@@ -451,7 +453,7 @@ impl BaggagePropagator {
                     None
                 }
             });
-        Some((count, members))
+        Some(members)
     }
 
     /// The instruments, made from the global meter provider at the first
@@ -477,27 +479,38 @@ impl BaggagePropagator {
     /// Checks the limits before any parsing: the total size, `total` bytes
     /// (measured from the lengths alone), then the list-members, counted up
     /// to the first one too many (so a rejection for members logs a size of
-    /// 65). Returns the number of list-members if within the limits.
+    /// 65). Returns `true` if within the limits.
     fn within_limits<'h>(
         &self,
         headers: impl Iterator<Item = &'h str> + Clone,
         total: usize,
-    ) -> Option<usize> {
+    ) -> bool {
         if total > MAX_BYTES {
             self.reject(headers, "bytes", total, MAX_BYTES);
-            return None;
+            return false;
+        }
+        // A list-member takes at least one byte, and a comma parts it from
+        // the next one in its header: a header of `n` bytes holds at most
+        // `ceil(n / 2)`. When those bounds add up to at most the limit, as
+        // for any header of up to 128 bytes, there is nothing to count.
+        let bound = headers
+            .clone()
+            .map(|h| h.len().div_ceil(2))
+            .fold(0, usize::saturating_add);
+        if bound <= MAX_MEMBERS {
+            return true;
         }
         let mut members = 0usize;
-        for member in headers.clone().flat_map(|h| h.split(',')) {
+        for member in headers.clone().flat_map(|h| split_byte(h, b',')) {
             if !trim_ows(member).is_empty() {
                 members += 1;
                 if members > MAX_MEMBERS {
                     self.reject(headers, "list-members", members, MAX_MEMBERS);
-                    return None;
+                    return false;
                 }
             }
         }
-        Some(members)
+        true
     }
 
     /// Rejects headers whose values add up to `size` bytes, over the byte

@@ -93,14 +93,58 @@ pub const fn is_valid_key(key: &str) -> bool {
     if rest.is_empty() {
         return false;
     }
+    // One table load per byte, without branches: keys are short, and a
+    // hostile long one is bounded by the header limit.
+    let mut classes = 0;
     while let [byte, tail @ ..] = rest {
-        if !is_tchar(*byte) {
-            return false;
-        }
+        classes |= class(*byte);
         rest = tail;
     }
-    true
+    classes & NOT_TCHAR == 0
 }
+
+/// A byte that is not an RFC 7230 `tchar` (in [`CLASSES`]).
+const NOT_TCHAR: u8 = 1;
+/// A byte that is not a W3C `baggage-octet`.
+const NOT_OCTET: u8 = 2;
+/// `%`: a value holding one needs decoding.
+const PERCENT: u8 = 4;
+/// `+`: a value holding one needs decoding when `plus_as_space`.
+const PLUS: u8 = 8;
+
+/// The classes of a byte in the grammar, as [`CLASSES`] has them.
+#[inline(always)]
+#[allow(clippy::indexing_slicing)] // a `u8` is always below the table's 256 entries
+const fn class(byte: u8) -> u8 {
+    CLASSES[byte as usize]
+}
+
+/// The grammar's byte classes as a table, so that checking a key or a value
+/// takes one load and one `or` per byte.
+#[allow(clippy::indexing_slicing)] // compile time, `b < 256`
+static CLASSES: [u8; 256] = {
+    let mut table = [0; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        let mut c = 0;
+        if !is_tchar(byte) {
+            c |= NOT_TCHAR;
+        }
+        if !is_baggage_octet(byte) {
+            c |= NOT_OCTET;
+        }
+        if byte == b'%' {
+            c |= PERCENT;
+        }
+        if byte == b'+' {
+            c |= PLUS;
+        }
+        table[b] = c;
+        b += 1;
+    }
+    table
+};
 
 /// RFC 7230 `tchar`.
 #[inline]
@@ -161,10 +205,70 @@ pub const fn is_baggage_octet(byte: u8) -> bool {
     matches!(byte, 0x21 | 0x23..=0x2B | 0x2D..=0x3A | 0x3C..=0x5B | 0x5D..=0x7E)
 }
 
-/// [`is_baggage_octet`] as arithmetic, for loops that the compiler vectorizes.
-#[inline(always)]
-fn is_baggage_octet_branchless(b: u8) -> bool {
-    (b.wrapping_sub(0x21) < 0x7F - 0x21) & (b != b'"') & (b != b',') & (b != b';') & (b != b'\\')
+/// The pieces of `text` between the `byte`s, as `text.split(byte)` gives
+/// them (an empty text is one empty piece), for an ASCII `byte`.
+///
+/// A byte loop first rather than `str::split`'s `memchr` (see
+/// [`find_byte`]): the pieces of a baggage header are a few bytes to a few
+/// dozen, and for them the loop costs less than `memchr`'s setup on every
+/// call.
+#[inline]
+pub(crate) fn split_byte(text: &str, byte: u8) -> SplitByte<'_> {
+    debug_assert!(byte.is_ascii());
+    SplitByte {
+        rest: Some(text),
+        byte,
+    }
+}
+
+/// The iterator of [`split_byte`].
+#[derive(Debug, Clone)]
+pub(crate) struct SplitByte<'a> {
+    rest: Option<&'a str>,
+    byte: u8,
+}
+
+impl<'a> Iterator for SplitByte<'a> {
+    type Item = &'a str;
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a str> {
+        let current = self.rest?;
+        match split_once_byte(current, self.byte) {
+            Some((piece, rest)) => {
+                self.rest = Some(rest);
+                Some(piece)
+            }
+            None => self.rest.take(),
+        }
+    }
+}
+
+/// `text.split_once(byte)` for an ASCII `byte` (see [`split_byte`]).
+#[inline]
+pub(crate) fn split_once_byte(text: &str, byte: u8) -> Option<(&str, &str)> {
+    let i = find_byte(text, byte)?;
+    // `byte` is ASCII: both sides of it are character boundaries.
+    Some((text.get(..i)?, text.get(i + 1..)?))
+}
+
+/// How many bytes [`find_byte`] looks at one by one before it hands the
+/// search to `memchr`.
+const SHORT_SCAN: usize = 32;
+
+/// The index of the first `byte` (ASCII) of `text`: a byte loop over the
+/// first [`SHORT_SCAN`] bytes, where the byte usually is in a baggage
+/// header, then `memchr` (through `str::find`), which is faster over long
+/// texts but costs a setup that short ones do not pay back.
+#[inline]
+fn find_byte(text: &str, byte: u8) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let head = bytes.get(..SHORT_SCAN).unwrap_or(bytes);
+    match head.iter().position(|&b| b == byte) {
+        Some(i) => Some(i),
+        None if bytes.len() > SHORT_SCAN => text.find(char::from(byte)),
+        None => None,
+    }
 }
 
 /// `s` without leading and trailing RFC 7230 `OWS` (spaces and tabs only; other
@@ -179,6 +283,16 @@ pub(crate) fn trim_ows(s: &str) -> &str {
         .map_or(start, |i| i + 1);
     // Space and tab are ASCII, so both ends are character boundaries.
     s.get(start..end).unwrap_or_default()
+}
+
+/// The length from which [`check_value`] checks a value with vector
+/// arithmetic rather than a table.
+const VECTOR_MIN_LEN: usize = 32;
+
+/// [`is_baggage_octet`] as arithmetic, for loops that the compiler vectorizes.
+#[inline(always)]
+fn is_baggage_octet_branchless(b: u8) -> bool {
+    (b.wrapping_sub(0x21) < 0x7F - 0x21) & (b != b'"') & (b != b',') & (b != b';') & (b != b'\\')
 }
 
 /// Why a piece of a header does not follow the W3C grammar.
@@ -226,14 +340,27 @@ const fn hex_value(b: u8) -> Option<u8> {
 /// `plus_as_space`).
 fn check_value(raw: &[u8], plus_as_space: bool) -> Result<bool, Malformed> {
     // The usual value is baggage-octets with nothing to decode: one pass
-    // without branches, which the compiler vectorizes.
-    let (octets, special) = raw.iter().fold((true, false), |(octets, special), &b| {
-        (
-            octets & is_baggage_octet_branchless(b),
-            special | (b == b'%') | (plus_as_space & (b == b'+')),
-        )
-    });
-    if octets && !special {
+    // without branches. A short value takes a table load per byte; a long
+    // one, arithmetic that the compiler vectorizes (16 or 32 bytes a step,
+    // but with a setup that a short value does not pay back).
+    let plain = if raw.len() < VECTOR_MIN_LEN {
+        let classes = raw.iter().fold(0, |classes, &b| classes | class(b));
+        let special = if plus_as_space {
+            PERCENT | PLUS
+        } else {
+            PERCENT
+        };
+        classes & (NOT_OCTET | special) == 0
+    } else {
+        let (octets, special) = raw.iter().fold((true, false), |(octets, special), &b| {
+            (
+                octets & is_baggage_octet_branchless(b),
+                special | (b == b'%') | (plus_as_space & (b == b'+')),
+            )
+        });
+        octets && !special
+    };
+    if plain {
         return Ok(false);
     }
     let mut needs_decoding = false;
@@ -316,8 +443,8 @@ pub(crate) fn check_properties(text: &str) -> Result<(), Malformed> {
     if text.is_empty() {
         return Ok(());
     }
-    for property in text.split(';') {
-        let (key, value) = match property.split_once('=') {
+    for property in split_byte(text, b';') {
+        let (key, value) = match split_once_byte(property, b'=') {
             Some((key, value)) => (key, Some(value)),
             None => (property, None),
         };
@@ -358,12 +485,12 @@ impl<'a> Member<'a> {
 /// Parses one non-empty list-member, `key OWS "=" OWS value *( OWS ";" OWS property )`,
 /// splitting on the first `=` only (a value may hold `=`).
 pub(crate) fn parse_member(member: &str, plus_as_space: bool) -> Result<Member<'_>, Malformed> {
-    let (key, rest) = member.split_once('=').ok_or(Malformed::NoEquals)?;
+    let (key, rest) = split_once_byte(member, b'=').ok_or(Malformed::NoEquals)?;
     let key = trim_ows(key);
     if !is_valid_key(key) {
         return Err(Malformed::Key);
     }
-    let (value, properties) = match rest.split_once(';') {
+    let (value, properties) = match split_once_byte(rest, b';') {
         Some((value, properties)) => {
             let properties = trim_ows(properties);
             // `k=v;` has a `;` but no property: not the grammar.
@@ -427,6 +554,50 @@ mod tests {
         .flatten()
         .collect();
         assert_eq!(allowed, expected);
+    }
+
+    #[test]
+    fn split_byte_splits_as_str_split_does() {
+        for text in [
+            "", ",", "a", "a,b", ",a,", "a,,b", ",a,,b,", "é,ü,,", " a , b ", "a%2Cb,c",
+        ] {
+            let ours: Vec<&str> = split_byte(text, b',').collect();
+            let std: Vec<&str> = text.split(',').collect();
+            assert_eq!(ours, std, "{text:?}");
+            assert_eq!(
+                split_once_byte(text, b','),
+                text.split_once(','),
+                "{text:?}"
+            );
+        }
+        assert_eq!(split_byte("k=v;p", b';').collect::<Vec<_>>(), ["k=v", "p"]);
+        assert_eq!(split_once_byte("k=v=w", b'='), Some(("k", "v=w")));
+        assert_eq!(split_once_byte("kv", b'='), None);
+        // Past the bytes looked at one by one.
+        let long = format!("{}é,{}", "a".repeat(40), "b".repeat(3));
+        assert_eq!(split_once_byte(&long, b','), long.split_once(','));
+        assert_eq!(split_once_byte(&"a".repeat(SHORT_SCAN + 5), b','), None);
+        let edge = format!("{},x", "a".repeat(SHORT_SCAN));
+        assert_eq!(split_once_byte(&edge, b','), edge.split_once(','));
+    }
+
+    #[test]
+    fn byte_classes_agree_with_the_grammar() {
+        for b in 0u8..=0xff {
+            let c = class(b);
+            assert_eq!(c & NOT_TCHAR == 0, is_tchar(b), "tchar {b:#x}");
+            assert_eq!(c & NOT_OCTET == 0, is_baggage_octet(b), "octet {b:#x}");
+            assert_eq!(c & PERCENT != 0, b == b'%', "percent {b:#x}");
+            assert_eq!(c & PLUS != 0, b == b'+', "plus {b:#x}");
+        }
+        // The spot checks of the bits' meaning, independent of the predicates.
+        assert_eq!(class(b'a'), 0);
+        assert_eq!(class(b'%'), PERCENT);
+        assert_eq!(class(b'+'), PLUS);
+        assert_eq!(class(b'='), NOT_TCHAR);
+        assert_eq!(class(b','), NOT_TCHAR | NOT_OCTET);
+        assert_eq!(class(b' '), NOT_TCHAR | NOT_OCTET);
+        assert_eq!(class(0xC3), NOT_TCHAR | NOT_OCTET);
     }
 
     #[test]
