@@ -253,9 +253,11 @@ fn merge(
             .iter()
             .filter_map(|(key, value)| Some((key.as_ref(), value.as_ref()?.as_str(), "")))
     };
-    let own_members = own().count();
+    let (own_members, own_bound) = own().fold((0, 0), |(n, bound), (k, v, m)| {
+        (n + 1, bound + member_len_bound(k, v, m))
+    });
     if let Some(allowance) = max_bytes {
-        let size = encoded_size(own, own_members, allowance);
+        let size = encoded_size(own_bound, own, own_members, allowance);
         if size > allowance {
             return Err(Error::LimitExceeded {
                 limit: Limit::SchemaBytes { schema },
@@ -265,7 +267,15 @@ fn merge(
         }
     }
     // The entries of other schemas, kept; measured before ours are added.
-    let mut merged = retain(current, |key| !entries.owns(key));
+    // A bit per key of ours (from its length and last byte) tells most
+    // other keys apart from all of ours without comparing them.
+    let ours = entries
+        .items
+        .iter()
+        .fold(0u64, |set, (key, _)| set | key_bit(key));
+    let mut merged = retain(current, |key| {
+        ours & key_bit(key) == 0 || !entries.owns(key)
+    });
     let members = own_members + merged.len();
     if members > MAX_MEMBERS {
         return Err(Error::LimitExceeded {
@@ -279,7 +289,15 @@ fn merge(
             .iter()
             .map(|(key, (value, metadata))| (key.as_str(), value.as_str(), metadata.as_str()))
     };
-    let size = encoded_size(|| own().chain(others()), members, MAX_BYTES);
+    let others_bound: usize = others()
+        .map(|(key, value, metadata)| member_len_bound(key, value, metadata))
+        .sum();
+    let size = encoded_size(
+        own_bound + others_bound,
+        || own().chain(others()),
+        members,
+        MAX_BYTES,
+    );
     if size > MAX_BYTES {
         return Err(Error::LimitExceeded {
             limit: Limit::Bytes,
@@ -299,18 +317,24 @@ fn merge(
     Ok(merged)
 }
 
+/// The bit of `key` in a set of 64: of its length and its last byte.
+#[inline]
+fn key_bit(key: &str) -> u64 {
+    let last = key.as_bytes().last().copied().unwrap_or(0);
+    1 << ((key.len() ^ usize::from(last).wrapping_mul(7)) % 64)
+}
+
 /// The encoded header size of the `count` list-members `(key, value,
-/// properties)` that `members` iterates, joined with `,`; or, when an upper
-/// bound of it is within `allowance`, that bound.
+/// properties)` that `members` iterates, joined with `,`; or, when `bound`
+/// (the sum of their [`member_len_bound`]s) is within `allowance`, that
+/// bound with the separators.
 fn encoded_size<'a, I: Iterator<Item = (&'a str, &'a str, &'a str)>>(
+    bound: usize,
     members: impl Fn() -> I,
     count: usize,
     allowance: usize,
 ) -> usize {
     let separators = count.saturating_sub(1);
-    let bound: usize = members()
-        .map(|(key, value, metadata)| member_len_bound(key, value, metadata))
-        .sum();
     if bound + separators <= allowance {
         return bound + separators;
     }
@@ -357,7 +381,11 @@ mod tests {
         for members in cases {
             let size = exact(members);
             for allowance in [0, 10, size - 1, size, size + 1, 3 * size, MAX_BYTES] {
-                let got = encoded_size(|| members.iter().copied(), members.len(), allowance);
+                let bound = members
+                    .iter()
+                    .map(|(k, v, m)| member_len_bound(k, v, m))
+                    .sum();
+                let got = encoded_size(bound, || members.iter().copied(), members.len(), allowance);
                 // Within the allowance exactly when the exact size is.
                 assert_eq!(got <= allowance, size <= allowance, "{allowance}");
                 if size > allowance {
