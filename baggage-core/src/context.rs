@@ -61,7 +61,7 @@ pub trait BaggageContextExt {
 impl BaggageContextExt for Context {
     fn with_typed<T: Baggage>(&self, value: &T) -> Result<Context, Error> {
         let mut entries = Entries::take_buffers();
-        entries.items.reserve(T::SCHEMA.key_count() + 1);
+        entries.items.reserve(const { T::SCHEMA.key_count() + 1 });
         let mut written = value.__encode(&mut entries, Remap::NONE);
         if let (Ok(()), Some(signature)) = (&written, T::SCHEMA.signature) {
             written = sign(&T::SCHEMA, signature, self, &mut entries);

@@ -661,6 +661,17 @@ pub fn push_err(errors: &mut Vec<Error>, result: Result<(), Error>) {
         errors.push(e);
     }
 }
+
+/// The result of an encode that collected `errors`: `Ok` without a call
+/// when there is none (the usual case).
+#[inline]
+pub fn encode_result(errors: Vec<Error>) -> Result<(), Error> {
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Error::combine(errors)
+    }
+}
 /// Compile-time check that a metric label's type has few values.
 pub const fn assert_low_cardinality<T: crate::value::LowCardinality>() {}
 

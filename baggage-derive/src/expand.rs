@@ -604,7 +604,7 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
                 #[allow(unused_mut)]
                 let mut __errors = ::std::vec::Vec::new();
                 #(#encodes)*
-                #krate::Error::combine(__errors)
+                #p::encode_result(__errors)
             }
 
             fn __key_values(
