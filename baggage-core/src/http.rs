@@ -82,23 +82,17 @@ pub fn extract_with_context(cx: &Context, headers: &HeaderMap) -> Context {
 /// most 8192 bytes are ever read or copied, whatever the request holds.
 pub fn extract_with(propagator: &BaggagePropagator, cx: &Context, headers: &HeaderMap) -> Context {
     let values = headers.get_all(&BAGGAGE_HEADER);
-    let mut iter = values.iter().peekable();
-    let Some(first) = iter.peek() else {
-        return cx.clone();
-    };
-    let size = values
-        .iter()
-        .map(HeaderValue::len)
-        .fold(0, usize::saturating_add);
-    if size > MAX_BYTES {
-        let start = first
-            .as_bytes()
-            .get(..2 * FOUND_EXCERPT_BYTES)
-            .unwrap_or(first.as_bytes());
-        propagator.reject_oversize(&String::from_utf8_lossy(start), size);
+    if values.iter().next().is_none() {
         return cx.clone();
     }
-    let text: Vec<Cow<'_, str>> = iter.filter(|v| !v.is_empty()).map(text_of).collect();
+    let Some(size) = measured(propagator, &values) else {
+        return cx.clone();
+    };
+    let text: Vec<Cow<'_, str>> = values
+        .iter()
+        .filter(|v| !v.is_empty())
+        .map(text_of)
+        .collect();
     match propagator.parse_measured(text.iter().map(AsRef::as_ref), size) {
         Some(baggage) => cx.with_baggage(baggage),
         None => cx.clone(),
@@ -115,16 +109,17 @@ fn text_of(value: &HeaderValue) -> Cow<'_, str> {
     }
 }
 
-/// Rejects the `baggage` header values (counted and logged as the
-/// propagator does) if their lengths alone add up to more than the W3C byte
-/// limit, so that headers of any size are turned down without reading them.
-fn rejected_by_size(propagator: &BaggagePropagator, values: &GetAll<'_, HeaderValue>) -> bool {
+/// The size of the `baggage` header values, or `None` if their lengths
+/// alone add up to more than the W3C byte limit: then they are rejected
+/// (counted and logged as the propagator does) without being read, so that
+/// headers of any size are turned down in time bounded by their number.
+fn measured(propagator: &BaggagePropagator, values: &GetAll<'_, HeaderValue>) -> Option<usize> {
     let size = values
         .iter()
         .map(HeaderValue::len)
         .fold(0, usize::saturating_add);
     if size <= MAX_BYTES {
-        return false;
+        return Some(size);
     }
     // Enough of the first value for the log's excerpt.
     let first = values
@@ -134,7 +129,7 @@ fn rejected_by_size(propagator: &BaggagePropagator, values: &GetAll<'_, HeaderVa
         .unwrap_or_default();
     let start = first.get(..4 * FOUND_EXCERPT_BYTES).unwrap_or(first);
     propagator.reject_oversize(&String::from_utf8_lossy(start), size);
-    true
+    None
 }
 
 /// Reads `T` from every `baggage` header of `headers` with `propagator`
@@ -149,7 +144,7 @@ pub(crate) fn read_typed<T: crate::Baggage>(
     headers: &HeaderMap,
 ) -> Result<T, crate::Error> {
     let values = headers.get_all(&BAGGAGE_HEADER);
-    if rejected_by_size(propagator, &values) {
+    if measured(propagator, &values).is_none() {
         return propagator.read_typed([].iter().copied());
     }
     let mut iter = values.iter();

@@ -205,6 +205,24 @@ fn lit_str(meta: &ParseNestedMeta, form: &str) -> syn::Result<LitStr> {
     value(meta, "a string", form)
 }
 
+/// A string after `name =` (`form`: `rename = "user_id"`), kept in `slot`
+/// with its span, once.
+fn string(
+    cx: &mut Ctxt,
+    meta: &ParseNestedMeta,
+    slot: &mut Option<Attr<String>>,
+    name: &str,
+    form: &str,
+) -> syn::Result<()> {
+    let s = lit_str(meta, form)?;
+    let value = Attr {
+        value: s.value(),
+        span: s.span(),
+    };
+    set_once(cx, slot, value, name, meta.path.span());
+    Ok(())
+}
+
 /// Where a known attribute goes, in words.
 fn belongs(name: &str) -> &'static str {
     match name {
@@ -295,17 +313,7 @@ pub fn container(cx: &mut Ctxt, attrs: &[Attribute], place: Place) -> ContainerA
     parse_each(cx, attrs, |cx, meta| {
         let span = meta.path.span();
         if place == Place::Struct && meta.path.is_ident(PREFIX) {
-            let s = lit_str(meta, "prefix = \"app.\"")?;
-            set_once(
-                cx,
-                &mut out.prefix,
-                Attr {
-                    value: s.value(),
-                    span: s.span(),
-                },
-                PREFIX,
-                span,
-            );
+            string(cx, meta, &mut out.prefix, PREFIX, "prefix = \"app.\"")?;
         } else if meta.path.is_ident(RENAME_ALL) {
             let s = lit_str(meta, "rename_all = \"snake_case\"")?;
             match RenameRule::from_name(&s.value()) {
@@ -392,17 +400,7 @@ pub fn field(cx: &mut Ctxt, attrs: &[Attribute]) -> FieldAttrs {
     parse_each(cx, attrs, |cx, meta| {
         let span = meta.path.span();
         if meta.path.is_ident(RENAME) {
-            let s = lit_str(meta, "rename = \"user_id\"")?;
-            set_once(
-                cx,
-                &mut out.rename,
-                Attr {
-                    value: s.value(),
-                    span: s.span(),
-                },
-                RENAME,
-                span,
-            );
+            string(cx, meta, &mut out.rename, RENAME, "rename = \"user_id\"")?;
         } else if meta.path.is_ident(DEFAULT) {
             let value = if meta.input.peek(syn::Token![=]) {
                 let s = lit_str(meta, "default = \"default_region\"")?;
@@ -491,17 +489,7 @@ pub fn field(cx: &mut Ctxt, attrs: &[Attribute]) -> FieldAttrs {
         } else if meta.path.is_ident(FLATTEN) {
             set_once(cx, &mut out.flatten, span, FLATTEN, span);
         } else if meta.path.is_ident(PREFIX) {
-            let s = lit_str(meta, "prefix = \"billing.\"")?;
-            set_once(
-                cx,
-                &mut out.prefix,
-                Attr {
-                    value: s.value(),
-                    span: s.span(),
-                },
-                PREFIX,
-                span,
-            );
+            string(cx, meta, &mut out.prefix, PREFIX, "prefix = \"billing.\"")?;
         } else {
             unknown(cx, meta, Place::Field)?;
         }
@@ -513,19 +501,8 @@ pub fn field(cx: &mut Ctxt, attrs: &[Attribute]) -> FieldAttrs {
 pub fn variant(cx: &mut Ctxt, attrs: &[Attribute]) -> VariantAttrs {
     let mut out = VariantAttrs::default();
     parse_each(cx, attrs, |cx, meta| {
-        let span = meta.path.span();
         if meta.path.is_ident(RENAME) {
-            let s = lit_str(meta, "rename = \"free\"")?;
-            set_once(
-                cx,
-                &mut out.rename,
-                Attr {
-                    value: s.value(),
-                    span: s.span(),
-                },
-                RENAME,
-                span,
-            );
+            string(cx, meta, &mut out.rename, RENAME, "rename = \"free\"")?;
         } else {
             unknown(cx, meta, Place::Variant)?;
         }
