@@ -414,9 +414,10 @@ impl BaggagePropagator {
     }
 
     /// An iterator over the well-formed list-members of `headers`, `size`
-    /// bytes in all, in order, that drops (counts and logs) the malformed ones as it meets
-    /// them; or `None`, without anything read, if there is no header or the
-    /// headers are over the limits (recorded in the size metrics).
+    /// bytes in all, in order, that drops (counts and logs) the malformed
+    /// ones as it meets them; or `None`, without anything read, if there is
+    /// no header or the headers are over the limits (recorded in the size
+    /// metrics).
     fn members<'s, 'h, I>(
         &'s self,
         headers: I,
