@@ -23,13 +23,11 @@
 use std::borrow::Cow;
 use std::sync::OnceLock;
 
-use http::header::{GetAll, HeaderMap, HeaderName, HeaderValue};
+use http::header::{HeaderMap, HeaderName, HeaderValue};
 use opentelemetry::baggage::BaggageExt;
 use opentelemetry::propagation::{Extractor, Injector, TextMapPropagator};
 use opentelemetry::Context;
 
-use crate::error::FOUND_EXCERPT_BYTES;
-use crate::limits::MAX_BYTES;
 use crate::propagation::BaggagePropagator;
 
 /// The header baggage travels on.
@@ -74,92 +72,30 @@ pub fn extract_with_context(cx: &Context, headers: &HeaderMap) -> Context {
 /// [`extract_with_context`] with a configured propagator.
 ///
 /// The same as the propagator's `extract_with_context` on a
-/// [`HeaderExtractor`], but measured on the raw header bytes: headers over
-/// the W3C size limit are rejected from their lengths alone, never copied
-/// nor read, and the size limit counts the bytes as they came (a byte that
-/// is not UTF-8 is one byte, though it is read as the three-byte U+FFFD).
-/// Empty `baggage` header values are skipped. So the work is bounded: at
-/// most 8192 bytes are ever read or copied, whatever the request holds.
+/// [`HeaderExtractor`], through the one read pipeline of the crate: the
+/// size limit counts the bytes as they came (a byte that is not UTF-8 is
+/// one byte, though it is read as the three-byte U+FFFD), headers over the
+/// limits are rejected from their lengths and raw bytes alone, never
+/// copied, and only values that hold a list-member are read as text. So
+/// the work is bounded: at most 8192 bytes are ever read or copied,
+/// whatever the request holds.
 pub fn extract_with(propagator: &BaggagePropagator, cx: &Context, headers: &HeaderMap) -> Context {
     let values = headers.get_all(&BAGGAGE_HEADER);
-    if values.iter().next().is_none() {
-        return cx.clone();
-    }
-    let Some(size) = measured(propagator, &values) else {
-        return cx.clone();
-    };
-    let text: Vec<Cow<'_, str>> = values
-        .iter()
-        .filter(|v| !v.is_empty())
-        .map(text_of)
-        .collect();
-    match propagator.parse_measured(text.iter().map(AsRef::as_ref), size) {
+    match propagator.extract_values(|| values.iter().map(HeaderValue::as_bytes)) {
         Some(baggage) => cx.with_baggage(baggage),
         None => cx.clone(),
     }
 }
 
-/// A header value as text: borrowed when it is visible ASCII, else read
-/// lossily (each byte that is not UTF-8 as U+FFFD), so that the propagator
-/// sees it, drops the members it spoils, and counts and logs the drop.
-fn text_of(value: &HeaderValue) -> Cow<'_, str> {
-    match value.to_str() {
-        Ok(s) => Cow::Borrowed(s),
-        Err(_) => String::from_utf8_lossy(value.as_bytes()),
-    }
-}
-
-/// The size of the `baggage` header values, or `None` if their lengths
-/// alone add up to more than the W3C byte limit: then they are rejected
-/// (counted and logged as the propagator does) without being read, so that
-/// headers of any size are turned down in time bounded by their number.
-fn measured(propagator: &BaggagePropagator, values: &GetAll<'_, HeaderValue>) -> Option<usize> {
-    let size = values
-        .iter()
-        .map(HeaderValue::len)
-        .fold(0, usize::saturating_add);
-    if size <= MAX_BYTES {
-        return Some(size);
-    }
-    // Enough of the first value for the log's excerpt.
-    let first = values
-        .iter()
-        .next()
-        .map(HeaderValue::as_bytes)
-        .unwrap_or_default();
-    let start = first.get(..4 * FOUND_EXCERPT_BYTES).unwrap_or(first);
-    propagator.reject_oversize(&String::from_utf8_lossy(start), size);
-    None
-}
-
-/// Reads `T` from every `baggage` header of `headers` with `propagator`
-/// ([`BaggagePropagator::read_typed`]).
-///
-/// The header map is searched once. The usual request has one `baggage`
-/// header of visible ASCII, which is read where it is; only several
-/// headers, or one with other bytes (read lossily, see [`text_of`]), are
-/// gathered first.
+/// Reads `T` from every `baggage` header of `headers` with `propagator`,
+/// through the read pipeline's direct mode: the same answer as
+/// `T::from_context` on [`extract_with`]'s context.
 pub(crate) fn read_typed<T: crate::Baggage>(
     propagator: &BaggagePropagator,
     headers: &HeaderMap,
 ) -> Result<T, crate::Error> {
     let values = headers.get_all(&BAGGAGE_HEADER);
-    if measured(propagator, &values).is_none() {
-        return propagator.read_typed([].iter().copied());
-    }
-    let mut iter = values.iter();
-    match (iter.next(), iter.next()) {
-        (None, _) => propagator.read_typed([].iter().copied()),
-        (Some(only), None) => {
-            let text = text_of(only);
-            propagator.read_typed([text.as_ref()].iter().copied())
-        }
-        (Some(_), Some(_)) => {
-            let text: Vec<Cow<'_, str>> = values.iter().map(text_of).collect();
-            let text: Vec<&str> = text.iter().map(AsRef::as_ref).collect();
-            propagator.read_typed(text.iter().copied())
-        }
-    }
+    propagator.read_values(|| values.iter().map(HeaderValue::as_bytes))
 }
 
 /// Writes into an [`http::HeaderMap`]; a value that is not a valid header
@@ -200,7 +136,7 @@ impl<'a> HeaderExtractor<'a> {
         let baggage = headers
             .get_all(&BAGGAGE_HEADER)
             .iter()
-            .map(text_of)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()))
             .collect();
         HeaderExtractor { headers, baggage }
     }

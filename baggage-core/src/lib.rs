@@ -14,15 +14,27 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
 )]
 
+mod bounds;
+mod checks;
 mod context;
+mod decode;
+mod encode;
 mod error;
+mod keys;
 pub mod limits;
 pub mod schema;
+mod signature;
 mod value;
 pub mod wire;
 
 #[cfg(feature = "propagation")]
 pub mod propagation;
+
+#[cfg(feature = "propagation")]
+mod read;
+
+#[cfg(feature = "propagation")]
+mod report;
 
 #[cfg(feature = "propagation")]
 pub mod metrics;
@@ -97,12 +109,10 @@ pub trait Baggage: Sized {
     /// current context, or else the installed one (see `signing`).
     #[inline]
     fn from_baggage(baggage: &OtelBaggage) -> Result<Self, Error> {
-        if let Some(signature) = Self::SCHEMA.signature {
-            Context::map_current(|cx| {
-                context::verify_signature(&Self::SCHEMA, signature, cx, baggage)
-            })?;
+        if let Some(sig) = Self::SCHEMA.signature {
+            Context::map_current(|cx| signature::verify(&Self::SCHEMA, sig, cx, baggage))?;
         }
-        __private::decode_baggage(baggage)
+        decode::decode_baggage(baggage)
     }
 
     /// Reads the schema from a context's baggage.
@@ -113,10 +123,10 @@ pub trait Baggage: Sized {
     #[inline]
     fn from_context(cx: &Context) -> Result<Self, Error> {
         let baggage = cx.baggage();
-        if let Some(signature) = Self::SCHEMA.signature {
-            context::verify_signature(&Self::SCHEMA, signature, cx, baggage)?;
+        if let Some(sig) = Self::SCHEMA.signature {
+            signature::verify(&Self::SCHEMA, sig, cx, baggage)?;
         }
-        __private::decode_baggage(baggage)
+        decode::decode_baggage(baggage)
     }
 
     /// Reads the schema from the current context's baggage.
@@ -179,8 +189,8 @@ pub trait Baggage: Sized {
     /// ```
     fn key_values(&self) -> KeyValues {
         let mut out = Vec::with_capacity(Self::SCHEMA.key_count());
-        self.__key_values(&mut out, __private::Remap::NONE);
-        __private::key_values(out)
+        self.__key_values(&mut out, keys::Remap::NONE);
+        encode::key_values(out)
     }
 
     /// Only the fields marked `#[baggage(metric_label)]`, as typed
@@ -208,8 +218,8 @@ pub trait Baggage: Sized {
     /// ```
     fn metric_attributes(&self) -> KeyValues {
         let mut out = Vec::new();
-        self.__metric_key_values(&mut out, __private::Remap::NONE);
-        __private::key_values(out)
+        self.__metric_key_values(&mut out, keys::Remap::NONE);
+        encode::key_values(out)
     }
 
     /// Reads the schema straight from HTTP headers (every `baggage` header,
@@ -224,13 +234,6 @@ pub trait Baggage: Sized {
     /// ([`propagation::BaggagePropagator::read_typed`]).
     #[cfg(feature = "http")]
     fn from_headers(headers: &::http::HeaderMap) -> Result<Self, Error> {
-        if Self::SCHEMA.signature.is_some() {
-            // A signed schema is verified over the baggage, with the key
-            // ring of the current context (as `from_baggage` does).
-            return Self::from_baggage(
-                http::extract_with_context(&Context::new(), headers).baggage(),
-            );
-        }
         http::read_typed(http::default_propagator(), headers)
     }
 
@@ -238,30 +241,23 @@ pub trait Baggage: Sized {
     /// as the field's typed attribute (what
     /// [`key_values`](Baggage::key_values) gives for the decoded value).
     #[doc(hidden)]
-    fn __attributes(out: &mut Vec<__private::AttributeFn>) {
+    fn __attributes(out: &mut Vec<decode::AttributeFn>) {
         let _ = out;
     }
 
     #[doc(hidden)]
-    fn __metric_key_values(&self, out: &mut Vec<KeyValue>, remap: __private::Remap) {
+    fn __metric_key_values(&self, out: &mut Vec<KeyValue>, remap: keys::Remap) {
         let _ = (out, remap);
     }
 
     #[doc(hidden)]
-    fn __decode<L: __private::Lookup + ?Sized>(
-        source: &L,
-        remap: __private::Remap,
-    ) -> Result<Self, Error>;
+    fn __decode<L: decode::Lookup + ?Sized>(source: &L, remap: keys::Remap) -> Result<Self, Error>;
 
     #[doc(hidden)]
-    fn __encode(
-        &self,
-        entries: &mut __private::Entries,
-        remap: __private::Remap,
-    ) -> Result<(), Error>;
+    fn __encode(&self, entries: &mut encode::Entries, remap: keys::Remap) -> Result<(), Error>;
 
     #[doc(hidden)]
-    fn __key_values(&self, out: &mut Vec<KeyValue>, remap: __private::Remap);
+    fn __key_values(&self, out: &mut Vec<KeyValue>, remap: keys::Remap);
 }
 
 /// The iterator [`Baggage::key_values`] returns.

@@ -97,29 +97,24 @@
 //! a header is cut to a short excerpt and escaped, so a hostile header
 //! cannot flood or forge log lines.
 
-use std::borrow::Cow;
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
 
 use opentelemetry::baggage::{Baggage as OtelBaggage, BaggageExt};
 use opentelemetry::propagation::text_map_propagator::FieldIter;
 use opentelemetry::propagation::{Extractor, Injector, TextMapPropagator};
 use opentelemetry::Context;
 
-use crate::error::excerpt;
-use crate::limits::{MAX_BYTES, MAX_MEMBERS};
-use crate::metrics::{BaggageMetrics, Direction, Reason};
-use crate::wire::{
-    check_properties, encode_value, is_valid_key, member_len, parse_member, split_byte, trim_ows,
-    Member,
-};
+use crate::keys::is_valid_key;
+use crate::limits::{member_len, MAX_BYTES, MAX_MEMBERS};
+use crate::metrics::{BaggageMetrics, Direction};
+use crate::read;
+use crate::report::{Over, Reporter};
+use crate::wire::{check_properties, encode_value};
+
+pub use crate::report::Counters;
 
 /// The header name, lower case as the specification recommends.
 const HEADER: &str = "baggage";
-
-/// The `tracing` target of every log line of the propagator.
-const LOG_TARGET: &str = "typed_baggage";
 
 /// A W3C-conformant `baggage` header propagator; see the [module
 /// documentation](self) for exactly what it reads and writes.
@@ -140,9 +135,7 @@ const LOG_TARGET: &str = "typed_baggage";
 #[derive(Clone)]
 pub struct BaggagePropagator {
     plus_as_space: bool,
-    counters: Counters,
-    /// Made at the first record unless given: see [`crate::metrics`].
-    metrics: Arc<OnceLock<BaggageMetrics>>,
+    reporter: Reporter,
     fields: [String; 1],
 }
 
@@ -150,7 +143,7 @@ impl fmt::Debug for BaggagePropagator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("BaggagePropagator")
             .field("plus_as_space", &self.plus_as_space)
-            .field("counters", &self.counters)
+            .field("counters", self.reporter.counters())
             .finish()
     }
 }
@@ -204,7 +197,7 @@ impl BaggagePropagator {
     /// assert_eq!(counters.extract_members_dropped(), 1);
     /// ```
     pub fn counters(&self) -> Counters {
-        self.counters.clone()
+        self.reporter.counters().clone()
     }
 
     /// Whether a raw `+` in a value is read as a space
@@ -251,43 +244,19 @@ impl BaggagePropagator {
         let mut written = 0usize;
         for (key, value, metadata) in members {
             if !is_valid_key(key) || check_properties(metadata).is_err() {
-                self.counters
-                    .inner
-                    .inject_members_invalid
-                    .fetch_add(1, Ordering::Relaxed);
-                self.metrics()
-                    .dropped(Direction::Outgoing, Reason::Malformed, 1);
-                tracing::warn!(
-                    target: LOG_TARGET,
-                    key = ?excerpt(key),
-                    properties = ?excerpt(metadata),
-                    "baggage member not sent: its key or properties do not follow the W3C grammar"
-                );
+                self.reporter.invalid_outgoing(key, metadata);
                 continue;
             }
             let len = member_len(key, value, metadata);
             let separator = usize::from(written > 0);
             let size = header.len() + separator + len;
             if written >= MAX_MEMBERS || size > MAX_BYTES {
-                self.counters
-                    .inner
-                    .inject_members_dropped
-                    .fetch_add(1, Ordering::Relaxed);
-                let (limit, reason) = if written >= MAX_MEMBERS {
-                    ("list-members", Reason::MemberLimit)
+                let over = if written >= MAX_MEMBERS {
+                    Over::Members
                 } else {
-                    ("bytes", Reason::ByteLimit)
+                    Over::Bytes
                 };
-                self.metrics().dropped(Direction::Outgoing, reason, 1);
-                tracing::warn!(
-                    target: LOG_TARGET,
-                    key = ?excerpt(key),
-                    member_bytes = len,
-                    limit,
-                    max_members = MAX_MEMBERS,
-                    max_bytes = MAX_BYTES,
-                    "baggage member not sent: the header would break the W3C limit"
-                );
+                self.reporter.outgoing_over(over, key, len);
                 continue;
             }
             if header.is_empty() {
@@ -305,8 +274,8 @@ impl BaggagePropagator {
             }
             written += 1;
         }
-        self.metrics()
-            .record(Direction::Outgoing, header.len(), written);
+        self.reporter
+            .measured(Direction::Outgoing, header.len(), written);
         (written > 0).then_some(header)
     }
 
@@ -333,28 +302,25 @@ impl BaggagePropagator {
         I::IntoIter: Clone,
     {
         let headers = headers.into_iter();
-        let size = headers.clone().map(str::len).fold(0, usize::saturating_add);
-        self.parse_measured(headers, size)
+        self.extract_values(|| headers.clone().map(str::as_bytes))
     }
 
-    /// [`BaggagePropagator::parse`] of headers whose size, `size` bytes, was
-    /// measured by the caller (on the raw header bytes, before any lossy
-    /// conversion to text).
-    pub(crate) fn parse_measured<'h, I>(&self, headers: I, size: usize) -> Option<OtelBaggage>
-    where
-        I: Iterator<Item = &'h str> + Clone,
-    {
-        let members = self.members(headers, size)?;
-        let mut baggage = OtelBaggage::new();
-        for m in members {
-            // Cannot fail: the key is a token, at most 64 members were
-            // counted, and decoded text is never longer than the at most
-            // 8192 bytes it came from.
-            baggage.insert_with_metadata(m.key.to_owned(), m.value().into_owned(), m.properties);
-        }
-        self.metrics()
-            .record(Direction::Incoming, size, baggage.len());
-        (!baggage.is_empty()).then_some(baggage)
+    /// The read pipeline in context mode ([`crate::read`]) over the raw
+    /// bytes of a carrier's values: what every extract calls.
+    pub(crate) fn extract_values<'h, I: Iterator<Item = &'h [u8]>>(
+        &self,
+        values: impl Fn() -> I,
+    ) -> Option<OtelBaggage> {
+        read::receive(&self.reporter, values)?.into_baggage(&self.reporter, self.plus_as_space)
+    }
+
+    /// The read pipeline in direct mode ([`crate::read`]) over the raw
+    /// bytes of a carrier's values: what every typed read from a carrier calls.
+    pub(crate) fn read_values<'h, T: crate::Baggage, I: Iterator<Item = &'h [u8]>>(
+        &self,
+        values: impl Fn() -> I,
+    ) -> Result<T, crate::Error> {
+        read::typed_from(&self.reporter, self.plus_as_space, values)
     }
 
     /// Reads a typed schema straight from the values of every `baggage`
@@ -388,167 +354,14 @@ impl BaggagePropagator {
         I::IntoIter: Clone,
     {
         let headers = headers.into_iter();
-        let size = headers.clone().map(str::len).fold(0, usize::saturating_add);
-        if T::SCHEMA.signature.is_some() {
-            // A signed schema is verified over its entries in a baggage.
-            let baggage = self.parse_measured(headers, size).unwrap_or_default();
-            return T::from_baggage(&baggage);
-        }
-        // Every member is checked (and a malformed one counted) as by
-        // `parse`; only the schema's are decoded and kept.
-        let members = match self.members(headers, size) {
-            Some(members) => {
-                // Room for one member per key: a key sent twice is the
-                // exception (the last one counts).
-                let mut read = Vec::with_capacity(const { T::SCHEMA.key_count() });
-                read.extend(
-                    members
-                        .filter(|m| T::SCHEMA.contains_key(m.key))
-                        .map(|m| (m.key, m.value())),
-                );
-                read
-            }
-            None => Vec::new(),
-        };
-        T::__decode(&Members(members), crate::__private::Remap::NONE)
+        self.read_values(|| headers.clone().map(str::as_bytes))
     }
 
-    /// An iterator over the well-formed list-members of `headers`, `size`
-    /// bytes in all, in order, that drops (counts and logs) the malformed
-    /// ones as it meets them; or `None`, without anything read, if there is
-    /// no header or the headers are over the limits (recorded in the size
-    /// metrics).
-    fn members<'s, 'h, I>(
-        &'s self,
-        headers: I,
-        size: usize,
-    ) -> Option<impl Iterator<Item = Member<'h>> + use<'s, 'h, I>>
-    where
-        I: Iterator<Item = &'h str> + Clone,
-    {
-        // No header: nothing to read, nothing to record.
-        headers.clone().next()?;
-        if !self.within_limits(headers.clone(), size) {
-            self.metrics().record(Direction::Incoming, size, 0);
-            return None;
-        }
-        let members = headers
-            .flat_map(|h| split_byte(h, b','))
-            .map(trim_ows)
-            .filter(|member| !member.is_empty())
-            .filter_map(|member| match parse_member(member, self.plus_as_space) {
-                Ok(m) => Some(m),
-                Err(malformed) => {
-                    self.counters
-                        .inner
-                        .extract_members_dropped
-                        .fetch_add(1, Ordering::Relaxed);
-                    self.metrics()
-                        .dropped(Direction::Incoming, Reason::Malformed, 1);
-                    tracing::warn!(
-                        target: LOG_TARGET,
-                        reason = malformed.reason(),
-                        member = ?excerpt(member),
-                        "dropped a malformed baggage list-member"
-                    );
-                    None
-                }
-            });
-        Some(members)
-    }
-
-    /// The instruments, made from the global meter provider at the first
-    /// record unless given to the builder.
-    #[inline]
-    fn metrics(&self) -> &BaggageMetrics {
-        self.metrics.get_or_init(BaggageMetrics::global)
-    }
-
-    /// Counts entries an inbound policy dropped (the tower layer).
-    #[cfg(feature = "tower")]
-    pub(crate) fn policy_dropped_entries(&self, n: u64) {
-        self.metrics()
-            .dropped(Direction::Incoming, Reason::Policy, n);
-    }
-
-    /// Counts a header an inbound policy dropped whole (the tower layer).
-    #[cfg(feature = "tower")]
-    pub(crate) fn policy_rejected_header(&self) {
-        self.metrics().rejected(Reason::Policy);
-    }
-
-    /// Checks the limits before any parsing: the total size, `total` bytes
-    /// (measured from the lengths alone), then the list-members, counted up
-    /// to the first one too many (so a rejection for members logs a size of
-    /// 65). Returns `true` if within the limits.
-    fn within_limits<'h>(
-        &self,
-        headers: impl Iterator<Item = &'h str> + Clone,
-        total: usize,
-    ) -> bool {
-        if total > MAX_BYTES {
-            self.reject(headers, "bytes", total, MAX_BYTES);
-            return false;
-        }
-        // A list-member takes at least one byte, and a comma parts it from
-        // the next one in its header: a header of `n` bytes holds at most
-        // `ceil(n / 2)`. When those bounds add up to at most the limit, as
-        // for any header of up to 128 bytes, there is nothing to count.
-        let bound = headers
-            .clone()
-            .map(|h| h.len().div_ceil(2))
-            .fold(0, usize::saturating_add);
-        if bound <= MAX_MEMBERS {
-            return true;
-        }
-        let mut members = 0usize;
-        for member in headers.clone().flat_map(|h| split_byte(h, b',')) {
-            if !trim_ows(member).is_empty() {
-                members += 1;
-                if members > MAX_MEMBERS {
-                    self.reject(headers, "list-members", members, MAX_MEMBERS);
-                    return false;
-                }
-            }
-        }
-        true
-    }
-
-    /// Rejects headers whose values add up to `size` bytes, over the byte
-    /// limit, as [`parse`](Self::parse) would, for carriers that know the
-    /// size without reading the values; `start` is the beginning of the
-    /// first value (for the log).
-    #[cfg(feature = "http")]
-    #[cold]
-    pub(crate) fn reject_oversize(&self, start: &str, size: usize) {
-        self.reject(std::iter::once(start), "bytes", size, MAX_BYTES);
-    }
-
-    #[cold]
-    fn reject<'h>(
-        &self,
-        mut headers: impl Iterator<Item = &'h str>,
-        limit: &'static str,
-        size: usize,
-        allowance: usize,
-    ) {
-        self.counters
-            .inner
-            .extract_headers_rejected
-            .fetch_add(1, Ordering::Relaxed);
-        self.metrics().rejected(if limit == "bytes" {
-            Reason::ByteLimit
-        } else {
-            Reason::MemberLimit
-        });
-        tracing::warn!(
-            target: LOG_TARGET,
-            limit,
-            size,
-            allowance,
-            start = ?excerpt(headers.next().unwrap_or_default()),
-            "rejected the whole baggage header: over the W3C limit"
-        );
+    /// The reporter of this propagator's drops and sizes (for the layers
+    /// that apply an inbound policy).
+    #[cfg_attr(not(feature = "tower"), allow(dead_code))]
+    pub(crate) fn reporter(&self) -> &Reporter {
+        &self.reporter
     }
 }
 
@@ -573,7 +386,7 @@ impl TextMapPropagator for BaggagePropagator {
                 None => return cx.clone(),
             },
         };
-        match self.parse(headers.iter().copied()) {
+        match self.extract_values(|| headers.iter().map(|h| h.as_bytes())) {
             Some(baggage) => cx.with_baggage(baggage),
             None => cx.clone(),
         }
@@ -582,22 +395,6 @@ impl TextMapPropagator for BaggagePropagator {
     /// `["baggage"]`.
     fn fields(&self) -> FieldIter<'_> {
         FieldIter::new(&self.fields)
-    }
-}
-
-/// The well-formed members of headers, `(key, decoded value)` in order,
-/// read by [`BaggagePropagator::read_typed`] without building a baggage.
-struct Members<'h>(Vec<(&'h str, Cow<'h, str>)>);
-
-impl crate::__private::Lookup for Members<'_> {
-    /// The value of the last member with `key`: the one a baggage built
-    /// from these members would keep.
-    fn lookup(&self, key: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .rev()
-            .find(|(k, _)| *k == key)
-            .map(|(_, v)| v.as_ref())
     }
 }
 
@@ -703,138 +500,9 @@ impl BaggagePropagatorBuilder {
     pub fn build(self) -> BaggagePropagator {
         BaggagePropagator {
             plus_as_space: self.plus_as_space,
-            counters: self.counters.unwrap_or_default(),
-            metrics: Arc::new(match self.metrics {
-                Some(m) => OnceLock::from(m),
-                None => OnceLock::new(),
-            }),
+            reporter: Reporter::new(self.counters.unwrap_or_default(), self.metrics),
             fields: [HEADER.to_owned()],
         }
-    }
-}
-
-/// What a [`BaggagePropagator`] dropped or rejected, since it was made.
-///
-/// A cheap handle: clones share the same atomic counters, so one clone can
-/// be read (e.g. by a metrics callback) while the propagator counts into
-/// another.
-///
-/// ```
-/// use std::collections::HashMap;
-/// use opentelemetry::{propagation::TextMapPropagator, Context};
-/// use typed_baggage::propagation::BaggagePropagator;
-///
-/// let propagator = BaggagePropagator::new();
-/// let counters = propagator.counters();
-/// let oversize = "k=v,".repeat(3000);
-/// let headers = HashMap::from([("baggage".to_owned(), oversize)]);
-/// propagator.extract_with_context(&Context::new(), &headers);
-/// assert_eq!(counters.extract_headers_rejected(), 1);
-/// assert_eq!(counters.extract_members_dropped(), 0);
-/// ```
-#[derive(Clone, Default)]
-pub struct Counters {
-    inner: Arc<CounterCells>,
-}
-
-#[derive(Default)]
-struct CounterCells {
-    extract_members_dropped: AtomicU64,
-    extract_headers_rejected: AtomicU64,
-    inject_members_dropped: AtomicU64,
-    inject_members_invalid: AtomicU64,
-}
-
-impl Counters {
-    /// A new set of counters, all zero.
-    ///
-    /// ```
-    /// use typed_baggage::propagation::Counters;
-    /// assert_eq!(Counters::new().inject_members_dropped(), 0);
-    /// ```
-    pub fn new() -> Self {
-        Counters::default()
-    }
-
-    /// Malformed list-members dropped while extracting (each one alone,
-    /// the rest of its header kept).
-    ///
-    /// ```
-    /// use typed_baggage::propagation::Counters;
-    /// assert_eq!(Counters::new().extract_members_dropped(), 0);
-    /// ```
-    pub fn extract_members_dropped(&self) -> u64 {
-        self.inner.extract_members_dropped.load(Ordering::Relaxed)
-    }
-
-    /// Extractions whose `baggage` headers were rejected whole because
-    /// together they broke a W3C limit (8192 bytes, 64 list-members).
-    ///
-    /// ```
-    /// use typed_baggage::propagation::Counters;
-    /// assert_eq!(Counters::new().extract_headers_rejected(), 0);
-    /// ```
-    pub fn extract_headers_rejected(&self) -> u64 {
-        self.inner.extract_headers_rejected.load(Ordering::Relaxed)
-    }
-
-    /// Members left out while injecting because the header would have
-    /// broken a W3C limit (8192 encoded bytes, 64 list-members).
-    ///
-    /// ```
-    /// use opentelemetry::baggage::Baggage;
-    /// use typed_baggage::propagation::BaggagePropagator;
-    ///
-    /// // 3000 bytes of `é` is 9000 bytes once percent-encoded
-    /// let mut baggage = Baggage::new();
-    /// baggage.insert("big", "é".repeat(1500));
-    /// baggage.insert("small", "1");
-    /// let propagator = BaggagePropagator::new();
-    /// assert_eq!(propagator.header_value(&baggage).as_deref(), Some("small=1"));
-    /// assert_eq!(propagator.counters().inject_members_dropped(), 1);
-    /// ```
-    pub fn inject_members_dropped(&self) -> u64 {
-        self.inner.inject_members_dropped.load(Ordering::Relaxed)
-    }
-
-    /// Members left out while injecting because their properties (or key)
-    /// do not follow the W3C grammar, which only baggage built in code with
-    /// its own `BaggageMetadata` can cause.
-    ///
-    /// ```
-    /// use opentelemetry::baggage::Baggage;
-    /// use typed_baggage::propagation::BaggagePropagator;
-    ///
-    /// let mut baggage = Baggage::new();
-    /// baggage.insert_with_metadata("forged", "1", "p=1,admin=true");
-    /// let propagator = BaggagePropagator::new();
-    /// assert_eq!(propagator.header_value(&baggage), None);
-    /// assert_eq!(propagator.counters().inject_members_invalid(), 1);
-    /// ```
-    pub fn inject_members_invalid(&self) -> u64 {
-        self.inner.inject_members_invalid.load(Ordering::Relaxed)
-    }
-
-    /// Whether `self` and `other` are handles on the same counters.
-    ///
-    /// ```
-    /// use typed_baggage::propagation::Counters;
-    /// let a = Counters::new();
-    /// assert!(a.same_as(&a.clone()) && !a.same_as(&Counters::new()));
-    /// ```
-    pub fn same_as(&self, other: &Counters) -> bool {
-        Arc::ptr_eq(&self.inner, &other.inner)
-    }
-}
-
-impl fmt::Debug for Counters {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Counters")
-            .field("extract_members_dropped", &self.extract_members_dropped())
-            .field("extract_headers_rejected", &self.extract_headers_rejected())
-            .field("inject_members_dropped", &self.inject_members_dropped())
-            .field("inject_members_invalid", &self.inject_members_invalid())
-            .finish()
     }
 }
 

@@ -32,6 +32,8 @@ mod markdown;
 
 pub use markdown::markdown_table;
 
+use crate::keys;
+
 /// How many distinct values a field can take (for metric-label guards and docs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
@@ -162,63 +164,19 @@ pub struct Schema {
 }
 
 /// The key of `field` (of a schema whose prefix is `own_prefix`) under the
-/// flatten-site prefix `site`, as its two parts.
+/// flatten-site prefix `site`, as its two parts ([`keys::resolve`]).
 const fn key_parts(
     field: &FieldSchema,
     own_prefix: &'static str,
     site: Option<&'static str>,
 ) -> (&'static [u8], &'static [u8]) {
-    let key = field.key.as_bytes();
-    match site {
-        None => (b"", key),
-        Some(site) => {
-            // The derive builds every key as prefix + name.
-            let n = if own_prefix.len() <= key.len() {
-                own_prefix.len()
-            } else {
-                key.len()
-            };
-            let cut = if concat_eq((own_prefix.as_bytes(), b""), (key.split_at(n).0, b"")) {
-                own_prefix.len()
-            } else {
-                0
-            };
-            (site.as_bytes(), key.split_at(cut).1)
-        }
-    }
+    keys::resolve(field.key, own_prefix, site)
 }
 
 /// The longest signature value: `v1.`, a key id of at most 32 characters,
 /// `.`, an issue time of at most 20 digits, `.`, and 43 characters of
 /// base64url, all written as themselves on the wire.
 pub(crate) const SIGNATURE_MAX_WIRE_LEN: usize = 3 + 32 + 1 + 20 + 1 + 43;
-
-/// `a1 ++ a2 == b1 ++ b2`, in a `const fn`.
-#[allow(clippy::indexing_slicing)] // every index is below the checked total length
-const fn concat_eq(a: (&[u8], &[u8]), b: (&[u8], &[u8])) -> bool {
-    let len = a.0.len() + a.1.len();
-    if len != b.0.len() + b.1.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < len {
-        let x = if i < a.0.len() {
-            a.0[i]
-        } else {
-            a.1[i - a.0.len()]
-        };
-        let y = if i < b.0.len() {
-            b.0[i]
-        } else {
-            b.1[i - b.0.len()]
-        };
-        if x != y {
-            return false;
-        }
-        i += 1;
-    }
-    true
-}
 
 /// The signature of a `#[baggage(signed)]` schema: one more entry, next to
 /// the fields, that the `signing` feature writes and checks.
@@ -275,20 +233,19 @@ impl Schema {
     }
 
     fn find(&self, key: &str, site: Option<&'static str>) -> Option<&'static FieldSchema> {
-        // A plain string comparison: this runs for every member that a
-        // direct header read or `without_typed` looks at.
+        // A plain string comparison without a site: this runs for every
+        // member that a direct header read or `without_typed` looks at.
         let own = match site {
             None => self.fields.iter().find(|f| f.key == key),
-            Some(site) => key.strip_prefix(site).and_then(|name| {
-                self.fields
-                    .iter()
-                    .find(|f| f.key.strip_prefix(self.prefix).unwrap_or(f.key) == name)
-            }),
+            Some(_) => self
+                .fields
+                .iter()
+                .find(|f| keys::is_resolved(key, key_parts(f, self.prefix, site))),
         };
         own.or_else(|| {
             self.flattened
                 .iter()
-                .find_map(|fl| fl.schema.find(key, site.or(fl.prefix)))
+                .find_map(|fl| fl.schema.find(key, keys::site(site, fl.prefix)))
         })
     }
 
@@ -322,13 +279,7 @@ impl Schema {
 
     fn resolve_into(&self, site: Option<&'static str>, out: &mut Vec<ResolvedField>) {
         for f in self.fields {
-            let key = match site {
-                None => std::borrow::Cow::Borrowed(f.key),
-                Some(site) => {
-                    let tail = f.key.strip_prefix(self.prefix).unwrap_or(f.key);
-                    std::borrow::Cow::Owned(format!("{site}{tail}"))
-                }
-            };
+            let key = keys::resolved_text(key_parts(f, self.prefix, site));
             out.push(ResolvedField {
                 key,
                 field: f,
@@ -336,7 +287,7 @@ impl Schema {
             });
         }
         for fl in self.flattened {
-            fl.schema.resolve_into(site.or(fl.prefix), out);
+            fl.schema.resolve_into(keys::site(site, fl.prefix), out);
         }
     }
 
@@ -370,10 +321,7 @@ impl Schema {
         while let [fl, tail @ ..] = rest {
             let count = fl.schema.key_count();
             if n < count {
-                let site = match site {
-                    Some(s) => Some(s),
-                    None => fl.prefix,
-                };
+                let site = keys::site(site, fl.prefix);
                 return fl.schema.key_at(site, n);
             }
             n -= count;
@@ -389,14 +337,14 @@ impl Schema {
         let mut i = 0;
         while i < count {
             if let (Some(a), Some(sig)) = (self.key_at(None, i), self.signature) {
-                if concat_eq(a, (sig.key.as_bytes(), b"")) {
+                if keys::concat_eq(a, (sig.key.as_bytes(), b"")) {
                     return Some(a);
                 }
             }
             let mut j = i + 1;
             while j < count {
                 if let (Some(a), Some(b)) = (self.key_at(None, i), self.key_at(None, j)) {
-                    if concat_eq(a, b) {
+                    if keys::concat_eq(a, b) {
                         return Some(a);
                     }
                 }
@@ -470,10 +418,7 @@ impl Schema {
         }
         let mut rest = self.flattened;
         while let [fl, tail @ ..] = rest {
-            let site = match site {
-                Some(s) => Some(s),
-                None => fl.prefix,
-            };
+            let site = keys::site(site, fl.prefix);
             match fl.schema.bound(site) {
                 Some((m, b)) => {
                     members += m;

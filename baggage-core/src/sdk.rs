@@ -92,8 +92,9 @@ use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::logs::{LogProcessor, SdkLogRecord};
 use opentelemetry_sdk::trace::{Span, SpanData, SpanProcessor};
 
+use crate::decode::AttributeFn;
 use crate::metrics::BaggageMetrics;
-use crate::{__private::AttributeFn, Baggage};
+use crate::Baggage;
 
 /// The `tracing` target of the processors' log lines.
 const LOG_TARGET: &str = "typed_baggage";

@@ -148,7 +148,7 @@ use opentelemetry::Context;
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
-use crate::context::Entries;
+use crate::encode::Entries;
 use crate::error::{excerpt, Error, SignatureProblem};
 use crate::schema::{Schema, Signature};
 
@@ -706,7 +706,11 @@ pub(crate) fn sign(
         value.push_str(itoa::Buffer::new().format(issued));
         value.push('.');
         URL_SAFE_NO_PAD.encode_string(tag, &mut value);
-        entries.put_text(signature.key, value);
+        entries.put(
+            Cow::Borrowed(signature.key),
+            Some(value.as_str()),
+            |v, out| out.push_str(v),
+        );
         Ok(())
     })
 }

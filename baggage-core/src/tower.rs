@@ -193,7 +193,7 @@ where
                         .counters
                         .dropped_by_policy
                         .fetch_add(1, Ordering::Relaxed);
-                    self.layer.propagator.policy_rejected_header();
+                    self.layer.propagator.reporter().policy_rejected();
                     tracing::debug!(target: "typed_baggage", "inbound baggage header dropped: policy is drop-all");
                 }
                 parent.with_baggage(OtelBaggage::new())
@@ -206,7 +206,7 @@ where
                 );
                 let _ = req.headers_mut().remove(&BAGGAGE_HEADER);
                 let mut dropped = 0u64;
-                let kept = crate::context::retain(extracted.baggage(), |key| {
+                let kept = crate::keys::retain(extracted.baggage(), |key| {
                     let allowed = allow.allows(key);
                     if !allowed {
                         dropped += 1;
@@ -220,7 +220,7 @@ where
                         .counters
                         .dropped_by_policy
                         .fetch_add(dropped, Ordering::Relaxed);
-                    self.layer.propagator.policy_dropped_entries(dropped);
+                    self.layer.propagator.reporter().policy_dropped(dropped);
                 }
                 parent.with_baggage(kept)
             }

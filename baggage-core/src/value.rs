@@ -326,9 +326,7 @@ const fn decimal_len(mut n: u128) -> usize {
     len
 }
 
-/// The most bytes any character takes on the wire: four UTF-8 bytes, each
-/// written `%XX`. In a list an ASCII `%` or `,` takes five (`%252C`), less.
-pub(crate) const MAX_CHAR_WIRE_LEN: usize = 12;
+use crate::limits::MAX_CHAR_WIRE_LEN;
 
 macro_rules! integers {
     ($($t:ty, $signed:literal, $expected:literal;)*) => {$(

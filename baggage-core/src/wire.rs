@@ -6,17 +6,25 @@
 //! Go, Java) decodes that correctly, which is not true of any looser
 //! encoding. The size limits of [`crate::limits`] are measured on this
 //! encoded form, as the W3C specification measures them.
+// The reading half serves the read pipeline, which comes with the
+// `propagation` feature.
+#![cfg_attr(not(feature = "propagation"), allow(dead_code))]
 
-/// Returns `true` for a byte that a value carries raw on the wire.
+pub use crate::keys::is_valid_key;
+pub use crate::limits::encoded_len;
+
+/// `true` for a byte that a value carries raw on the wire
+/// ([`baggage_rules::size::is_unreserved`] as a table).
 ///
 /// ```
 /// use typed_baggage::wire::is_unreserved;
 /// assert!(is_unreserved(b'a') && is_unreserved(b'~'));
 /// assert!(!is_unreserved(b' ') && !is_unreserved(b'+') && !is_unreserved(b'%'));
 /// ```
+#[doc(hidden)]
 #[inline]
 #[allow(clippy::indexing_slicing)] // a `u8` is always below the table's 256 entries
-pub const fn is_unreserved(byte: u8) -> bool {
+pub fn is_unreserved(byte: u8) -> bool {
     UNRESERVED[byte as usize]
 }
 
@@ -26,28 +34,14 @@ static UNRESERVED: [bool; 256] = {
     let mut table = [false; 256];
     let mut b = 0;
     while b < 256 {
-        let byte = b as u8;
-        table[b] = byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~');
+        table[b] = baggage_rules::size::is_unreserved(b as u8);
         b += 1;
     }
     table
 };
 
-/// The number of bytes `value` takes on the wire once percent-encoded.
-///
-/// ```
-/// use typed_baggage::wire::encoded_len;
-/// assert_eq!(encoded_len("us-west"), 7);
-/// assert_eq!(encoded_len("a b"), 5); // a%20b
-/// assert_eq!(encoded_len("é"), 6); // %C3%A9
-/// ```
-#[inline]
-pub fn encoded_len(value: &str) -> usize {
-    let escaped = value.bytes().filter(|&b| !is_unreserved(b)).count();
-    value.len() + 2 * escaped
-}
-
 /// Percent-encodes `value` for the wire, appending to `out`.
+#[doc(hidden)]
 ///
 /// ```
 /// use typed_baggage::wire::encode_value;
@@ -80,31 +74,6 @@ pub(crate) const fn hex_digit(nibble: u8) -> char {
     }) as char
 }
 
-/// Returns `true` if `key` is a valid baggage key: a non-empty RFC 7230
-/// `token` (visible ASCII except the separators `(),/:;<=>?@[\]{}"`).
-///
-/// ```
-/// use typed_baggage::wire::is_valid_key;
-/// assert!(is_valid_key("app.user_id"));
-/// assert!(!is_valid_key("user id") && !is_valid_key("") && !is_valid_key("a/b"));
-/// ```
-pub const fn is_valid_key(key: &str) -> bool {
-    let mut rest = key.as_bytes();
-    if rest.is_empty() {
-        return false;
-    }
-    // One table load per byte, without branches: keys are short, and a
-    // hostile long one is bounded by the header limit.
-    let mut classes = 0;
-    while let [byte, tail @ ..] = rest {
-        classes |= class(*byte);
-        rest = tail;
-    }
-    classes & NOT_TCHAR == 0
-}
-
-/// A byte that is not an RFC 7230 `tchar` (in [`CLASSES`]).
-const NOT_TCHAR: u8 = 1;
 /// A byte that is not a W3C `baggage-octet`.
 const NOT_OCTET: u8 = 2;
 /// `%`: a value holding one needs decoding.
@@ -128,9 +97,6 @@ static CLASSES: [u8; 256] = {
     while b < 256 {
         let byte = b as u8;
         let mut c = 0;
-        if !is_tchar(byte) {
-            c |= NOT_TCHAR;
-        }
         if !is_baggage_octet(byte) {
             c |= NOT_OCTET;
         }
@@ -146,51 +112,6 @@ static CLASSES: [u8; 256] = {
     table
 };
 
-/// RFC 7230 `tchar`.
-#[inline]
-pub(crate) const fn is_tchar(b: u8) -> bool {
-    b.is_ascii_alphanumeric()
-        || matches!(
-            b,
-            b'!' | b'#'
-                | b'$'
-                | b'%'
-                | b'&'
-                | b'\''
-                | b'*'
-                | b'+'
-                | b'-'
-                | b'.'
-                | b'^'
-                | b'_'
-                | b'`'
-                | b'|'
-                | b'~'
-        )
-}
-
-/// The bytes one list-member `key=value;metadata` takes in the header.
-#[inline]
-pub(crate) fn member_len(key: &str, value: &str, metadata: &str) -> usize {
-    let meta = if metadata.is_empty() {
-        0
-    } else {
-        1 + metadata.len()
-    };
-    key.len() + 1 + encoded_len(value) + meta
-}
-
-/// At least [`member_len`]: a value byte takes at most 3 bytes encoded.
-#[inline]
-pub(crate) fn member_len_bound(key: &str, value: &str, metadata: &str) -> usize {
-    let meta = if metadata.is_empty() {
-        0
-    } else {
-        1 + metadata.len()
-    };
-    key.len() + 1 + 3 * value.len() + meta
-}
-
 /// Returns `true` for a W3C `baggage-octet`: the visible ASCII bytes except
 /// `"`, `,`, `;` and `\` (`%x21 / %x23-2B / %x2D-3A / %x3C-5B / %x5D-7E`).
 /// A value on the wire is made of these only.
@@ -200,6 +121,7 @@ pub(crate) fn member_len_bound(key: &str, value: &str, metadata: &str) -> usize 
 /// assert!(is_baggage_octet(b'a') && is_baggage_octet(b'=') && is_baggage_octet(b'%'));
 /// assert!(!is_baggage_octet(b' ') && !is_baggage_octet(b',') && !is_baggage_octet(b'\\'));
 /// ```
+#[doc(hidden)]
 #[inline]
 pub const fn is_baggage_octet(byte: u8) -> bool {
     matches!(byte, 0x21 | 0x23..=0x2B | 0x2D..=0x3A | 0x3C..=0x5B | 0x5D..=0x7E)
@@ -585,7 +507,6 @@ mod tests {
     fn byte_classes_agree_with_the_grammar() {
         for b in 0u8..=0xff {
             let c = class(b);
-            assert_eq!(c & NOT_TCHAR == 0, is_tchar(b), "tchar {b:#x}");
             assert_eq!(c & NOT_OCTET == 0, is_baggage_octet(b), "octet {b:#x}");
             assert_eq!(c & PERCENT != 0, b == b'%', "percent {b:#x}");
             assert_eq!(c & PLUS != 0, b == b'+', "plus {b:#x}");
@@ -594,10 +515,10 @@ mod tests {
         assert_eq!(class(b'a'), 0);
         assert_eq!(class(b'%'), PERCENT);
         assert_eq!(class(b'+'), PLUS);
-        assert_eq!(class(b'='), NOT_TCHAR);
-        assert_eq!(class(b','), NOT_TCHAR | NOT_OCTET);
-        assert_eq!(class(b' '), NOT_TCHAR | NOT_OCTET);
-        assert_eq!(class(0xC3), NOT_TCHAR | NOT_OCTET);
+        assert_eq!(class(b'='), 0);
+        assert_eq!(class(b','), NOT_OCTET);
+        assert_eq!(class(b' '), NOT_OCTET);
+        assert_eq!(class(0xC3), NOT_OCTET);
     }
 
     #[test]
@@ -609,17 +530,6 @@ mod tests {
                 "{b:#x}"
             );
         }
-    }
-
-    #[test]
-    fn keys_are_tokens() {
-        for b in 0u8..=0x7f {
-            let key = [b'k', b];
-            let key = std::str::from_utf8(&key).unwrap();
-            assert_eq!(is_valid_key(key), is_tchar(b), "{key:?}");
-        }
-        assert!(!is_valid_key("ké"));
-        assert!(is_valid_key("!#$%&'*+-.^_`|~09azAZ"));
     }
 
     #[test]
@@ -675,23 +585,5 @@ mod tests {
         assert_eq!(check_properties("a;b=1;c = x=y"), Ok(()));
         assert_eq!(check_properties("a,b"), Err(Malformed::Property));
         assert_eq!(check_properties("a=1\r\nx: y"), Err(Malformed::Property));
-    }
-
-    #[test]
-    fn member_len_bound_is_at_least_the_encoded_length() {
-        for value in ["", "v", "a b", "é", "🚀x", "100%", "plain-value_1.~"] {
-            let exact = member_len("key", value, "p=1");
-            let bound = member_len_bound("key", value, "p=1");
-            assert!(exact <= bound, "{value:?}: {exact} > {bound}");
-        }
-        assert_eq!(member_len_bound("k", "ab", ""), 8);
-        assert_eq!(member_len_bound("k", "", ""), 2);
-    }
-
-    #[test]
-    fn member_len_counts_separators() {
-        assert_eq!(member_len("k", "v", ""), 3);
-        assert_eq!(member_len("k", "v", "p=1"), 7);
-        assert_eq!(member_len("k", "", ""), 2);
     }
 }

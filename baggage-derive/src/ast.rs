@@ -2,7 +2,7 @@
 
 use proc_macro2::Span;
 use syn::spanned::Spanned;
-use syn::{Data, DeriveInput, Fields, Ident, Type};
+use syn::{Data, DeriveInput, Fields, Ident, Path, Type};
 
 use crate::attr::{self, ContainerAttrs, Ctxt, FieldAttrs, Place};
 
@@ -177,6 +177,31 @@ impl Field<'_> {
     pub fn option_inner(&self) -> Option<&Type> {
         option_inner(self.ty)
     }
+
+    /// How the field is carried, from its `with` and `from_str` attributes.
+    pub fn codec(&self) -> Codec<'_> {
+        let inner = self.option_inner().unwrap_or(self.ty);
+        if let Some(w) = &self.attrs.with {
+            Codec::With {
+                path: &w.value,
+                inner,
+            }
+        } else if self.attrs.from_str.is_some() {
+            Codec::FromStr { inner }
+        } else {
+            Codec::Plain
+        }
+    }
+}
+
+/// How one field is carried.
+pub enum Codec<'a> {
+    /// A `BaggageField` type.
+    Plain,
+    /// `from_str`: `Display` out, `FromStr` in.
+    FromStr { inner: &'a Type },
+    /// `with = path`: the module's `encode` and `decode`.
+    With { path: &'a Path, inner: &'a Type },
 }
 
 pub fn option_inner(ty: &Type) -> Option<&Type> {

@@ -17,7 +17,8 @@ mod attr;
 mod case;
 mod expand;
 mod fallback;
-mod secret;
+mod generics;
+mod respan;
 mod valid;
 
 use proc_macro::TokenStream;

@@ -8,16 +8,8 @@ use crate::ast::{unraw, Enum, Field, Struct};
 use crate::attr::{Attr, Ctxt, DefaultAttr, FieldAttrs};
 use proc_macro2::Span;
 
-/// The W3C limit a schema's `max_bytes` may not exceed.
-const MAX_BYTES: usize = 8192;
-
-const TOKEN_HELP: &str = "a baggage key must be an RFC 7230 token: ASCII letters, digits and ! # $ % & ' * + - . ^ _ ` | ~";
-
-/// The first byte that is not an RFC 7230 `tchar`.
-fn first_bad_char(s: &str) -> Option<char> {
-    s.chars()
-        .find(|&c| !(c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c)))
-}
+use baggage_rules::key::{first_invalid_char as first_bad_char, TOKEN_HELP};
+use baggage_rules::size::MAX_BYTES;
 
 fn describe(c: char) -> String {
     match c {
@@ -229,10 +221,10 @@ fn check_signed(cx: &mut Ctxt, s: &Struct) {
 /// `allow_secret = "reason"`; one that does not must not have it.
 fn check_secret(cx: &mut Ctxt, f: &Field) {
     let name = unraw(f.ident);
-    let hit = crate::secret::matches(&name)
+    let hit = baggage_rules::secret::matches(&name)
         .map(|part| (format!("the field `{name}`"), part, f.ident.span()))
         .or_else(|| {
-            crate::secret::matches(&f.key)
+            baggage_rules::secret::matches(&f.key)
                 .map(|part| (format!("the baggage key {:?}", f.key), part, f.key_span))
         });
     match (hit, &f.attrs.allow_secret) {
@@ -313,7 +305,7 @@ fn check_flatten(cx: &mut Ctxt, f: &Field) {
     }
     if let Some(prefix) = &a.prefix {
         if check_prefix_chars(cx, prefix) {
-            if let Some(part) = crate::secret::matches(&prefix.value) {
+            if let Some(part) = baggage_rules::secret::matches(&prefix.value) {
                 cx.error(
                     prefix.span,
                     format!("the prefix {:?} looks like a secret (it has the word `{part}`), and baggage travels in plain text; choose another prefix", prefix.value),

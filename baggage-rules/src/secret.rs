@@ -1,6 +1,7 @@
 //! Names that look like secrets or direct personal identifiers.
 //!
-//! The rule, which the crate documentation of `typed-baggage` repeats:
+//! The rule, which the crate documentation of `typed-baggage` repeats. The
+//! derive applies it to every field name and declared key.
 //!
 //! 1. A name (the Rust field name, and separately the whole wire key, prefix
 //!    included) is split into word parts: at every character that is not an
@@ -67,6 +68,7 @@ pub fn parts(name: &str) -> Vec<String> {
     parts
 }
 
+/// The term `word` is, alone or with a plural `s`.
 fn is_term(word: &str) -> Option<&'static str> {
     TERMS
         .iter()

@@ -1,0 +1,270 @@
+//! Decoding, for generated code: where values are looked up
+//! ([`Lookup`], over a baggage or the members of the read pipeline), how a
+//! schema is read from a baggage ([`decode_baggage`]), and the per-field
+//! decoders that `#[derive(Baggage)]` calls.
+
+use std::borrow::Cow;
+use std::cell::Cell;
+use std::fmt::Display;
+
+use opentelemetry::baggage::Baggage as OtelBaggage;
+use opentelemetry::Value;
+
+use crate::keys::{FieldKey, Remap};
+use crate::schema::FieldSchema;
+use crate::value::{BaggageField, BaggageValue, ValueError};
+use crate::Error;
+
+/// Where generated decoders look keys up: an OpenTelemetry baggage, or the
+/// members of a header read without building one. Decoders are generic
+/// over it (rather than taking `&dyn Lookup`) so that the lookups inline,
+/// and are compiled only for the sources a program reads from.
+pub trait Lookup {
+    /// The text of `key`, if present.
+    fn lookup(&self, key: &str) -> Option<&str>;
+}
+
+impl Lookup for OtelBaggage {
+    #[inline]
+    fn lookup(&self, key: &str) -> Option<&str> {
+        self.get(key).map(|v| v.as_str())
+    }
+}
+
+/// The most fields [`decode_baggage`] reads in one pass over the baggage.
+const SCAN_SLOTS: usize = 32;
+
+/// Reads `T` from a baggage.
+///
+/// Each field can be looked up in the baggage's hash map (a SipHash of the
+/// key: about 107 instructions a field, measured with callgrind), or the
+/// baggage's entries walked once and matched to fields through a small
+/// table of the schema's keys (about 51 instructions an entry, and 191 to
+/// set the table up). The walk is cheaper when `entries + 4 <= 2 × fields`,
+/// as when a schema is most of the baggage; never for a schema of 2 fields
+/// or fewer, which always looks up (the choice then folds away at compile
+/// time).
+///
+/// The choice is inlined into the caller, and with it the direct lookups;
+/// the walk is a function of its own, so that its tables do not weigh on
+/// the caller's frame.
+#[inline]
+pub fn decode_baggage<T: crate::Baggage>(baggage: &OtelBaggage) -> Result<T, Error> {
+    let fields = T::SCHEMA.fields.len();
+    if fields <= 2 || fields > SCAN_SLOTS || baggage.len() + 4 > 2 * fields {
+        T::__decode(baggage, Remap::NONE)
+    } else {
+        decode_scanned(baggage)
+    }
+}
+
+/// Reads `T` from a baggage by walking its entries once (`T` has at most
+/// [`SCAN_SLOTS`] fields).
+#[inline(never)]
+fn decode_scanned<T: crate::Baggage>(baggage: &OtelBaggage) -> Result<T, Error> {
+    let fields = T::SCHEMA.fields;
+    let table = KeyTable::new(fields);
+    let mut slots: [Option<&str>; SCAN_SLOTS] = [None; SCAN_SLOTS];
+    for (key, (value, _)) in baggage {
+        if let Some(slot) = table.find(key.as_str()).and_then(|i| slots.get_mut(i)) {
+            *slot = Some(value.as_str());
+        }
+    }
+    T::__decode(
+        &Scanned {
+            baggage,
+            fields,
+            slots: &slots,
+            next: Cell::new(0),
+        },
+        Remap::NONE,
+    )
+}
+
+/// The number of buckets of a [`KeyTable`]: a power of two, at least twice
+/// [`SCAN_SLOTS`], so that probes are short and always end.
+const BUCKETS: usize = 64;
+
+/// An open-addressing table from a schema's keys to their field indexes.
+struct KeyTable {
+    fields: &'static [FieldSchema],
+    prints: [u32; SCAN_SLOTS],
+    /// Field index + 1; 0 is an empty bucket.
+    buckets: [u8; BUCKETS],
+}
+
+impl KeyTable {
+    fn new(fields: &'static [FieldSchema]) -> Self {
+        let mut table = KeyTable {
+            fields,
+            prints: [0; SCAN_SLOTS],
+            buckets: [0; BUCKETS],
+        };
+        for (i, (print, f)) in table.prints.iter_mut().zip(fields).enumerate() {
+            *print = fingerprint(f.key);
+            let mut b = bucket(*print);
+            while table.buckets.get(b).is_some_and(|&taken| taken != 0) {
+                b = (b + 1) % BUCKETS;
+            }
+            if let Some(empty) = table.buckets.get_mut(b) {
+                // `i` < SCAN_SLOTS, which fits in a `u8`.
+                *empty = i as u8 + 1;
+            }
+        }
+        table
+    }
+
+    /// The index of the field whose key is `key`.
+    #[inline]
+    fn find(&self, key: &str) -> Option<usize> {
+        let print = fingerprint(key);
+        let mut b = bucket(print);
+        loop {
+            let i = usize::from(*self.buckets.get(b)?).checked_sub(1)?;
+            if self.prints.get(i) == Some(&print) && self.fields.get(i)?.key == key {
+                return Some(i);
+            }
+            b = (b + 1) % BUCKETS;
+        }
+    }
+}
+
+/// The length of `key` and three of its bytes, which tell most keys of a
+/// schema apart (they often share a prefix) before comparing them whole.
+#[inline]
+fn fingerprint(key: &str) -> u32 {
+    let bytes = key.as_bytes();
+    let n = bytes.len();
+    let at = |i: usize| u32::from(bytes.get(i).copied().unwrap_or(0));
+    (n.min(255) as u32) | at(n.wrapping_sub(1)) << 8 | at(n / 2) << 16 | at(n / 4) << 24
+}
+
+/// The bucket of a fingerprint (Fibonacci hashing: the top bits of a
+/// multiplication).
+#[inline]
+fn bucket(print: u32) -> usize {
+    (print.wrapping_mul(0x9E37_79B9) >> (32 - BUCKETS.trailing_zeros())) as usize
+}
+
+/// The values of a schema's keys, found in one pass over a baggage, in the
+/// order of `fields`: the order the generated decoder reads them in.
+struct Scanned<'b> {
+    baggage: &'b OtelBaggage,
+    fields: &'static [FieldSchema],
+    slots: &'b [Option<&'b str>],
+    /// The field the decoder is expected to read next.
+    next: Cell<usize>,
+}
+
+impl Lookup for Scanned<'_> {
+    #[inline]
+    fn lookup(&self, key: &str) -> Option<&str> {
+        let next = self.next.get();
+        let index = match self.fields.get(next) {
+            Some(f) if f.key == key => Some(next),
+            _ => self.fields.iter().position(|f| f.key == key),
+        };
+        match index {
+            Some(i) => {
+                self.next.set(i + 1);
+                self.slots.get(i).copied().flatten()
+            }
+            // Not one of the schema's keys (generated code never asks for
+            // one): look it up.
+            None => self.baggage.lookup(key),
+        }
+    }
+}
+
+/// The text of `key`, if present.
+#[inline]
+pub fn lookup<'b, L: Lookup + ?Sized>(baggage: &'b L, key: &str) -> Option<&'b str> {
+    baggage.lookup(key)
+}
+
+/// Decodes a plain field: required, `Option`, or defaulted when `default` is given.
+#[inline]
+pub fn decode_field<F: BaggageField, L: Lookup + ?Sized, K: FieldKey>(
+    baggage: &L,
+    key: K,
+    default: Option<fn() -> F>,
+) -> Result<F, Error> {
+    let expected = <F::Value as BaggageValue>::EXPECTED;
+    match lookup(baggage, key.text()) {
+        Some(text) => match <F::Value as BaggageValue>::decode(text) {
+            Ok(v) => F::from_value(Some(v)).ok_or_else(|| missing(key.to_key(), expected)),
+            Err(e) => Err(e.at(key.to_key(), expected)),
+        },
+        None => match default {
+            Some(make) => Ok(make()),
+            None => F::from_value(None).ok_or_else(|| missing(key.to_key(), expected)),
+        },
+    }
+}
+
+/// Decodes the text of a codec field (`with` or `from_str`), `None` if absent.
+#[inline]
+pub fn decode_codec<T, E: Display, L: Lookup + ?Sized, K: FieldKey>(
+    baggage: &L,
+    key: K,
+    expected: &'static str,
+    decode: impl FnOnce(&str) -> Result<T, E>,
+) -> Result<Option<T>, Error> {
+    match lookup(baggage, key.text()) {
+        Some(text) => decode(text).map(Some).map_err(|e| {
+            ValueError::invalid(text)
+                .with_detail(e.to_string())
+                .at(key.to_key(), expected)
+        }),
+        None => Ok(None),
+    }
+}
+
+/// An absent required key.
+#[cold]
+pub fn missing(key: Cow<'static, str>, expected: &'static str) -> Error {
+    Error::Missing {
+        key,
+        expected: expected.into(),
+    }
+}
+
+/// Requires a codec field's value.
+#[inline]
+pub fn require<T, K: FieldKey>(
+    value: Result<Option<T>, Error>,
+    key: K,
+    expected: &'static str,
+) -> Result<T, Error> {
+    value.and_then(|v| v.ok_or_else(|| missing(key.to_key(), expected)))
+}
+
+/// Collects the errors of the fields that failed.
+#[cold]
+pub fn collect_errors(errors: impl IntoIterator<Item = Option<Error>>) -> Error {
+    match Error::combine(errors.into_iter().flatten()) {
+        Err(e) => e,
+        // Only called when at least one field failed.
+        Ok(()) => Error::Multiple(Vec::new()),
+    }
+}
+
+/// Reads one entry value as a field's typed attribute; see
+/// `Baggage::__attributes`.
+pub type AttributeFn = fn(&str) -> Result<Value, ValueError>;
+
+/// The typed attribute of a plain field's entry value.
+pub fn attribute_of<F: BaggageField>(text: &str) -> Result<Value, ValueError> {
+    <F::Value as BaggageValue>::decode(text).map(|v| v.to_otel_value())
+}
+
+/// The string attribute of a codec field's entry value, if it decodes.
+pub fn codec_attribute<T, E: Display>(
+    text: &str,
+    decode: impl FnOnce(&str) -> Result<T, E>,
+) -> Result<Value, ValueError> {
+    match decode(text) {
+        Ok(_) => Ok(Value::String(text.to_owned().into())),
+        Err(e) => Err(ValueError::invalid(text).with_detail(e.to_string())),
+    }
+}

@@ -1,0 +1,317 @@
+//! Keys: the one home of every rule about a baggage key.
+//!
+//! - **Syntax**: a key is an RFC 7230 token ([`is_valid_key`], the rule of
+//!   [`baggage_rules::key`], which the derive applies to declared keys).
+//! - **Flatten and prefix resolution**: a field declared with the key
+//!   `prefix + name` in a schema flattened under a site prefix is written
+//!   `site + name`, and the outermost site wins ([`resolve`], [`site`],
+//!   [`Remap`]). The schema description ([`crate::schema`]), the generated
+//!   code and the compile-time checks all resolve keys through these.
+//! - **Membership**: whether a key is one of a set (a schema's keys, a
+//!   value's entries, an allowlist) is asked through [`KeySet`] and
+//!   [`retain`].
+
+use std::borrow::Cow;
+
+use opentelemetry::baggage::Baggage as OtelBaggage;
+
+/// `true` if `key` is a valid baggage key: a non-empty RFC 7230 token.
+///
+/// Use it to check a key made at run time before putting it in baggage:
+/// OpenTelemetry's `Baggage::insert` drops an invalid key without a word,
+/// and the propagator would not send it.
+///
+/// ```
+/// use typed_baggage::wire::is_valid_key;
+/// assert!(is_valid_key("app.user_id"));
+/// assert!(!is_valid_key("user id") && !is_valid_key("") && !is_valid_key("a/b"));
+/// ```
+#[inline]
+pub fn is_valid_key(key: &str) -> bool {
+    // One table load per byte: keys are short, and a hostile long one is
+    // bounded by the header limit.
+    !key.is_empty() && key.bytes().fold(true, |ok, b| ok & is_tchar(b))
+}
+
+/// [`baggage_rules::key::is_tchar`] as a table.
+#[inline(always)]
+#[allow(clippy::indexing_slicing)] // a `u8` is always below the table's 256 entries
+pub(crate) fn is_tchar(byte: u8) -> bool {
+    TCHAR[byte as usize]
+}
+
+#[allow(clippy::indexing_slicing)] // compile time, `b < 256`
+static TCHAR: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = baggage_rules::key::is_tchar(b as u8);
+        b += 1;
+    }
+    table
+};
+
+/// The key of a field declared as `key` in a schema whose own prefix is
+/// `own_prefix`, once flattened under the site prefix `site`, as two parts
+/// written one after the other: `("", key)` without a site, else the site
+/// and the key without its own prefix.
+pub const fn resolve(
+    key: &'static str,
+    own_prefix: &'static str,
+    site: Option<&'static str>,
+) -> (&'static [u8], &'static [u8]) {
+    let key = key.as_bytes();
+    match site {
+        None => (b"", key),
+        Some(site) => (
+            site.as_bytes(),
+            key.split_at(own_prefix_len(key, own_prefix)).1,
+        ),
+    }
+}
+
+/// The length of `own_prefix` if `key` starts with it, else 0 (the derive
+/// builds every key as prefix + name, so it always does).
+const fn own_prefix_len(key: &[u8], own_prefix: &str) -> usize {
+    let n = if own_prefix.len() <= key.len() {
+        own_prefix.len()
+    } else {
+        key.len()
+    };
+    if concat_eq((own_prefix.as_bytes(), b""), (key.split_at(n).0, b"")) {
+        own_prefix.len()
+    } else {
+        0
+    }
+}
+
+/// The site prefix of a schema flattened with `flatten_prefix` inside a
+/// schema resolved under `outer`: the outermost prefix wins.
+#[inline]
+pub const fn site(
+    outer: Option<&'static str>,
+    flatten_prefix: Option<&'static str>,
+) -> Option<&'static str> {
+    match outer {
+        Some(s) => Some(s),
+        None => flatten_prefix,
+    }
+}
+
+/// `true` if `text` is the key [`resolve`] gives.
+#[inline]
+pub fn is_resolved(text: &str, parts: (&[u8], &[u8])) -> bool {
+    let bytes = text.as_bytes();
+    bytes.len() == parts.0.len() + parts.1.len()
+        && bytes.starts_with(parts.0)
+        && bytes.ends_with(parts.1)
+}
+
+/// The text of a resolved key.
+pub fn resolved_text(parts: (&'static [u8], &'static [u8])) -> Cow<'static, str> {
+    match parts {
+        (b"", tail) => match std::str::from_utf8(tail) {
+            Ok(s) => Cow::Borrowed(s),
+            Err(_) => Cow::Owned(String::from_utf8_lossy(tail).into_owned()),
+        },
+        (head, tail) => {
+            let mut bytes = Vec::with_capacity(head.len() + tail.len());
+            bytes.extend_from_slice(head);
+            bytes.extend_from_slice(tail);
+            Cow::Owned(
+                String::from_utf8(bytes)
+                    .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+            )
+        }
+    }
+}
+
+/// `a1 ++ a2 == b1 ++ b2`, in a `const fn`.
+#[allow(clippy::indexing_slicing)] // every index is below the checked total length
+pub const fn concat_eq(a: (&[u8], &[u8]), b: (&[u8], &[u8])) -> bool {
+    let len = a.0.len() + a.1.len();
+    if len != b.0.len() + b.1.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < len {
+        let x = if i < a.0.len() {
+            a.0[i]
+        } else {
+            a.1[i - a.0.len()]
+        };
+        let y = if i < b.0.len() {
+            b.0[i]
+        } else {
+            b.1[i - b.0.len()]
+        };
+        if x != y {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Where a schema's keys go when generated code writes or reads them: as
+/// declared, or under the site prefix of a [`resolve`]d flatten.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Remap(Option<&'static str>);
+
+impl Remap {
+    /// Keys as declared.
+    pub const NONE: Remap = Remap(None);
+
+    /// The key `key`, whose own prefix is `prefix_len` bytes long.
+    #[inline(always)]
+    pub fn key(self, key: &'static str, prefix_len: usize) -> Cow<'static, str> {
+        match self.0 {
+            None => Cow::Borrowed(key),
+            Some(_) => resolved_text(resolve(key, key.get(..prefix_len).unwrap_or(""), self.0)),
+        }
+    }
+
+    /// `true` if keys stay as declared.
+    #[inline(always)]
+    pub fn keeps_keys(self) -> bool {
+        self.0.is_none()
+    }
+
+    /// The remap of a schema flattened here with `flatten_prefix`.
+    #[inline]
+    pub fn child(self, flatten_prefix: Option<&'static str>) -> Remap {
+        Remap(site(self.0, flatten_prefix))
+    }
+}
+
+/// A field's key as generated code passes it to the decoders: the
+/// declared `&'static str` (the common case: two words in registers, and an
+/// error borrows it), or, for a schema flattened under a prefix, a
+/// reference to the key rebuilt under that prefix (an error copies it).
+pub trait FieldKey: Copy {
+    /// The key's text, to look up.
+    fn text(&self) -> &str;
+    /// The key, to name in an error.
+    fn to_key(self) -> Cow<'static, str>;
+}
+
+impl FieldKey for &'static str {
+    #[inline(always)]
+    fn text(&self) -> &str {
+        self
+    }
+    #[inline]
+    fn to_key(self) -> Cow<'static, str> {
+        Cow::Borrowed(self)
+    }
+}
+
+impl FieldKey for &Cow<'static, str> {
+    #[inline(always)]
+    fn text(&self) -> &str {
+        self
+    }
+    #[inline]
+    fn to_key(self) -> Cow<'static, str> {
+        self.clone()
+    }
+}
+
+/// A set of keys, for "is this key one of these?" asked of many keys: a
+/// 64-bit summary (of each key's length and last byte) answers "no" for
+/// most keys without comparing them, and `contains` decides the rest.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct KeySet<'a, F> {
+    bits: u64,
+    contains: &'a F,
+}
+
+impl<'a, F: Fn(&str) -> bool> KeySet<'a, F> {
+    /// The set of `keys`, whose membership `contains` decides.
+    pub(crate) fn new<'k>(keys: impl IntoIterator<Item = &'k str>, contains: &'a F) -> Self {
+        let bits = keys.into_iter().fold(0, |set, key| set | key_bit(key));
+        KeySet { bits, contains }
+    }
+
+    /// `true` if `key` is in the set.
+    #[inline]
+    pub(crate) fn contains(&self, key: &str) -> bool {
+        self.bits & key_bit(key) != 0 && (self.contains)(key)
+    }
+}
+
+/// The bit of `key` in a set of 64: of its length and its last byte.
+#[inline]
+fn key_bit(key: &str) -> u64 {
+    let last = key.as_bytes().last().copied().unwrap_or(0);
+    1 << ((key.len() ^ usize::from(last).wrapping_mul(7)) % 64)
+}
+
+/// A copy of `baggage` with only the entries whose key `keep` accepts
+/// (values and properties as they were).
+pub(crate) fn retain(baggage: &OtelBaggage, mut keep: impl FnMut(&str) -> bool) -> OtelBaggage {
+    let mut kept = OtelBaggage::new();
+    for (key, (value, metadata)) in baggage {
+        if keep(key.as_str()) {
+            let _ = kept.insert_with_metadata(key.clone(), value.clone(), metadata.clone());
+        }
+    }
+    kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_tokens() {
+        for b in 0u8..=0xff {
+            let key = [b'k', b];
+            let valid = std::str::from_utf8(&key).is_ok_and(is_valid_key);
+            assert_eq!(valid, baggage_rules::key::is_tchar(b), "{b:#x}");
+            assert_eq!(is_tchar(b), baggage_rules::key::is_tchar(b), "{b:#x}");
+        }
+        assert!(!is_valid_key("ké"));
+        assert!(!is_valid_key(""));
+        assert!(is_valid_key("!#$%&'*+-.^_`|~09azAZ"));
+    }
+
+    #[test]
+    fn resolution_replaces_the_own_prefix_and_the_outermost_site_wins() {
+        assert_eq!(resolve("app.id", "app.", None), (&b""[..], &b"app.id"[..]));
+        assert_eq!(
+            resolve("app.id", "app.", Some("p.")),
+            (&b"p."[..], &b"id"[..])
+        );
+        assert_eq!(resolve("id", "", Some("p.")), (&b"p."[..], &b"id"[..]));
+        assert_eq!(resolve("x", "long.", Some("p.")), (&b"p."[..], &b"x"[..]));
+        assert_eq!(site(Some("outer."), Some("inner.")), Some("outer."));
+        assert_eq!(site(None, Some("inner.")), Some("inner."));
+        assert_eq!(site(None, None), None);
+        assert_eq!(Remap::NONE.key("app.id", 4), "app.id");
+        assert_eq!(Remap::NONE.child(Some("p.")).key("app.id", 4), "p.id");
+        assert_eq!(
+            Remap::NONE
+                .child(Some("p."))
+                .child(Some("q."))
+                .key("app.id", 4),
+            "p.id"
+        );
+        assert!(is_resolved("p.id", (b"p.", b"id")));
+        assert!(!is_resolved("p.idd", (b"p.", b"id")));
+        assert!(!is_resolved("q.id", (b"p.", b"id")));
+        assert_eq!(resolved_text((b"p.", b"id")), "p.id");
+        assert!(concat_eq((b"ab", b"c"), (b"a", b"bc")));
+        assert!(!concat_eq((b"ab", b"c"), (b"a", b"bd")));
+    }
+
+    #[test]
+    fn key_set_answers_as_its_predicate() {
+        let keys = ["app.a", "app.bb", "x"];
+        let contains = |k: &str| keys.contains(&k);
+        let set = KeySet::new(keys, &contains);
+        for k in ["app.a", "app.bb", "x", "y", "app.c", "", "app.aa"] {
+            assert_eq!(set.contains(k), keys.contains(&k), "{k}");
+        }
+    }
+}

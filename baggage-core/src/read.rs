@@ -1,0 +1,247 @@
+//! The read pipeline: every way in, one way through.
+//!
+//! ```text
+//! carrier values (raw bytes)                 http::HeaderMap, an Extractor, &str values
+//!   -> receive: size, measured once           limits::received_size, on the raw bytes
+//!               list-members, counted         up to the 65th, before any text is made
+//!   -> Incoming: the values as text           lossy, only the values that hold a member
+//!   -> members: one parser                    wire::parse_member; malformed ones reported
+//!   -> into_baggage   (context mode)          an OpenTelemetry Baggage, for from_context
+//!      or typed::<T>  (direct mode)           only T's keys, for from_headers / read_typed
+//!   -> decode::Lookup -> generated decode     the same decoder over either
+//! ```
+//!
+//! Both modes see exactly the same members, in the same order, with the
+//! same drops reported, and the last of duplicate keys wins in both; so
+//! `T::from_headers(h)` and `T::from_context(&extract(h))` give the same
+//! value or the same error for any bytes (a property the tests check over
+//! arbitrary headers, and a fuzz target asserts).
+
+use std::borrow::Cow;
+
+use opentelemetry::baggage::Baggage as OtelBaggage;
+
+use crate::decode::Lookup;
+use crate::keys::Remap;
+use crate::limits::{received_size, surely_within_members, MAX_BYTES, MAX_MEMBERS};
+use crate::metrics::Direction;
+use crate::report::{Over, Reporter};
+use crate::wire::{parse_member, split_byte, trim_ows, Member};
+use crate::{Baggage, Error};
+
+/// Carrier values that passed the limits, as text: the values that hold at
+/// least one list-member (at most [`MAX_MEMBERS`] of them), each borrowed
+/// when it is UTF-8 and read lossily (a byte that is not UTF-8 as U+FFFD)
+/// when it is not, so that the parser drops, counts and logs the members
+/// it spoils.
+pub(crate) struct Incoming<'h> {
+    first: Option<Cow<'h, str>>,
+    rest: Vec<Cow<'h, str>>,
+    /// The raw size, as measured.
+    size: usize,
+}
+
+/// Measures carrier values and checks them against the W3C limits: more
+/// than [`MAX_BYTES`] bytes (their raw lengths added up) or more than
+/// [`MAX_MEMBERS`] non-empty list-members, and they are rejected whole,
+/// reported, and `None` returned; so is no value at all (nothing reported).
+///
+/// The size is known from the lengths alone, and members are counted on
+/// the raw bytes up to the first one too many, so that hostile values cost
+/// no more than reading 8 KiB of them, and nothing is allocated for values
+/// that hold no member.
+pub(crate) fn receive<'h, I>(reporter: &Reporter, values: impl Fn() -> I) -> Option<Incoming<'h>>
+where
+    I: Iterator<Item = &'h [u8]>,
+{
+    let first = values().next()?;
+    let size = received_size(values());
+    if size > MAX_BYTES {
+        reporter.rejected(Over::Bytes, size, first);
+        reporter.measured(Direction::Incoming, size, 0);
+        return None;
+    }
+    let every_value = surely_within_members(values().map(<[u8]>::len));
+    if !every_value {
+        let members = values().map(count_members).fold(0, usize::saturating_add);
+        if members > MAX_MEMBERS {
+            reporter.rejected(Over::Members, MAX_MEMBERS + 1, first);
+            reporter.measured(Direction::Incoming, size, 0);
+            return None;
+        }
+    }
+    let mut incoming = Incoming {
+        first: None,
+        rest: Vec::new(),
+        size,
+    };
+    // Within the members' bound, every non-empty value is kept (there are
+    // at most 64); past it, only those with a member.
+    let keep = |v: &&[u8]| !v.is_empty() && (every_value || count_members(v) > 0);
+    for value in values().filter(keep) {
+        let text = String::from_utf8_lossy(value);
+        match incoming.first {
+            None => incoming.first = Some(text),
+            Some(_) => incoming.rest.push(text),
+        }
+    }
+    Some(incoming)
+}
+
+/// The non-empty list-members of one value, counted up to
+/// `MAX_MEMBERS + 1` (raw bytes: a byte that is not UTF-8 is neither a
+/// `,` nor OWS, so the count is that of its text).
+fn count_members(value: &[u8]) -> usize {
+    value
+        .split(|&b| b == b',')
+        .filter(|m| m.iter().any(|&b| b != b' ' && b != b'\t'))
+        .take(MAX_MEMBERS + 1)
+        .count()
+}
+
+impl<'h> Incoming<'h> {
+    /// The values' text, in order.
+    fn texts(&self) -> impl Iterator<Item = &str> + Clone {
+        self.first.iter().chain(&self.rest).map(AsRef::as_ref)
+    }
+
+    /// The well-formed list-members, in order; a malformed one is reported
+    /// and skipped as it is met.
+    fn members<'a>(
+        &'a self,
+        reporter: &'a Reporter,
+        plus_as_space: bool,
+    ) -> impl Iterator<Item = Member<'a>> + 'a {
+        self.texts()
+            .flat_map(|text| split_byte(text, b','))
+            .map(trim_ows)
+            .filter(|member| !member.is_empty())
+            .filter_map(move |member| match parse_member(member, plus_as_space) {
+                Ok(m) => Some(m),
+                Err(malformed) => {
+                    reporter.malformed_member(malformed, member);
+                    None
+                }
+            })
+    }
+
+    /// Context mode: the members as an OpenTelemetry baggage, `None` if
+    /// none is well-formed.
+    pub(crate) fn into_baggage(
+        self,
+        reporter: &Reporter,
+        plus_as_space: bool,
+    ) -> Option<OtelBaggage> {
+        let mut baggage = OtelBaggage::new();
+        let mut read = 0;
+        for m in self.members(reporter, plus_as_space) {
+            read += 1;
+            // Cannot fail: the key is a token, at most 64 members were
+            // counted, and decoded text is never longer than the at most
+            // 8192 raw bytes it came from.
+            baggage.insert_with_metadata(m.key.to_owned(), m.value().into_owned(), m.properties);
+        }
+        reporter.measured(Direction::Incoming, self.size, read);
+        (!baggage.is_empty()).then_some(baggage)
+    }
+
+    /// Direct mode: reads `T` from the members, copying only `T`'s values.
+    /// A signed schema is verified over a baggage (context mode), with the
+    /// key ring of the current context, as [`Baggage::from_baggage`] does.
+    pub(crate) fn typed<T: Baggage>(
+        self,
+        reporter: &Reporter,
+        plus_as_space: bool,
+    ) -> Result<T, Error> {
+        if T::SCHEMA.signature.is_some() {
+            let baggage = self
+                .into_baggage(reporter, plus_as_space)
+                .unwrap_or_default();
+            return T::from_baggage(&baggage);
+        }
+        // Room for one member per key: a key sent twice is the exception
+        // (the last one counts).
+        let mut ours = Vec::with_capacity(const { T::SCHEMA.key_count() });
+        let mut read = 0;
+        for m in self.members(reporter, plus_as_space) {
+            read += 1;
+            if T::SCHEMA.contains_key(m.key) {
+                ours.push((m.key, m.value()));
+            }
+        }
+        reporter.measured(Direction::Incoming, self.size, read);
+        T::__decode(&Members(ours), Remap::NONE)
+    }
+}
+
+/// Reads `T` from carrier values that may be missing or over the limits:
+/// the direct mode of the pipeline, with nothing read when
+/// [`receive`] returns `None` (every key then missing).
+pub(crate) fn typed_from<'h, T: Baggage, I: Iterator<Item = &'h [u8]>>(
+    reporter: &Reporter,
+    plus_as_space: bool,
+    values: impl Fn() -> I,
+) -> Result<T, Error> {
+    match receive(reporter, values) {
+        Some(incoming) => incoming.typed(reporter, plus_as_space),
+        None if T::SCHEMA.signature.is_some() => T::from_baggage(&OtelBaggage::new()),
+        None => T::__decode(&Members(Vec::new()), Remap::NONE),
+    }
+}
+
+/// The schema's well-formed members, `(key, decoded value)` in order.
+struct Members<'h>(Vec<(&'h str, Cow<'h, str>)>);
+
+impl Lookup for Members<'_> {
+    /// The value of the last member with `key`: the one a baggage built
+    /// from these members would keep.
+    #[inline]
+    fn lookup(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .rev()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.as_ref())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn members_are_counted_on_raw_bytes() {
+        assert_eq!(count_members(b""), 0);
+        assert_eq!(count_members(b" , ,\t"), 0);
+        assert_eq!(count_members(b"a=1, b=2,,"), 2);
+        assert_eq!(count_members(&[0xff, b',', 0xfe]), 2);
+        assert_eq!(count_members(",a".repeat(100).as_bytes()), MAX_MEMBERS + 1);
+    }
+
+    #[test]
+    fn values_without_members_are_not_kept() {
+        let reporter = Reporter::default();
+        let mut values: Vec<&[u8]> = vec![b","; 200];
+        values.push(b"k=v");
+        let incoming = receive(&reporter, || values.iter().copied()).unwrap();
+        assert_eq!(incoming.texts().collect::<Vec<_>>(), ["k=v"]);
+        assert!(incoming.rest.capacity() == 0);
+        let few: [&[u8]; 3] = [b"a=1", b"", b" "];
+        let incoming = receive(&reporter, || few.iter().copied()).unwrap();
+        assert_eq!(incoming.texts().collect::<Vec<_>>(), ["a=1", " "]);
+    }
+
+    #[test]
+    fn limits_are_measured_on_raw_bytes() {
+        let reporter = Reporter::default();
+        // 8192 raw bytes, most of them not UTF-8: within the limit, though
+        // their lossy text is three times as long.
+        let mut value = b"k=1,".to_vec();
+        value.resize(MAX_BYTES, 0xff);
+        assert!(receive(&reporter, || [value.as_slice()].into_iter()).is_some());
+        value.push(b'x');
+        assert!(receive(&reporter, || [value.as_slice()].into_iter()).is_none());
+        assert!(receive(&reporter, std::iter::empty).is_none());
+        assert_eq!(reporter.counters().extract_headers_rejected(), 1);
+    }
+}

@@ -1,0 +1,186 @@
+//! What a value and a list-member take on the wire, and the W3C limits.
+//!
+//! A value is written with only the RFC 3986 unreserved bytes
+//! (`A-Z a-z 0-9 - _ . ~`) raw and every other byte as `%XX`; a
+//! list-member is `key=value[;properties]`, members joined with `,`. Sizes
+//! are counted on that encoded form, as the W3C specification counts them,
+//! and incoming headers on their bytes as they came.
+
+/// At most this many list-members in a baggage (the W3C minimum a platform
+/// must propagate, taken as the ceiling).
+pub const MAX_MEMBERS: usize = 64;
+
+/// At most this many bytes of `baggage` header (the W3C minimum a platform
+/// must propagate, taken as the ceiling).
+pub const MAX_BYTES: usize = 8192;
+
+/// The most bytes one character takes in an encoded value: four UTF-8
+/// bytes, each `%XX`.
+pub const MAX_CHAR_WIRE_LEN: usize = 12;
+
+/// The bytes one list element's ASCII `%` or `,` takes on the wire: it is
+/// escaped as `%25` or `%2C` in the list text, whose `%` is encoded again
+/// (`%2525`, `%252C`).
+pub const LIST_ESCAPE_WIRE_LEN: usize = 5;
+
+/// The bytes the `,` between two list elements takes on the wire (`%2C`).
+pub const LIST_SEPARATOR_WIRE_LEN: usize = 3;
+
+/// The smallest wire text of a list with elements: one empty element is
+/// written `%00`, `%2500` on the wire.
+pub const MIN_LIST_WIRE_LEN: usize = 5;
+
+/// `true` for a byte that a value carries raw on the wire.
+///
+/// ```
+/// use baggage_rules::size::is_unreserved;
+/// assert!(is_unreserved(b'a') && is_unreserved(b'~'));
+/// assert!(!is_unreserved(b' ') && !is_unreserved(b'+') && !is_unreserved(b'%'));
+/// ```
+#[inline]
+pub const fn is_unreserved(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~')
+}
+
+/// The bytes `byte` of a value takes on the wire: 1 raw, 3 as `%XX`.
+#[inline]
+pub const fn byte_wire_len(byte: u8) -> usize {
+    if is_unreserved(byte) {
+        1
+    } else {
+        3
+    }
+}
+
+/// The bytes `byte` of a list element takes on the wire, after the list's
+/// own escape of `%` and `,` ([`LIST_ESCAPE_WIRE_LEN`]).
+#[inline]
+pub const fn list_byte_wire_len(byte: u8) -> usize {
+    match byte {
+        b'%' | b',' => LIST_ESCAPE_WIRE_LEN,
+        b => byte_wire_len(b),
+    }
+}
+
+/// The bytes `text` takes on the wire as a value, or as a list element
+/// when `in_list`.
+///
+/// ```
+/// use baggage_rules::size::wire_len;
+/// assert_eq!(wire_len("us-west", false), 7);
+/// assert_eq!(wire_len("a b", false), 5); // a%20b
+/// assert_eq!(wire_len("a,b", true), 7); // a%252Cb
+/// ```
+pub const fn wire_len(text: &str, in_list: bool) -> usize {
+    let mut rest = text.as_bytes();
+    let mut n = 0;
+    while let [byte, tail @ ..] = rest {
+        n += if in_list {
+            list_byte_wire_len(*byte)
+        } else {
+            byte_wire_len(*byte)
+        };
+        rest = tail;
+    }
+    n
+}
+
+/// The bytes one list-member `key=value[;metadata]` takes in a header whose
+/// value is `value_wire_len` bytes once encoded.
+#[inline]
+pub const fn member_len_with(key_len: usize, value_wire_len: usize, metadata_len: usize) -> usize {
+    let meta = if metadata_len == 0 {
+        0
+    } else {
+        1 + metadata_len
+    };
+    key_len + 1 + value_wire_len + meta
+}
+
+/// At least the bytes a value of `value_len` bytes takes encoded: a byte
+/// takes at most 3.
+#[inline]
+pub const fn value_wire_len_bound(value_len: usize) -> usize {
+    value_len.saturating_mul(3)
+}
+
+/// The wire bound of a `max_len` field: `chars` if its length counts
+/// characters (a string), else elements (a list) each at most
+/// `item_in_list` bytes, or `max_item_len` characters if that is given.
+/// `None` if an element is unbounded.
+pub const fn len_bound(
+    chars: bool,
+    item_in_list: Option<usize>,
+    max_len: usize,
+    max_item_len: Option<usize>,
+) -> Option<usize> {
+    if chars {
+        return Some(max_len.saturating_mul(MAX_CHAR_WIRE_LEN));
+    }
+    let item = match (max_item_len, item_in_list) {
+        (Some(chars), _) => chars.saturating_mul(MAX_CHAR_WIRE_LEN),
+        (None, Some(item)) => item,
+        (None, None) => return None,
+    };
+    if max_len == 0 {
+        return Some(0);
+    }
+    let list = max_len
+        .saturating_mul(item)
+        .saturating_add((max_len - 1).saturating_mul(LIST_SEPARATOR_WIRE_LEN));
+    Some(if list < MIN_LIST_WIRE_LEN {
+        MIN_LIST_WIRE_LEN
+    } else {
+        list
+    })
+}
+
+/// The most list-members `len` bytes of header can hold: a member takes at
+/// least one byte, and a `,` parts it from the next.
+#[inline]
+pub const fn max_members_in(len: usize) -> usize {
+    len.div_ceil(2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unreserved_is_rfc3986() {
+        let got: Vec<u8> = (0u8..=0xff).filter(|&b| is_unreserved(b)).collect();
+        let mut expected: Vec<u8> = (b'A'..=b'Z')
+            .chain(b'a'..=b'z')
+            .chain(b'0'..=b'9')
+            .collect();
+        expected.extend_from_slice(b"-._~");
+        expected.sort_unstable();
+        assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn wire_lengths() {
+        assert_eq!(wire_len("", false), 0);
+        assert_eq!(wire_len("é", false), 6);
+        assert_eq!(wire_len("🚀", false), MAX_CHAR_WIRE_LEN);
+        assert_eq!(wire_len("%", false), 3);
+        assert_eq!(wire_len("%", true), LIST_ESCAPE_WIRE_LEN);
+        assert_eq!(wire_len(",", true), 5);
+        assert_eq!(wire_len("a+b", true), 5);
+        assert_eq!(member_len_with(1, 1, 0), 3);
+        assert_eq!(member_len_with(1, 1, 3), 7);
+        assert_eq!(value_wire_len_bound(usize::MAX), usize::MAX);
+    }
+
+    #[test]
+    fn list_bounds() {
+        assert_eq!(len_bound(true, None, 8, None), Some(96));
+        assert_eq!(len_bound(false, None, 3, None), None);
+        assert_eq!(len_bound(false, Some(4), 3, None), Some(3 * 4 + 2 * 3));
+        assert_eq!(len_bound(false, None, 2, Some(1)), Some(2 * 12 + 3));
+        assert_eq!(len_bound(false, Some(0), 1, None), Some(MIN_LIST_WIRE_LEN));
+        assert_eq!(len_bound(false, Some(9), 0, None), Some(0));
+        assert_eq!(max_members_in(128), 64);
+        assert_eq!(max_members_in(129), 65);
+    }
+}
