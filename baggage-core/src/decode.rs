@@ -10,7 +10,7 @@ use std::fmt::Display;
 use opentelemetry::baggage::Baggage as OtelBaggage;
 use opentelemetry::Value;
 
-use crate::keys::{FieldKey, Remap};
+use crate::keys::{FieldKey, KeyTable, Remap, SCAN_SLOTS};
 use crate::schema::FieldSchema;
 use crate::value::{BaggageField, BaggageValue, ValueError};
 use crate::Error;
@@ -30,9 +30,6 @@ impl Lookup for OtelBaggage {
         self.get(key).map(|v| v.as_str())
     }
 }
-
-/// The most fields [`decode_baggage`] reads in one pass over the baggage.
-const SCAN_SLOTS: usize = 32;
 
 /// Reads `T` from a baggage.
 ///
@@ -79,71 +76,6 @@ fn decode_scanned<T: crate::Baggage>(baggage: &OtelBaggage) -> Result<T, Error> 
         },
         Remap::NONE,
     )
-}
-
-/// The number of buckets of a [`KeyTable`]: a power of two, at least twice
-/// [`SCAN_SLOTS`], so that probes are short and always end.
-const BUCKETS: usize = 64;
-
-/// An open-addressing table from a schema's keys to their field indexes.
-struct KeyTable {
-    fields: &'static [FieldSchema],
-    prints: [u32; SCAN_SLOTS],
-    /// Field index + 1; 0 is an empty bucket.
-    buckets: [u8; BUCKETS],
-}
-
-impl KeyTable {
-    fn new(fields: &'static [FieldSchema]) -> Self {
-        let mut table = KeyTable {
-            fields,
-            prints: [0; SCAN_SLOTS],
-            buckets: [0; BUCKETS],
-        };
-        for (i, (print, f)) in table.prints.iter_mut().zip(fields).enumerate() {
-            *print = fingerprint(f.key);
-            let mut b = bucket(*print);
-            while table.buckets.get(b).is_some_and(|&taken| taken != 0) {
-                b = (b + 1) % BUCKETS;
-            }
-            if let Some(empty) = table.buckets.get_mut(b) {
-                // `i` < SCAN_SLOTS, which fits in a `u8`.
-                *empty = i as u8 + 1;
-            }
-        }
-        table
-    }
-
-    /// The index of the field whose key is `key`.
-    #[inline]
-    fn find(&self, key: &str) -> Option<usize> {
-        let print = fingerprint(key);
-        let mut b = bucket(print);
-        loop {
-            let i = usize::from(*self.buckets.get(b)?).checked_sub(1)?;
-            if self.prints.get(i) == Some(&print) && self.fields.get(i)?.key == key {
-                return Some(i);
-            }
-            b = (b + 1) % BUCKETS;
-        }
-    }
-}
-
-/// The length of `key` and three of its bytes, which tell most keys of a
-/// schema apart (they often share a prefix) before comparing them whole.
-#[inline]
-fn fingerprint(key: &str) -> u32 {
-    let bytes = key.as_bytes();
-    let n = bytes.len();
-    let at = |i: usize| u32::from(bytes.get(i).copied().unwrap_or(0));
-    (n.min(255) as u32) | at(n.wrapping_sub(1)) << 8 | at(n / 2) << 16 | at(n / 4) << 24
-}
-
-/// The bucket of a fingerprint (Fibonacci hashing: the top bits of a
-/// multiplication).
-#[inline]
-fn bucket(print: u32) -> usize {
-    (print.wrapping_mul(0x9E37_79B9) >> (32 - BUCKETS.trailing_zeros())) as usize
 }
 
 /// The values of a schema's keys, found in one pass over a baggage, in the
@@ -252,6 +184,10 @@ pub fn collect_errors(errors: impl IntoIterator<Item = Option<Error>>) -> Error 
 /// Reads one entry value as a field's typed attribute; see
 /// `Baggage::__attributes`.
 pub type AttributeFn = fn(&str) -> Result<Value, ValueError>;
+
+/// A field's wire key (resolved as decoding resolves it) and its
+/// attribute reader; see `Baggage::__attributes`.
+pub type KeyedAttribute = (Cow<'static, str>, AttributeFn);
 
 /// The typed attribute of a plain field's entry value.
 pub fn attribute_of<F: BaggageField>(text: &str) -> Result<Value, ValueError> {

@@ -15,6 +15,8 @@ use std::borrow::Cow;
 
 use opentelemetry::baggage::Baggage as OtelBaggage;
 
+use crate::schema::FieldSchema;
+
 /// `true` if `key` is a valid baggage key: a non-empty RFC 7230 token.
 ///
 /// Use it to check a key made at run time before putting it in baggage:
@@ -245,6 +247,76 @@ impl<'a, F: Fn(&str) -> bool> KeySet<'a, F> {
 fn key_bit(key: &str) -> u64 {
     let last = key.as_bytes().last().copied().unwrap_or(0);
     1 << ((key.len() ^ usize::from(last).wrapping_mul(7)) % 64)
+}
+
+/// The most keys a [`KeyTable`] holds.
+pub(crate) const SCAN_SLOTS: usize = 32;
+
+/// The number of buckets of a [`KeyTable`]: a power of two, at least twice
+/// [`SCAN_SLOTS`], so that probes are short and always end.
+const BUCKETS: usize = 64;
+
+/// An open-addressing table from a schema's own keys (at most
+/// [`SCAN_SLOTS`]) to their field indexes: membership of a schema's key set
+/// when a whole baggage is walked once.
+pub(crate) struct KeyTable {
+    fields: &'static [FieldSchema],
+    prints: [u32; SCAN_SLOTS],
+    /// Field index + 1; 0 is an empty bucket.
+    buckets: [u8; BUCKETS],
+}
+
+impl KeyTable {
+    pub(crate) fn new(fields: &'static [FieldSchema]) -> Self {
+        let mut table = KeyTable {
+            fields,
+            prints: [0; SCAN_SLOTS],
+            buckets: [0; BUCKETS],
+        };
+        for (i, (print, f)) in table.prints.iter_mut().zip(fields).enumerate() {
+            *print = fingerprint(f.key);
+            let mut b = bucket(*print);
+            while table.buckets.get(b).is_some_and(|&taken| taken != 0) {
+                b = (b + 1) % BUCKETS;
+            }
+            if let Some(empty) = table.buckets.get_mut(b) {
+                // `i` < SCAN_SLOTS, which fits in a `u8`.
+                *empty = i as u8 + 1;
+            }
+        }
+        table
+    }
+
+    /// The index of the field whose key is `key`.
+    #[inline]
+    pub(crate) fn find(&self, key: &str) -> Option<usize> {
+        let print = fingerprint(key);
+        let mut b = bucket(print);
+        loop {
+            let i = usize::from(*self.buckets.get(b)?).checked_sub(1)?;
+            if self.prints.get(i) == Some(&print) && self.fields.get(i)?.key == key {
+                return Some(i);
+            }
+            b = (b + 1) % BUCKETS;
+        }
+    }
+}
+
+/// The length of `key` and three of its bytes, which tell most keys of a
+/// schema apart (they often share a prefix) before comparing them whole.
+#[inline]
+fn fingerprint(key: &str) -> u32 {
+    let bytes = key.as_bytes();
+    let n = bytes.len();
+    let at = |i: usize| u32::from(bytes.get(i).copied().unwrap_or(0));
+    (n.min(255) as u32) | at(n.wrapping_sub(1)) << 8 | at(n / 2) << 16 | at(n / 4) << 24
+}
+
+/// The bucket of a fingerprint (Fibonacci hashing: the top bits of a
+/// multiplication).
+#[inline]
+fn bucket(print: u32) -> usize {
+    (print.wrapping_mul(0x9E37_79B9) >> (32 - BUCKETS.trailing_zeros())) as usize
 }
 
 /// A copy of `baggage` with only the entries whose key `keep` accepts

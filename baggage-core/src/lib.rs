@@ -237,12 +237,13 @@ pub trait Baggage: Sized {
         http::read_typed(http::default_propagator(), headers)
     }
 
-    /// For each key of [`Schema::resolved`], in order: reads one entry value
-    /// as the field's typed attribute (what
+    /// For each key the schema reads (flattened ones resolved under
+    /// `remap`, by the rule decoding uses): the key and a reader of one
+    /// entry value as the field's typed attribute (what
     /// [`key_values`](Baggage::key_values) gives for the decoded value).
     #[doc(hidden)]
-    fn __attributes(out: &mut Vec<decode::AttributeFn>) {
-        let _ = out;
+    fn __attributes(out: &mut Vec<decode::KeyedAttribute>, remap: keys::Remap) {
+        let _ = (out, remap);
     }
 
     #[doc(hidden)]

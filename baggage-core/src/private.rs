@@ -12,7 +12,7 @@ pub use crate::checks::{
 };
 pub use crate::decode::{
     attribute_of, codec_attribute, collect_errors, decode_baggage, decode_codec, decode_field,
-    lookup, missing, require, AttributeFn, Lookup,
+    lookup, missing, require, AttributeFn, KeyedAttribute, Lookup,
 };
 pub use crate::encode::{
     codec_kv, encode_display, encode_result, field_kv, key_values, push_err, put_field, Entries,

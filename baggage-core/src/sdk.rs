@@ -93,6 +93,7 @@ use opentelemetry_sdk::logs::{LogProcessor, SdkLogRecord};
 use opentelemetry_sdk::trace::{Span, SpanData, SpanProcessor};
 
 use crate::decode::AttributeFn;
+use crate::keys::Remap;
 use crate::metrics::BaggageMetrics;
 use crate::Baggage;
 
@@ -224,22 +225,26 @@ impl BaggageAttributes {
     /// ```
     pub fn schema<T: Baggage>(mut self) -> Self {
         let schema = T::SCHEMA;
-        let mut decoders = Vec::new();
-        T::__attributes(&mut decoders);
+        let mut readers = Vec::with_capacity(schema.key_count());
+        T::__attributes(&mut readers, Remap::NONE);
+        let resolved = schema.resolved();
         let typed = Arc::make_mut(&mut self.typed);
-        for (i, resolved) in schema.resolved().into_iter().enumerate() {
-            let name = attribute_name(self.prefix.as_deref(), &resolved.key);
-            typed
-                .entry(resolved.key.clone())
-                .or_insert_with(|| TypedKey {
-                    key: resolved.key,
-                    name,
-                    schema: resolved.schema,
-                    field: resolved.field.field,
-                    expected: resolved.field.format,
-                    decode: decoders.get(i).copied(),
-                    logged: Arc::new(AtomicBool::new(false)),
-                });
+        for (key, decode) in readers {
+            // The description of the field: a generated schema describes
+            // every key it reads.
+            let Some(field) = resolved.iter().find(|r| r.key == key) else {
+                continue;
+            };
+            let name = attribute_name(self.prefix.as_deref(), &key);
+            typed.entry(key.clone()).or_insert_with(|| TypedKey {
+                key,
+                name,
+                schema: field.schema,
+                field: field.field.field,
+                expected: field.field.format,
+                decode: Some(decode),
+                logged: Arc::new(AtomicBool::new(false)),
+            });
         }
         self.schemas.push(schema.name);
         self

@@ -42,6 +42,7 @@ use tower_service::Service;
 
 use crate::http::BAGGAGE_HEADER;
 use crate::propagation::BaggagePropagator;
+use crate::schema::Schema;
 use crate::Baggage;
 
 /// Which incoming baggage a service accepts. There is no default: every
@@ -75,6 +76,7 @@ pub enum InboundPolicy {
 #[derive(Debug, Clone, Default)]
 pub struct Allowlist {
     keys: HashSet<String>,
+    schemas: Vec<&'static Schema>,
 }
 
 impl Allowlist {
@@ -89,20 +91,17 @@ impl Allowlist {
         self
     }
 
-    /// Accepts every key of a typed schema (its signature too, for a signed one).
+    /// Accepts every key of a typed schema, flattened ones resolved (its
+    /// signature too, for a signed one): the keys the schema reads, by the
+    /// same rule ([`Schema::contains_key`]).
     pub fn schema<T: Baggage>(mut self) -> Self {
-        self.keys.extend(
-            T::SCHEMA
-                .keys()
-                .into_iter()
-                .map(std::borrow::Cow::into_owned),
-        );
+        self.schemas.push(&T::SCHEMA);
         self
     }
 
     /// `true` if `key` is accepted.
     pub fn allows(&self, key: &str) -> bool {
-        self.keys.contains(key)
+        self.keys.contains(key) || self.schemas.iter().any(|s| s.contains_key(key))
     }
 }
 

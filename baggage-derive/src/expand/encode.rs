@@ -61,7 +61,7 @@ pub fn encode_fns(s: &Struct, krate: &Path, runtime_checks: &TokenStream) -> Tok
             #(#metric_kvs)*
         }
 
-        fn __attributes(__out: &mut ::std::vec::Vec<#p::AttributeFn>) {
+        fn __attributes(__out: &mut ::std::vec::Vec<#p::KeyedAttribute>, __remap: #p::Remap) {
             #(__out.push(#attribute_fns);)*
             #(#flattened_attributes)*
         }
@@ -77,8 +77,8 @@ struct Writers {
     kvs: Vec<TokenStream>,
     /// `__metric_key_values`': those of the metric labels.
     metric_kvs: Vec<TokenStream>,
-    /// `__attributes`': the own fields' readers (the order of
-    /// `Schema::resolved`: own fields first, then the flattened schemas').
+    /// `__attributes`': the own fields' readers, each with its key as
+    /// the same `Remap` resolves it for decoding.
     attribute_fns: Vec<TokenStream>,
     /// `__attributes`': the flattened schemas' calls, after the own fields.
     flattened_attributes: Vec<TokenStream>,
@@ -95,7 +95,7 @@ impl Writers {
         self.kvs.push(quote!(<#ty as #krate::Baggage>::__key_values(&self.#member, __out, __remap.child(#site));));
         self.metric_kvs.push(quote!(<#ty as #krate::Baggage>::__metric_key_values(&self.#member, __out, __remap.child(#site));));
         self.flattened_attributes
-            .push(quote!(<#ty as #krate::Baggage>::__attributes(__out);));
+            .push(quote!(<#ty as #krate::Baggage>::__attributes(__out, __remap.child(#site));));
     }
 
     /// A plain `BaggageField`, after its length checks.
@@ -114,7 +114,8 @@ impl Writers {
         }});
         let kv = quote!(#p::field_kv::<#ty>(__out, __remap.key(#key, #prefix_len), &self.#member););
         self.push_kv(f, kv);
-        self.attribute_fns.push(quote!(#p::attribute_of::<#ty>));
+        self.attribute_fns
+            .push(quote!((__remap.key(#key, #prefix_len), #p::attribute_of::<#ty>)));
     }
 
     /// A field with a codec: an absent `Option` writes no entry.
@@ -139,7 +140,7 @@ impl Writers {
             quote!(#p::codec_kv::<#inner>(__out, __remap.key(#key, #prefix_len), #value, #encode););
         self.push_kv(f, kv);
         self.attribute_fns.push(quote! {
-            |__text: &::core::primitive::str| #p::codec_attribute::<#inner, _>(__text, #decode)
+            (__remap.key(#key, #prefix_len), |__text: &::core::primitive::str| #p::codec_attribute::<#inner, _>(__text, #decode))
         });
     }
 
