@@ -34,13 +34,12 @@ impl Lookup for OtelBaggage {
 /// Reads `T` from a baggage.
 ///
 /// Each field can be looked up in the baggage's hash map (a SipHash of the
-/// key: about 107 instructions a field, measured with callgrind), or the
-/// baggage's entries walked once and matched to fields through a small
-/// table of the schema's keys (about 51 instructions an entry, and 191 to
-/// set the table up). The walk is cheaper when `entries + 4 <= 2 × fields`,
-/// as when a schema is most of the baggage; never for a schema of 2 fields
-/// or fewer, which always looks up (the choice then folds away at compile
-/// time).
+/// key per field), or the baggage's entries walked once and matched to
+/// fields through the schema's [`KeyTable`]. From the measured costs of
+/// each (`BENCHMARKS.md`, "Figures behind choices in the code"), the walk
+/// is cheaper when `entries + 4 <= 2 × fields`, as when a schema is most of
+/// the baggage; never for a schema of 2 fields or fewer, which always looks
+/// up (the choice then folds away at compile time).
 ///
 /// The choice is inlined into the caller, and with it the direct lookups;
 /// the walk is a function of its own, so that its tables do not weigh on

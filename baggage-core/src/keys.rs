@@ -15,8 +15,6 @@ use std::borrow::Cow;
 
 use opentelemetry::baggage::Baggage as OtelBaggage;
 
-use crate::schema::FieldSchema;
-
 /// `true` if `key` is a valid baggage key: a non-empty RFC 7230 token.
 ///
 /// Use it to check a key made at run time before putting it in baggage:
@@ -249,6 +247,13 @@ fn key_bit(key: &str) -> u64 {
     1 << ((key.len() ^ usize::from(last).wrapping_mul(7)) % 64)
 }
 
+/// An item that has a wire key (a schema's field description), for a
+/// [`KeyTable`].
+pub(crate) trait Keyed {
+    /// The key.
+    fn key(&self) -> &'static str;
+}
+
 /// The most keys a [`KeyTable`] holds.
 pub(crate) const SCAN_SLOTS: usize = 32;
 
@@ -259,22 +264,22 @@ const BUCKETS: usize = 64;
 /// An open-addressing table from a schema's own keys (at most
 /// [`SCAN_SLOTS`]) to their field indexes: membership of a schema's key set
 /// when a whole baggage is walked once.
-pub(crate) struct KeyTable {
-    fields: &'static [FieldSchema],
+pub(crate) struct KeyTable<F: 'static> {
+    fields: &'static [F],
     prints: [u32; SCAN_SLOTS],
     /// Field index + 1; 0 is an empty bucket.
     buckets: [u8; BUCKETS],
 }
 
-impl KeyTable {
-    pub(crate) fn new(fields: &'static [FieldSchema]) -> Self {
+impl<F: Keyed> KeyTable<F> {
+    pub(crate) fn new(fields: &'static [F]) -> Self {
         let mut table = KeyTable {
             fields,
             prints: [0; SCAN_SLOTS],
             buckets: [0; BUCKETS],
         };
         for (i, (print, f)) in table.prints.iter_mut().zip(fields).enumerate() {
-            *print = fingerprint(f.key);
+            *print = fingerprint(f.key());
             let mut b = bucket(*print);
             while table.buckets.get(b).is_some_and(|&taken| taken != 0) {
                 b = (b + 1) % BUCKETS;
@@ -294,7 +299,7 @@ impl KeyTable {
         let mut b = bucket(print);
         loop {
             let i = usize::from(*self.buckets.get(b)?).checked_sub(1)?;
-            if self.prints.get(i) == Some(&print) && self.fields.get(i)?.key == key {
+            if self.prints.get(i) == Some(&print) && self.fields.get(i)?.key() == key {
                 return Some(i);
             }
             b = (b + 1) % BUCKETS;

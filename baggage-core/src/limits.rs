@@ -22,7 +22,7 @@ pub use baggage_rules::size::{MAX_BYTES, MAX_MEMBERS};
 
 pub(crate) use baggage_rules::size::MAX_CHAR_WIRE_LEN;
 
-use baggage_rules::size::{max_members_in, member_len_with, value_wire_len_bound};
+use baggage_rules::size::{byte_wire_len, max_members_in, member_len_with, value_wire_len_bound};
 
 /// The number of bytes `value` takes on the wire once percent-encoded.
 ///
@@ -37,13 +37,26 @@ use baggage_rules::size::{max_members_in, member_len_with, value_wire_len_bound}
 /// ```
 #[inline]
 pub fn encoded_len(value: &str) -> usize {
-    // A table load per byte (see `wire::is_unreserved`), the rule's own table.
-    let escaped = value
-        .bytes()
-        .filter(|&b| !crate::wire::is_unreserved(b))
-        .count();
-    value.len() + 2 * escaped
+    value.bytes().map(|b| usize::from(wire_len_of(b))).sum()
 }
+
+/// [`baggage_rules::size::byte_wire_len`] as a table: one load per byte.
+#[inline(always)]
+#[allow(clippy::indexing_slicing)] // a `u8` is always below the table's 256 entries
+fn wire_len_of(byte: u8) -> u8 {
+    WIRE_LEN[byte as usize]
+}
+
+#[allow(clippy::indexing_slicing)] // compile time, `b < 256`
+static WIRE_LEN: [u8; 256] = {
+    let mut table = [0; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = byte_wire_len(b as u8) as u8;
+        b += 1;
+    }
+    table
+};
 
 /// The bytes one list-member `key=value;metadata` takes in the header.
 #[inline]

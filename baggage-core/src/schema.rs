@@ -32,7 +32,7 @@ mod markdown;
 
 pub use markdown::markdown_table;
 
-use crate::keys;
+use crate::keys::{self, Keyed};
 
 /// How many distinct values a field can take (for metric-label guards and docs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -91,6 +91,13 @@ pub struct FieldSchema {
     /// fieldless enums, and strings and lists with `max_len` (and
     /// `max_item_len` for a list of strings).
     pub max_wire_len: Option<usize>,
+}
+
+impl Keyed for FieldSchema {
+    #[inline]
+    fn key(&self) -> &'static str {
+        self.key
+    }
 }
 
 /// A schema embedded in another with `#[baggage(flatten)]`.

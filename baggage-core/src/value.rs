@@ -66,17 +66,12 @@ pub trait BaggageValue: Sized {
     /// Appends the entry value of `self` to `out`.
     fn encode(&self, out: &mut String);
 
-    /// The entry value of `self` when it is a constant string, as it is for
-    /// `bool` and for the variants of a derived enum, so that writing it
-    /// allocates nothing. `None`, the default, means: call
+    /// A speed hook, not for users: the entry value of `self` when it is a
+    /// constant string (`bool`, a derived enum's variants), so that writing
+    /// it allocates nothing. `None`, the default, means: call
     /// [`encode`](Self::encode). When it returns `Some(text)`, `encode`
     /// appends exactly `text`.
-    ///
-    /// ```
-    /// use typed_baggage::BaggageValue;
-    /// assert_eq!(true.encode_static(), Some("true"));
-    /// assert_eq!(7u8.encode_static(), None);
-    /// ```
+    #[doc(hidden)]
     #[inline]
     fn encode_static(&self) -> Option<&'static str> {
         None
