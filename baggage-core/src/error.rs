@@ -234,6 +234,11 @@ impl fmt::Display for SignatureProblem {
 /// How much of a found value an [`Error`] keeps.
 pub const FOUND_EXCERPT_BYTES: usize = 96;
 
+/// At most this many bytes of an error's `detail` (the reason a value did
+/// not decode, which a codec may write with the input in it) are kept,
+/// escaped: see [`ValueError::with_detail`](crate::ValueError::with_detail).
+pub const DETAIL_EXCERPT_BYTES: usize = 2 * FOUND_EXCERPT_BYTES;
+
 /// The size limits [`Error::LimitExceeded`] reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -346,13 +351,49 @@ impl Error {
     }
 }
 
+/// A detail text made safe to print: every control or bidirectional
+/// format character escaped, then cut to at most [`DETAIL_EXCERPT_BYTES`]
+/// bytes at a character boundary (marked `…`).
+pub(crate) fn sanitize_detail(detail: &str) -> String {
+    let needs_escape = |c: char| c.is_control() || is_bidi_format(c);
+    let escaped: Cow<'_, str> = if detail.chars().any(needs_escape) {
+        let mut out = String::with_capacity(detail.len() + 8);
+        for c in detail.chars() {
+            if needs_escape(c) {
+                out.extend(c.escape_debug());
+            } else {
+                out.push(c);
+            }
+            if out.len() > DETAIL_EXCERPT_BYTES {
+                break;
+            }
+        }
+        Cow::Owned(out)
+    } else {
+        Cow::Borrowed(detail)
+    };
+    cut(&escaped, DETAIL_EXCERPT_BYTES)
+}
+
+/// A Unicode format character that reorders or hides text on a terminal.
+fn is_bidi_format(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+}
+
 /// Cuts a value found on the wire to at most [`FOUND_EXCERPT_BYTES`] bytes,
 /// at a character boundary, marking the cut with `…`.
 pub(crate) fn excerpt(found: &str) -> String {
-    if found.len() <= FOUND_EXCERPT_BYTES {
+    cut(found, FOUND_EXCERPT_BYTES)
+}
+
+/// `text` cut to at most `max` bytes at a character boundary, the cut
+/// marked with `…`.
+fn cut(text: &str, max: usize) -> String {
+    let found = text;
+    if found.len() <= max {
         return found.to_owned();
     }
-    let mut end = FOUND_EXCERPT_BYTES;
+    let mut end = max;
     while !found.is_char_boundary(end) {
         end -= 1;
     }

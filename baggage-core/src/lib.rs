@@ -59,7 +59,7 @@ pub mod signing;
 pub mod __private;
 
 pub use context::BaggageContextExt;
-pub use error::{Error, Limit, SignatureProblem, FOUND_EXCERPT_BYTES};
+pub use error::{Error, Limit, SignatureProblem, DETAIL_EXCERPT_BYTES, FOUND_EXCERPT_BYTES};
 pub use schema::Schema;
 pub use value::{BaggageField, BaggageValue, LowCardinality, ValueError};
 

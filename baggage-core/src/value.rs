@@ -177,8 +177,23 @@ impl ValueError {
     }
 
     /// Adds why, in words.
+    ///
+    /// A codec's error text may quote the hostile input it was given
+    /// (`unknown plan {s}`), so the detail is treated like the value found:
+    /// cut to at most [`DETAIL_EXCERPT_BYTES`](crate::DETAIL_EXCERPT_BYTES)
+    /// bytes (marked `…`) with every control or bidirectional-format
+    /// character escaped (`\r`, `\n`, `\u{1b}`, `\u{202e}`), so that it can be
+    /// logged, returned in a response body or printed safely.
+    ///
+    /// ```
+    /// use typed_baggage::ValueError;
+    /// let e = ValueError::invalid("x").with_detail("unknown plan x\r\nX-Admin: 1\u{1b}[2J");
+    /// assert_eq!(e.detail(), Some("unknown plan x\\r\\nX-Admin: 1\\u{1b}[2J"));
+    /// let long = ValueError::invalid("x").with_detail("y".repeat(5000));
+    /// assert!(long.detail().unwrap().len() <= typed_baggage::DETAIL_EXCERPT_BYTES + '…'.len_utf8());
+    /// ```
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
-        self.detail = Some(detail.into());
+        self.detail = Some(crate::error::sanitize_detail(&detail.into()));
         self
     }
 
