@@ -101,7 +101,19 @@ fn signed() -> Signed {
 }
 
 fn ring() -> KeyRing {
-    KeyRing::new(SigningKey::new("k1", &[7; 32]).unwrap())
+    // A random key (weak keys such as 32 equal bytes are refused at load).
+    KeyRing::new(SigningKey::from_base64("k1", KEY_B64).unwrap())
+}
+
+/// The key of [`ring`], base64.
+const KEY_B64: &str = "4eiNAc2Rmmbo7Adka/PhQTFCGKoIfred9625L8vQ/3I";
+
+/// The key of [`ring`], as bytes (for the hand-made floor).
+fn key_bytes() -> Vec<u8> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD_NO_PAD
+        .decode(KEY_B64)
+        .unwrap()
 }
 
 /// A context with some other service's entries, as a hop has.
@@ -170,14 +182,18 @@ fn bench(c: &mut Criterion) {
     }
     let mut canonical = b"typed-baggage signed schema v1\0".to_vec();
     put(&mut canonical, b"app.sig");
+    // the schema's name, as the MAC covers it
+    put(&mut canonical, b"UserCtx");
     put(&mut canonical, b"k1");
     canonical.extend_from_slice(&1_767_225_600u64.to_be_bytes());
+    // no trace bound
+    put(&mut canonical, b"");
     canonical.extend_from_slice(&(members.len() as u64).to_be_bytes());
     for (k, v) in &members {
         put(&mut canonical, k.as_bytes());
         put(&mut canonical, v.as_bytes());
     }
-    let keyed = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(&[7; 32]).unwrap();
+    let keyed = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(&key_bytes()).unwrap();
     let mut g = c.benchmark_group("hmac");
     g.bench_function("floor", |b| {
         b.iter(|| {

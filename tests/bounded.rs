@@ -147,6 +147,68 @@ fn hundred_thousand_headers_cost_no_more_than_one() {
 }
 
 #[test]
+fn many_one_byte_headers_within_the_byte_limit_cost_no_more_than_one() {
+    // 8192 `baggage` headers of one byte each: 8192 bytes, within the byte
+    // limit. Members are counted on the raw bytes before any text is made,
+    // and only values that hold a member are kept as text.
+    let many = |value: &'static str, n: usize| {
+        let mut headers = HeaderMap::new();
+        for _ in 0..n {
+            headers.append("baggage", HeaderValue::from_static(value));
+        }
+        headers
+    };
+    // one-byte members: 8192 of them, rejected at the 65th
+    let (got, c, allocated) = extract(&many("a", 8192));
+    assert_eq!((got, c.extract_headers_rejected()), (kept(), 1));
+    assert!(allocated < REJECT_BOUND, "{allocated} bytes");
+    // separators only: no member, nothing kept of them
+    let mut headers = many(",", 8188);
+    headers.append("baggage", HeaderValue::from_static("a=1"));
+    let (got, c, allocated) = extract(&headers);
+    assert_eq!(got, [("a".to_owned(), "1".to_owned())]);
+    assert_eq!(c.extract_headers_rejected(), 0);
+    assert!(allocated < REJECT_BOUND, "{allocated} bytes");
+    // the direct read of a schema goes through the same pipeline
+    #[derive(typed_baggage::Baggage, Debug, PartialEq)]
+    struct A {
+        a: u8,
+    }
+    let (read, allocated) = alloc::bytes(|| {
+        <A as typed_baggage::Baggage>::from_headers(&headers).map_err(|e| e.to_string())
+    });
+    assert_eq!(read, Ok(A { a: 1 }));
+    assert!(allocated < REJECT_BOUND, "{allocated} bytes");
+}
+
+#[test]
+fn a_list_over_its_max_len_is_rejected_before_it_is_decoded() {
+    use opentelemetry::baggage::BaggageExt;
+    #[derive(typed_baggage::Baggage, Debug)]
+    struct Tags {
+        #[baggage(max_len = 3)]
+        tags: Vec<String>,
+    }
+    // 4000 elements of a list bounded to 3: counted from its separators,
+    // never split into 4000 strings.
+    let list = vec!["x"; 4000].join(",");
+    let cx = Context::new().with_baggage([opentelemetry::KeyValue::new("tags", list.clone())]);
+    let (read, allocations) = alloc::bytes(|| {
+        <Tags as typed_baggage::Baggage>::from_context(&cx).map_err(|e| e.to_string())
+    });
+    assert_eq!(
+        read.unwrap_err(),
+        "baggage key `tags` is too long: expected at most 3 elements, found 4000"
+    );
+    // (decoding would allocate the 4000 strings and a list of them: over 100 KB)
+    assert!(allocations < REJECT_BOUND, "{allocations} bytes");
+    // within the bound it is read as before
+    let cx = Context::new().with_baggage([opentelemetry::KeyValue::new("tags", "a,b%2Cc,")]);
+    let tags = <Tags as typed_baggage::Baggage>::from_context(&cx).unwrap();
+    assert_eq!(tags.tags, ["a", "b,c", ""]);
+}
+
+#[test]
 fn accepted_header_costs_at_most_a_bounded_amount() {
     // the largest header accepted: 64 members, 8192 bytes, each value all
     // percent-escapes, so decoding has the most to do

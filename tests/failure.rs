@@ -48,7 +48,7 @@ async fn handler_sees(headers: &[&str]) -> (Result<UserCtx, Error>, Vec<String>,
     let handler = layer.layer(service_fn(|_req: Request<()>| async {
         let keys: Vec<String> =
             Context::map_current(|cx| cx.baggage().iter().map(|(k, _)| k.to_string()).collect());
-        Ok::<_, Infallible>((UserCtx::from_current(), keys))
+        Ok::<_, Infallible>(http::Response::new((UserCtx::from_current(), keys)))
     }));
     let mut req = Request::new(());
     for h in headers {
@@ -57,7 +57,7 @@ async fn handler_sees(headers: &[&str]) -> (Result<UserCtx, Error>, Vec<String>,
     }
     let server_own = Context::new().with_baggage([KeyValue::new("server.own", "1")]);
     let _guard = server_own.attach();
-    let (read, mut keys) = handler.oneshot(req).await.unwrap();
+    let (read, mut keys) = handler.oneshot(req).await.unwrap().into_body();
     keys.sort();
     (read, keys, counters)
 }

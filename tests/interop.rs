@@ -697,7 +697,11 @@ mod signed {
     }
 
     fn ring() -> KeyRing {
-        KeyRing::new(SigningKey::new("k1", &[4; 32]).expect("32 bytes"))
+        // A random key: weak keys (32 equal bytes) are refused at load.
+        KeyRing::new(
+            SigningKey::from_base64("k1", "4eiNAc2Rmmbo7Adka/PhQTFCGKoIfred9625L8vQ/3I")
+                .expect("a random 32-byte key"),
+        )
     }
 
     fn signed_header(value: &Awkward) -> Vec<String> {

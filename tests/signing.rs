@@ -14,7 +14,7 @@ use sha2::Sha256;
 use typed_baggage::prelude::*;
 use typed_baggage::propagation::BaggagePropagator;
 use typed_baggage::schema::Signature;
-use typed_baggage::signing::{KeyError, KeyRing, SigningKey};
+use typed_baggage::signing::{KeyError, KeyRing, SigningKey, Weakness};
 use typed_baggage::{Error, Limit, SignatureProblem};
 
 #[derive(Baggage, Debug, Clone, PartialEq)]
@@ -54,7 +54,26 @@ struct Flags {
 }
 
 const NOW: u64 = 1_767_225_600; // 2026-01-01T00:00:00Z
-const SECRET: [u8; 32] = [7; 32];
+/// A random key (from `/dev/urandom`).
+const SECRET: [u8; 32] = [
+    113, 112, 181, 198, 59, 223, 94, 221, 226, 220, 253, 218, 43, 163, 124, 227, 92, 147, 92, 194,
+    135, 170, 6, 244, 21, 70, 96, 40, 239, 238, 18, 111,
+];
+
+/// Another random-looking key for each `seed`: 32 bytes of SplitMix64.
+fn secret(seed: u64) -> [u8; 32] {
+    let mut state = seed;
+    let mut out = [0u8; 32];
+    for chunk in out.chunks_mut(8) {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        chunk.copy_from_slice(&z.to_be_bytes());
+    }
+    out
+}
 
 fn key(id: &str, secret: &[u8]) -> SigningKey {
     SigningKey::new(id, secret).unwrap()
@@ -127,14 +146,16 @@ fn the_schema_says_it_is_signed() {
         UserCtx::SCHEMA.signature,
         Some(Signature {
             key: "app.sig",
-            max_age_secs: Some(300)
+            max_age_secs: Some(300),
+            bind_trace: false
         })
     );
     assert_eq!(
         Account::SCHEMA.signature,
         Some(Signature {
             key: "acct.signature",
-            max_age_secs: None
+            max_age_secs: None,
+            bind_trace: false
         })
     );
     assert_eq!(Flags::SCHEMA.signature, None);
@@ -184,8 +205,10 @@ fn with_typed_writes_the_fields_and_one_signature_entry() {
 fn reference_mac(
     secret: &[u8],
     sig_key: &str,
+    schema: &str,
     kid: &str,
     issued: u64,
+    trace: Option<[u8; 16]>,
     members: &[(&str, &str)],
 ) -> String {
     let mut sorted = members.to_vec();
@@ -197,8 +220,10 @@ fn reference_mac(
     };
     mac.update(b"typed-baggage signed schema v1\0");
     put(sig_key.as_bytes(), &mut mac);
+    put(schema.as_bytes(), &mut mac);
     put(kid.as_bytes(), &mut mac);
     mac.update(&issued.to_be_bytes());
+    put(trace.as_ref().map_or(&[][..], |t| &t[..]), &mut mac);
     mac.update(&(sorted.len() as u64).to_be_bytes());
     for (k, v) in sorted {
         put(k.as_bytes(), &mut mac);
@@ -213,8 +238,10 @@ fn the_signature_is_the_documented_hmac_of_the_canonical_form() {
     let expected = reference_mac(
         &SECRET,
         "app.sig",
+        "UserCtx",
         "k1",
         NOW,
+        None,
         &[
             ("app.user_id", "12345"),
             ("app.tier", "free"),
@@ -237,8 +264,10 @@ fn the_signature_is_the_documented_hmac_of_the_canonical_form() {
     let expected = reference_mac(
         &SECRET,
         "app.sig",
+        "UserCtx",
         "k1",
         NOW,
+        None,
         &[
             ("app.user_id", "12345"),
             ("app.tier", "free"),
@@ -249,6 +278,42 @@ fn the_signature_is_the_documented_hmac_of_the_canonical_form() {
     assert_eq!(
         get(&cx, "app.sig").unwrap(),
         format!("v1.k1.1767225600.{expected}")
+    );
+}
+
+#[test]
+fn a_trace_bound_signature_is_the_documented_hmac_with_the_trace_id() {
+    use opentelemetry::trace::{
+        SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState,
+    };
+    #[derive(Baggage, Debug, PartialEq)]
+    #[baggage(prefix = "pay.", signed, bind_trace)]
+    struct Payment {
+        order_id: u64,
+    }
+    let trace = TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736").unwrap();
+    let cx = with_ring(ring_at(NOW))
+        .with_remote_span_context(SpanContext::new(
+            trace,
+            SpanId::from_hex("00f067aa0ba902b7").unwrap(),
+            TraceFlags::SAMPLED,
+            true,
+            TraceState::default(),
+        ))
+        .with_typed(&Payment { order_id: 7 })
+        .unwrap();
+    let expected = reference_mac(
+        &SECRET,
+        "pay.sig",
+        "Payment",
+        "k1",
+        NOW,
+        Some(trace.to_bytes()),
+        &[("pay.order_id", "7")],
+    );
+    assert_eq!(
+        get(&cx, "pay.sig").unwrap(),
+        format!("v1.k1.1767225600.4bf92f3577b34da6a3ce929d0e0e4736.{expected}")
     );
 }
 
@@ -323,7 +388,7 @@ fn a_malformed_signature_is_rejected_and_says_which_part() {
 
 #[test]
 fn an_unknown_key_id_is_rejected() {
-    let other = KeyRing::new(key("k9", &[9; 32]));
+    let other = KeyRing::new(key("k9", &secret(9)));
     let cx = with_ring(other).with_typed(&user()).unwrap();
     let cx = reread_with(&cx, ring_at(NOW));
     assert_eq!(
@@ -337,7 +402,7 @@ fn an_unknown_key_id_is_rejected() {
 #[test]
 fn a_signature_by_another_key_of_the_same_id_is_rejected() {
     let impostor =
-        KeyRing::new(key("k1", &[8; 32])).with_clock(|| UNIX_EPOCH + Duration::from_secs(NOW));
+        KeyRing::new(key("k1", &secret(8))).with_clock(|| UNIX_EPOCH + Duration::from_secs(NOW));
     let cx = with_ring(impostor).with_typed(&user()).unwrap();
     let cx = reread_with(&cx, ring_at(NOW));
     assert_eq!(problem(cx.typed()), SignatureProblem::Mismatch);
@@ -454,18 +519,28 @@ fn a_signature_moved_to_another_schema_is_rejected() {
 
 #[test]
 fn a_new_field_must_reach_readers_before_writers() {
-    // Two versions of one schema: the second adds an optional field.
-    #[derive(Baggage, Debug, PartialEq)]
-    #[baggage(prefix = "v.", signed)]
-    struct V1 {
-        a: u8,
+    // Two versions of one schema, as two services build it: the second
+    // adds an optional field. The schema keeps its name, which is signed.
+    mod v1 {
+        use typed_baggage::Baggage;
+        #[derive(Baggage, Debug, PartialEq)]
+        #[baggage(prefix = "v.", signed)]
+        pub struct Versioned {
+            pub a: u8,
+        }
     }
-    #[derive(Baggage, Debug, PartialEq)]
-    #[baggage(prefix = "v.", signed)]
-    struct V2 {
-        a: u8,
-        b: Option<u8>,
+    mod v2 {
+        use typed_baggage::Baggage;
+        #[derive(Baggage, Debug, PartialEq)]
+        #[baggage(prefix = "v.", signed)]
+        pub struct Versioned {
+            pub a: u8,
+            pub b: Option<u8>,
+        }
     }
+    use v1::Versioned as V1;
+    use v2::Versioned as V2;
+    assert_eq!(V1::SCHEMA.name, V2::SCHEMA.name);
     let cx = with_ring(ring_at(NOW));
     // An old writer, a new reader: verifies.
     let old_writer = cx.with_typed(&V1 { a: 1 }).unwrap();
@@ -557,8 +632,8 @@ fn expiry_and_clock_skew() {
 
 #[test]
 fn rotation_accepts_old_and_new_keys_until_the_old_one_is_removed() {
-    let old = [1u8; 32];
-    let new = [2u8; 32];
+    let old = secret(1);
+    let new = secret(2);
     let clock = || UNIX_EPOCH + Duration::from_secs(NOW);
     let step0 = KeyRing::new(key("old", &old)).with_clock(clock);
     let step1 = KeyRing::new(key("old", &old))
@@ -731,7 +806,7 @@ fn from_baggage_uses_the_ring_of_the_current_context() {
         assert_eq!(read.unwrap(), user());
     }
     {
-        let _guard = with_ring(KeyRing::new(key("k1", &[1; 32]))).attach();
+        let _guard = with_ring(KeyRing::new(key("k1", &secret(1)))).attach();
         assert!(matches!(
             UserCtx::from_baggage(baggage),
             Err(Error::Signature {
@@ -764,7 +839,7 @@ fn the_installed_ring_is_used_when_the_context_has_none() {
     let without_ring = Context::new().with_baggage(parsed_entries(signed(&user()).baggage()));
     assert_eq!(problem(without_ring.typed()), SignatureProblem::NoKeyRing);
 
-    assert!(KeyRing::new(key("g1", &[5; 32])).install().is_none());
+    assert!(KeyRing::new(key("g1", &secret(5))).install().is_none());
     let cx = Context::new().with_typed(&user()).unwrap();
     assert!(get(&cx, "app.sig").unwrap().starts_with("v1.g1."));
     assert_eq!(cx.typed::<UserCtx>().unwrap(), user());
@@ -781,8 +856,8 @@ fn the_installed_ring_is_used_when_the_context_has_none() {
         }
     );
     // Installing again replaces it (rotation without a restart).
-    let previous = KeyRing::new(key("g2", &[6; 32]))
-        .with_verifying_key(key("g1", &[5; 32]))
+    let previous = KeyRing::new(key("g2", &secret(6)))
+        .with_verifying_key(key("g1", &secret(5)))
         .unwrap()
         .install();
     assert_eq!(
@@ -801,7 +876,8 @@ fn the_installed_ring_is_used_when_the_context_has_none() {
 
 #[test]
 fn keys_never_show() {
-    let secret_b64 = "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA";
+    // `secret-key, kept out of messages`
+    let secret_b64 = "c2VjcmV0LWtleSwga2VwdCBvdXQgb2YgbWVzc2FnZXM";
     let ring = KeyRing::parse(&format!("live:{secret_b64}")).unwrap();
     let shown = format!(
         "{ring:?} {:?}",
@@ -881,8 +957,9 @@ fn key_rings_from_the_environment() {
         KeyRing::from_env(VAR).unwrap_err(),
         KeyError::EnvNotSet { var: VAR.into() }
     );
-    let a = URL_SAFE_NO_PAD.encode([1u8; 32]);
-    let b = base64::engine::general_purpose::STANDARD.encode([2u8; 48]);
+    let a = URL_SAFE_NO_PAD.encode(secret(1));
+    let b =
+        base64::engine::general_purpose::STANDARD.encode(&[secret(2), secret(3)].concat()[..48]);
     std::env::set_var(VAR, format!(" k2:{b},\n k1:{a} ,"));
     let ring = KeyRing::from_env(VAR).unwrap();
     assert_eq!(ring.key_ids().collect::<Vec<_>>(), ["k2", "k1"]);
@@ -914,19 +991,30 @@ fn signing_keys_are_checked() {
             min: 32
         }
     );
-    assert!(SigningKey::new("k1", &[0; 32]).is_ok());
+    assert!(SigningKey::new("k1", &SECRET).is_ok());
+    // 32 zero bytes are long enough, but not a key (see `tests/signing_seams.rs`).
+    assert_eq!(
+        SigningKey::new("k1", &[0; 32]).unwrap_err(),
+        KeyError::Weak {
+            key_id: "k1".into(),
+            weakness: Weakness::FewDistinctBytes {
+                distinct: 1,
+                min: 8
+            }
+        }
+    );
     for bad in ["", "k.1", "k:1", "k 1", "ключ"] {
         assert!(
             matches!(
-                SigningKey::new(bad, &[0; 32]),
+                SigningKey::new(bad, &SECRET),
                 Err(KeyError::InvalidKeyId { .. })
             ),
             "{bad:?}"
         );
     }
-    let ring = KeyRing::new(key("a", &[0; 32]));
+    let ring = KeyRing::new(key("a", &secret(0)));
     assert_eq!(
-        ring.with_verifying_key(key("a", &[1; 32])).unwrap_err(),
+        ring.with_verifying_key(key("a", &secret(1))).unwrap_err(),
         KeyError::DuplicateKeyId { key_id: "a".into() }
     );
 }
@@ -975,7 +1063,8 @@ fn a_signed_schema_derives_in_a_module_that_shadows_the_prelude() {
         shadowed::Ctx::SCHEMA.signature,
         Some(Signature {
             key: "h.sig",
-            max_age_secs: Some(60)
+            max_age_secs: Some(60),
+            bind_trace: false
         })
     );
 }

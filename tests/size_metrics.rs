@@ -240,14 +240,21 @@ async fn serve(layer: BaggageLayer, baggage: &str) -> Vec<String> {
                 .collect::<Vec<_>>()
         });
         keys.sort();
-        Ok::<_, Infallible>(keys)
+        Ok::<_, Infallible>(http::Response::new(keys))
     }));
     let request = Request::builder()
         .header("baggage", baggage)
         .body(())
         .unwrap();
     let mut service = service;
-    service.ready().await.unwrap().call(request).await.unwrap()
+    service
+        .ready()
+        .await
+        .unwrap()
+        .call(request)
+        .await
+        .unwrap()
+        .into_body()
 }
 
 #[tokio::test]

@@ -22,6 +22,16 @@ pub trait LenBounded {
     const ITEM_IN_LIST: Option<usize>;
     /// The length, `None` for an absent `Option`.
     fn bounded_len(&self) -> Option<usize>;
+
+    /// The length a value would have, counted on its entry text without
+    /// decoding it, where that is cheaper than decoding (a list: its
+    /// elements, from its separators), so that an over-long value is
+    /// rejected before it is decoded. `None`: decode, then count.
+    #[inline]
+    fn len_of_text(text: &str) -> Option<usize> {
+        let _ = text;
+        None
+    }
 }
 
 impl LenBounded for String {
@@ -40,6 +50,17 @@ impl<T: BaggageValue> LenBounded for Vec<T> {
     fn bounded_len(&self) -> Option<usize> {
         Some(self.len())
     }
+
+    /// The elements of a list text: none for the empty text, else one more
+    /// than its separators (an element's own `,` travels escaped, `%2C`).
+    #[inline]
+    fn len_of_text(text: &str) -> Option<usize> {
+        Some(if text.is_empty() {
+            0
+        } else {
+            1 + text.bytes().filter(|&b| b == b',').count()
+        })
+    }
 }
 
 impl<T: LenBounded> LenBounded for Option<T> {
@@ -48,6 +69,11 @@ impl<T: LenBounded> LenBounded for Option<T> {
     #[inline]
     fn bounded_len(&self) -> Option<usize> {
         self.as_ref().and_then(T::bounded_len)
+    }
+
+    #[inline]
+    fn len_of_text(text: &str) -> Option<usize> {
+        T::len_of_text(text)
     }
 }
 
@@ -85,12 +111,7 @@ pub fn check_len<F: LenBounded, K: FieldKey>(
 ) -> Result<(), Error> {
     if let (Some(max), Some(found)) = (max_len, value.bounded_len()) {
         if found > max {
-            return Err(Error::TooLong {
-                key: key.to_key(),
-                max,
-                found,
-                unit: Cow::Borrowed(if F::CHARS { "characters" } else { "elements" }),
-            });
+            return Err(too_long::<F, K>(key, max, found));
         }
     }
     Ok(())
@@ -110,5 +131,17 @@ pub fn check_item_len<F: ItemLenBounded, K: FieldKey>(
             unit: Cow::Owned(format!("characters in element {index}")),
         }),
         None => Ok(()),
+    }
+}
+
+/// The error of a `max_len` field whose value has `found` characters or
+/// elements, over `max`.
+#[cold]
+pub(crate) fn too_long<F: LenBounded, K: FieldKey>(key: K, max: usize, found: usize) -> Error {
+    Error::TooLong {
+        key: key.to_key(),
+        max,
+        found,
+        unit: Cow::Borrowed(if F::CHARS { "characters" } else { "elements" }),
     }
 }

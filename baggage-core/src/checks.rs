@@ -98,12 +98,25 @@ pub const fn budget_message(schema: &crate::Schema) -> Message {
         .push(b"`: lower the `max_len` of its strings and lists, or raise `max_bytes`")
 }
 
-/// The error of a schema in which two fields (through `flatten`) share a
-/// key, or an empty message.
+/// The error of a schema whose flattened keys are unsound, or an empty
+/// message: a signed schema flattened in, a key that a flatten-site prefix
+/// makes look like a secret, or two fields (through `flatten`) that share a
+/// key.
 pub const fn duplicate_message(schema: &crate::Schema) -> Message {
     let signed = signed_flattened_message(schema);
     if !signed.is_empty() {
         return signed;
+    }
+    if let Some(((head, tail), field)) = schema.secret_under_site() {
+        return Message::new()
+            .push(b"baggage key `")
+            .push(head)
+            .push(tail)
+            .push(b"` (the field `")
+            .push(field.field.as_bytes())
+            .push(b"` of a schema flattened into `")
+            .push(schema.name.as_bytes())
+            .push(b"` under a prefix) looks like a secret or a personal identifier, and baggage travels in plain text to every downstream service: choose another flatten prefix, or rename the field");
     }
     match schema.duplicate_key() {
         None => Message::new(),

@@ -10,6 +10,7 @@ use std::fmt::Display;
 use opentelemetry::baggage::Baggage as OtelBaggage;
 use opentelemetry::Value;
 
+use crate::bounds::{too_long, LenBounded};
 use crate::keys::{FieldKey, KeyTable, Remap, SCAN_SLOTS};
 use crate::schema::FieldSchema;
 use crate::value::{BaggageField, BaggageValue, ValueError};
@@ -35,7 +36,7 @@ impl Lookup for OtelBaggage {
 ///
 /// Each field can be looked up in the baggage's hash map (a SipHash of the
 /// key per field), or the baggage's entries walked once and matched to
-/// fields through the schema's [`KeyTable`]. From the measured costs of
+/// fields through a table of the schema's keys (`keys::KeyTable`). From the measured costs of
 /// each (`BENCHMARKS.md`, "Figures behind choices in the code"), the walk
 /// is cheaper when `entries + 4 <= 2 × fields`, as when a schema is most of
 /// the baggage; never for a schema of 2 fields or fewer, which always looks
@@ -120,8 +121,42 @@ pub fn decode_field<F: BaggageField, L: Lookup + ?Sized, K: FieldKey>(
     key: K,
     default: Option<fn() -> F>,
 ) -> Result<F, Error> {
+    decode_text(lookup(baggage, key.text()), key, default)
+}
+
+/// Decodes a `max_len` field as [`decode_field`] does, but first counts
+/// the length of its entry text where the type can ([`LenBounded::len_of_text`]),
+/// so that a list over its bound is rejected before it is decoded.
+#[inline]
+pub fn decode_bounded_field<F, L, K>(
+    baggage: &L,
+    key: K,
+    default: Option<fn() -> F>,
+    max_len: usize,
+) -> Result<F, Error>
+where
+    F: BaggageField + LenBounded,
+    L: Lookup + ?Sized,
+    K: FieldKey,
+{
+    let text = lookup(baggage, key.text());
+    if let Some(found) = text.and_then(F::len_of_text) {
+        if found > max_len {
+            return Err(too_long::<F, K>(key, max_len, found));
+        }
+    }
+    decode_text(text, key, default)
+}
+
+/// Decodes a plain field's entry text, `None` if absent.
+#[inline]
+fn decode_text<F: BaggageField, K: FieldKey>(
+    text: Option<&str>,
+    key: K,
+    default: Option<fn() -> F>,
+) -> Result<F, Error> {
     let expected = <F::Value as BaggageValue>::EXPECTED;
-    match lookup(baggage, key.text()) {
+    match text {
         Some(text) => match <F::Value as BaggageValue>::decode(text) {
             Ok(v) => F::from_value(Some(v)).ok_or_else(|| missing(key.to_key(), expected)),
             Err(e) => Err(e.at(key.to_key(), expected)),

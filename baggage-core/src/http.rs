@@ -29,6 +29,7 @@ use opentelemetry::propagation::{Extractor, Injector, TextMapPropagator};
 use opentelemetry::Context;
 
 use crate::propagation::BaggagePropagator;
+use crate::read::CarrierValue;
 
 /// The header baggage travels on.
 pub const BAGGAGE_HEADER: HeaderName = HeaderName::from_static("baggage");
@@ -81,7 +82,7 @@ pub fn extract_with_context(cx: &Context, headers: &HeaderMap) -> Context {
 /// whatever the request holds.
 pub fn extract_with(propagator: &BaggagePropagator, cx: &Context, headers: &HeaderMap) -> Context {
     let values = headers.get_all(&BAGGAGE_HEADER);
-    match propagator.extract_values(|| values.iter().map(HeaderValue::as_bytes)) {
+    match propagator.extract_values(|| values.iter()) {
         Some(baggage) => cx.with_baggage(baggage),
         None => cx.clone(),
     }
@@ -95,7 +96,20 @@ pub(crate) fn read_typed<T: crate::Baggage>(
     headers: &HeaderMap,
 ) -> Result<T, crate::Error> {
     let values = headers.get_all(&BAGGAGE_HEADER);
-    propagator.read_values(|| values.iter().map(HeaderValue::as_bytes))
+    propagator.read_values(|| values.iter())
+}
+
+/// A header value as the read pipeline takes it: its raw bytes, and its
+/// text borrowed when it is visible ASCII (the usual `baggage` header).
+impl<'h> CarrierValue<'h> for &'h HeaderValue {
+    #[inline]
+    fn bytes(self) -> &'h [u8] {
+        self.as_bytes()
+    }
+    #[inline]
+    fn borrowed_text(self) -> Option<&'h str> {
+        self.to_str().ok()
+    }
 }
 
 /// Writes into an [`http::HeaderMap`]; a value that is not a valid header

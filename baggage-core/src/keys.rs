@@ -154,7 +154,8 @@ pub const fn concat_eq(a: (&[u8], &[u8]), b: (&[u8], &[u8])) -> bool {
 }
 
 /// Where a schema's keys go when generated code writes or reads them: as
-/// declared, or under the site prefix of a [`resolve`]d flatten.
+/// declared, or under the site prefix of a flatten, resolved by the rule
+/// of this module (`resolve`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Remap(Option<&'static str>);
 

@@ -11,8 +11,8 @@ pub use crate::checks::{
     signed_flattened_message, Message,
 };
 pub use crate::decode::{
-    attribute_of, codec_attribute, collect_errors, decode_baggage, decode_codec, decode_field,
-    lookup, missing, require, AttributeFn, KeyedAttribute, Lookup,
+    attribute_of, codec_attribute, collect_errors, decode_baggage, decode_bounded_field,
+    decode_codec, decode_field, lookup, missing, require, AttributeFn, KeyedAttribute, Lookup,
 };
 pub use crate::encode::{
     codec_kv, encode_display, encode_result, field_kv, key_values, push_err, put_field, Entries,

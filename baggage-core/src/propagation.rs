@@ -92,10 +92,11 @@
 //!
 //! # Logging
 //!
-//! Drops and rejections are logged with [`tracing::warn!`] under the target
-//! `typed_baggage`. A log line names the reason; the text it quotes from
-//! a header is cut to a short excerpt and escaped, so a hostile header
-//! cannot flood or forge log lines.
+//! Drops and rejections are logged under the target `typed_baggage`: one
+//! event per extraction (how many members, the reason and an excerpt of the
+//! first, cut and escaped), rate-limited process-wide to 20 events a second
+//! at WARN and 20 at DEBUG, the number left out reported in the next event
+//! (`suppressed=N`). Counters and metrics are exact.
 
 use std::fmt;
 
@@ -300,12 +301,12 @@ impl BaggagePropagator {
         I::IntoIter: Clone,
     {
         let headers = headers.into_iter();
-        self.extract_values(|| headers.clone().map(str::as_bytes))
+        self.extract_values(|| headers.clone())
     }
 
     /// The read pipeline in context mode ([`crate::read`]) over the raw
     /// bytes of a carrier's values: what every extract calls.
-    pub(crate) fn extract_values<'h, I: Iterator<Item = &'h [u8]>>(
+    pub(crate) fn extract_values<'h, V: read::CarrierValue<'h>, I: Iterator<Item = V>>(
         &self,
         values: impl Fn() -> I,
     ) -> Option<OtelBaggage> {
@@ -314,10 +315,12 @@ impl BaggagePropagator {
 
     /// The read pipeline in direct mode ([`crate::read`]) over the raw
     /// bytes of a carrier's values: what every typed read from a carrier calls.
-    pub(crate) fn read_values<'h, T: crate::Baggage, I: Iterator<Item = &'h [u8]>>(
-        &self,
-        values: impl Fn() -> I,
-    ) -> Result<T, crate::Error> {
+    pub(crate) fn read_values<'h, T, V, I>(&self, values: impl Fn() -> I) -> Result<T, crate::Error>
+    where
+        T: crate::Baggage,
+        V: read::CarrierValue<'h>,
+        I: Iterator<Item = V>,
+    {
         read::typed_from(&self.reporter, self.plus_as_space, values)
     }
 
@@ -352,7 +355,7 @@ impl BaggagePropagator {
         I::IntoIter: Clone,
     {
         let headers = headers.into_iter();
-        self.read_values(|| headers.clone().map(str::as_bytes))
+        self.read_values(|| headers.clone())
     }
 
     /// The reporter of this propagator's drops and sizes (for the layers
@@ -384,7 +387,7 @@ impl TextMapPropagator for BaggagePropagator {
                 None => return cx.clone(),
             },
         };
-        match self.extract_values(|| headers.iter().map(|h| h.as_bytes())) {
+        match self.extract_values(|| headers.iter().copied()) {
             Some(baggage) => cx.with_baggage(baggage),
             None => cx.clone(),
         }
@@ -556,9 +559,15 @@ mod tests {
         let propagator = BaggagePropagator::new();
         let hostile = format!("k=%zz{}\r\nx-forged: 1", "a".repeat(200));
         let lines = logs(|| {
-            assert!(propagator.parse(["ok=1", hostile.as_str()]).is_some());
+            assert!(propagator
+                .parse(["ok=1", hostile.as_str(), "no-equals"])
+                .is_some());
         });
+        // One summary for the extraction: how many, the first one's reason
+        // and excerpt.
         assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!(lines[0].contains("dropped=2"), "{lines:?}");
+        assert_eq!(propagator.counters().extract_members_dropped(), 2);
         let line = &lines[0];
         assert!(line.starts_with("typed_baggage WARN"), "{line}");
         assert!(

@@ -25,7 +25,7 @@ use crate::decode::Lookup;
 use crate::keys::Remap;
 use crate::limits::{received_size, surely_within_members, MAX_BYTES, MAX_MEMBERS};
 use crate::metrics::Direction;
-use crate::report::{Over, Reporter};
+use crate::report::{MalformedMembers, Over, Reporter};
 use crate::wire::{parse_member, split_byte, trim_ows, Member};
 use crate::{Baggage, Error};
 
@@ -41,27 +41,58 @@ pub(crate) struct Incoming<'h> {
     size: usize,
 }
 
+/// One value of a carrier as the pipeline reads it: its raw bytes, which
+/// the limits measure, and its text, which the parser reads.
+pub(crate) trait CarrierValue<'h>: Copy {
+    /// The bytes as they came.
+    fn bytes(self) -> &'h [u8];
+    /// The text, when it is at hand without a copy (a `&str`, a header
+    /// value of visible ASCII).
+    fn borrowed_text(self) -> Option<&'h str>;
+    /// The text: borrowed when at hand, else the bytes read lossily (a
+    /// byte that is not UTF-8 as U+FFFD).
+    #[inline]
+    fn text(self) -> Cow<'h, str> {
+        match self.borrowed_text() {
+            Some(text) => Cow::Borrowed(text),
+            None => String::from_utf8_lossy(self.bytes()),
+        }
+    }
+}
+
+impl<'h> CarrierValue<'h> for &'h str {
+    #[inline]
+    fn bytes(self) -> &'h [u8] {
+        self.as_bytes()
+    }
+    #[inline]
+    fn borrowed_text(self) -> Option<&'h str> {
+        Some(self)
+    }
+}
+
 /// Measures carrier values and checks them against the W3C limits: more
 /// than [`MAX_BYTES`] bytes (their raw lengths added up) or more than
 /// [`MAX_MEMBERS`] non-empty list-members, and they are rejected whole,
 /// reported, and `None` returned; so is no value at all (nothing reported).
 ///
-/// The size is known from the lengths alone, and members are counted on
-/// the raw bytes up to the first one too many, so that hostile values cost
-/// no more than reading 8 KiB of them, and nothing is allocated for values
-/// that hold no member.
-pub(crate) fn receive<'h, I>(reporter: &Reporter, values: impl Fn() -> I) -> Option<Incoming<'h>>
+/// The size is known from the lengths alone, and members are counted up to
+/// the first one too many, before any text is copied, so that hostile
+/// values cost no more than reading 8 KiB of them, and nothing is kept of
+/// values that hold no member.
+pub(crate) fn receive<'h, V, I>(reporter: &Reporter, values: impl Fn() -> I) -> Option<Incoming<'h>>
 where
-    I: Iterator<Item = &'h [u8]>,
+    V: CarrierValue<'h>,
+    I: Iterator<Item = V>,
 {
-    let first = values().next()?;
-    let size = received_size(values());
+    let first = values().next()?.bytes();
+    let size = received_size(values().map(V::bytes));
     if size > MAX_BYTES {
         reporter.rejected(Over::Bytes, size, first);
         reporter.measured(Direction::Incoming, size, 0);
         return None;
     }
-    let every_value = surely_within_members(values().map(<[u8]>::len));
+    let every_value = surely_within_members(values().map(|v| v.bytes().len()));
     if !every_value {
         let members = values().map(count_members).fold(0, usize::saturating_add);
         if members > MAX_MEMBERS {
@@ -77,9 +108,9 @@ where
     };
     // Within the members' bound, every non-empty value is kept (there are
     // at most 64); past it, only those with a member.
-    let keep = |v: &&[u8]| !v.is_empty() && (every_value || count_members(v) > 0);
+    let keep = |v: &V| !v.bytes().is_empty() && (every_value || holds_member(v.bytes()));
     for value in values().filter(keep) {
-        let text = String::from_utf8_lossy(value);
+        let text = value.text();
         match incoming.first {
             None => incoming.first = Some(text),
             Some(_) => incoming.rest.push(text),
@@ -89,14 +120,31 @@ where
 }
 
 /// The non-empty list-members of one value, counted up to
-/// `MAX_MEMBERS + 1` (raw bytes: a byte that is not UTF-8 is neither a
-/// `,` nor OWS, so the count is that of its text).
-fn count_members(value: &[u8]) -> usize {
-    value
-        .split(|&b| b == b',')
-        .filter(|m| m.iter().any(|&b| b != b' ' && b != b'\t'))
-        .take(MAX_MEMBERS + 1)
-        .count()
+/// `MAX_MEMBERS + 1`: on its text where it is at hand (a search for `,`
+/// that skips ahead over long members), else on its raw bytes (a byte that
+/// is not UTF-8 is neither a `,` nor OWS, so the count is that of its
+/// lossy text).
+fn count_members<'h>(value: impl CarrierValue<'h>) -> usize {
+    let non_empty = |m: &&[u8]| holds_member(m);
+    match value.borrowed_text() {
+        Some(text) => split_byte(text, b',')
+            .map(str::as_bytes)
+            .filter(non_empty)
+            .take(MAX_MEMBERS + 1)
+            .count(),
+        None => value
+            .bytes()
+            .split(|&b| b == b',')
+            .filter(non_empty)
+            .take(MAX_MEMBERS + 1)
+            .count(),
+    }
+}
+
+/// `true` if `bytes` hold anything but separators and OWS: a list-member.
+#[inline]
+fn holds_member(bytes: &[u8]) -> bool {
+    bytes.iter().any(|&b| !matches!(b, b',' | b' ' | b'\t'))
 }
 
 impl<'h> Incoming<'h> {
@@ -105,11 +153,12 @@ impl<'h> Incoming<'h> {
         self.first.iter().chain(&self.rest).map(AsRef::as_ref)
     }
 
-    /// The well-formed list-members, in order; a malformed one is reported
-    /// and skipped as it is met.
+    /// The well-formed list-members, in order; a malformed one is noted in
+    /// `malformed` (reported once, as one summary, when the extraction is
+    /// done) and skipped as it is met.
     fn members<'a>(
         &'a self,
-        reporter: &'a Reporter,
+        malformed: &'a MalformedMembers<'a>,
         plus_as_space: bool,
     ) -> impl Iterator<Item = Member<'a>> + 'a {
         self.texts()
@@ -118,8 +167,8 @@ impl<'h> Incoming<'h> {
             .filter(|member| !member.is_empty())
             .filter_map(move |member| match parse_member(member, plus_as_space) {
                 Ok(m) => Some(m),
-                Err(malformed) => {
-                    reporter.malformed_member(malformed, member);
+                Err(why) => {
+                    malformed.note(why, member);
                     None
                 }
             })
@@ -134,13 +183,15 @@ impl<'h> Incoming<'h> {
     ) -> Option<OtelBaggage> {
         let mut baggage = OtelBaggage::new();
         let mut read = 0;
-        for m in self.members(reporter, plus_as_space) {
+        let malformed = MalformedMembers::default();
+        for m in self.members(&malformed, plus_as_space) {
             read += 1;
             // Cannot fail: the key is a token, at most 64 members were
             // counted, and decoded text is never longer than the at most
             // 8192 raw bytes it came from.
             baggage.insert_with_metadata(m.key.to_owned(), m.value().into_owned(), m.properties);
         }
+        reporter.malformed(&malformed);
         reporter.measured(Direction::Incoming, self.size, read);
         (!baggage.is_empty()).then_some(baggage)
     }
@@ -163,12 +214,14 @@ impl<'h> Incoming<'h> {
         // (the last one counts).
         let mut ours = Vec::with_capacity(const { T::SCHEMA.key_count() });
         let mut read = 0;
-        for m in self.members(reporter, plus_as_space) {
+        let malformed = MalformedMembers::default();
+        for m in self.members(&malformed, plus_as_space) {
             read += 1;
             if T::SCHEMA.contains_key(m.key) {
                 ours.push((m.key, m.value()));
             }
         }
+        reporter.malformed(&malformed);
         reporter.measured(Direction::Incoming, self.size, read);
         T::__decode(&Members(ours), Remap::NONE)
     }
@@ -177,7 +230,7 @@ impl<'h> Incoming<'h> {
 /// Reads `T` from carrier values that may be missing or over the limits:
 /// the direct mode of the pipeline, with nothing read when
 /// [`receive`] returns `None` (every key then missing).
-pub(crate) fn typed_from<'h, T: Baggage, I: Iterator<Item = &'h [u8]>>(
+pub(crate) fn typed_from<'h, T: Baggage, V: CarrierValue<'h>, I: Iterator<Item = V>>(
     reporter: &Reporter,
     plus_as_space: bool,
     values: impl Fn() -> I,
@@ -209,24 +262,39 @@ impl Lookup for Members<'_> {
 mod tests {
     use super::*;
 
+    /// A carrier value with no text at hand.
+    #[derive(Clone, Copy)]
+    struct Raw<'a>(&'a [u8]);
+
+    impl<'a> CarrierValue<'a> for Raw<'a> {
+        fn bytes(self) -> &'a [u8] {
+            self.0
+        }
+        fn borrowed_text(self) -> Option<&'a str> {
+            None
+        }
+    }
+
     #[test]
-    fn members_are_counted_on_raw_bytes() {
-        assert_eq!(count_members(b""), 0);
-        assert_eq!(count_members(b" , ,\t"), 0);
-        assert_eq!(count_members(b"a=1, b=2,,"), 2);
-        assert_eq!(count_members(&[0xff, b',', 0xfe]), 2);
-        assert_eq!(count_members(",a".repeat(100).as_bytes()), MAX_MEMBERS + 1);
+    fn members_are_counted_on_text_or_raw_bytes_alike() {
+        assert_eq!(count_members(""), 0);
+        assert_eq!(count_members(" , ,\t"), 0);
+        assert_eq!(count_members("a=1, b=2,,"), 2);
+        assert_eq!(count_members(Raw(&[0xff, b',', 0xfe])), 2);
+        assert_eq!(count_members(Raw(b" , ,\t")), 0);
+        assert_eq!(count_members(Raw(b"a=1, b=2,,")), 2);
+        assert_eq!(count_members(",a".repeat(100).as_str()), MAX_MEMBERS + 1);
     }
 
     #[test]
     fn values_without_members_are_not_kept() {
         let reporter = Reporter::default();
-        let mut values: Vec<&[u8]> = vec![b","; 200];
-        values.push(b"k=v");
+        let mut values: Vec<&str> = vec![","; 200];
+        values.push("k=v");
         let incoming = receive(&reporter, || values.iter().copied()).unwrap();
         assert_eq!(incoming.texts().collect::<Vec<_>>(), ["k=v"]);
         assert!(incoming.rest.capacity() == 0);
-        let few: [&[u8]; 3] = [b"a=1", b"", b" "];
+        let few: [&str; 3] = ["a=1", "", " "];
         let incoming = receive(&reporter, || few.iter().copied()).unwrap();
         assert_eq!(incoming.texts().collect::<Vec<_>>(), ["a=1", " "]);
     }
@@ -238,10 +306,10 @@ mod tests {
         // their lossy text is three times as long.
         let mut value = b"k=1,".to_vec();
         value.resize(MAX_BYTES, 0xff);
-        assert!(receive(&reporter, || [value.as_slice()].into_iter()).is_some());
+        assert!(receive(&reporter, || [Raw(&value)].into_iter()).is_some());
         value.push(b'x');
-        assert!(receive(&reporter, || [value.as_slice()].into_iter()).is_none());
-        assert!(receive(&reporter, std::iter::empty).is_none());
+        assert!(receive(&reporter, || [Raw(&value)].into_iter()).is_none());
+        assert!(receive(&reporter, std::iter::empty::<&str>).is_none());
         assert_eq!(reporter.counters().extract_headers_rejected(), 1);
     }
 }

@@ -2,13 +2,32 @@
 //! recorded ([`crate::metrics`]) and logged, in one place, so that every
 //! carrier reports the same event the same way.
 //!
-//! Log lines go to [`tracing`] under the target `typed_baggage`. The text
-//! they quote from a carrier is cut to a short excerpt and escaped, so a
-//! hostile header cannot flood or forge log lines.
+//! Log lines go to [`tracing`] under the target `typed_baggage`. They are
+//! written so that a hostile peer cannot fill the logs:
+//!
+//! - **One summary per extraction or request.** The malformed members of
+//!   one extraction make one event (how many, the reason and an excerpt of
+//!   the first one), and so do the entries an inbound allowlist drops from
+//!   one request (how many, and an excerpt of the first key); never one
+//!   event per member.
+//! - **Cut and escaped.** The text an event quotes from a carrier is cut to
+//!   an excerpt of at most [`FOUND_EXCERPT_BYTES`] bytes and printed
+//!   escaped (`{:?}`), so a hostile header can neither make long lines nor
+//!   forge lines.
+//! - **Rate-limited, process-wide.** At most [`EVENTS_PER_SECOND`] events
+//!   a second at `WARN`, and as many at `DEBUG`, are written by the whole
+//!   process (an event the subscriber does not want is not counted). The
+//!   events over the budget are not written but counted, and the next
+//!   event written says how many were left out (`suppressed=N`).
+//!
+//! The counters and metrics are exact whatever the logs leave out: they
+//! count every member and every request.
 
+use std::cell::Cell;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
+use std::time::Instant;
 
 use crate::error::excerpt;
 use crate::limits::{MAX_BYTES, MAX_MEMBERS};
@@ -18,6 +37,118 @@ use crate::FOUND_EXCERPT_BYTES;
 
 /// The `tracing` target of every log line of the pipelines.
 pub(crate) const LOG_TARGET: &str = "typed_baggage";
+
+/// The most log events the pipelines write a second, process-wide, at each
+/// of the levels `WARN` and `DEBUG` (the number the `tower` module
+/// documents, and `tests/log_flood.rs` holds the logs to).
+pub(crate) const EVENTS_PER_SECOND: u64 = 20;
+
+/// The process-wide budget of `WARN` events.
+static WARNINGS: Budget = Budget::new(EVENTS_PER_SECOND);
+/// The process-wide budget of `DEBUG` events.
+#[cfg_attr(not(feature = "tower"), allow(dead_code))]
+static DEBUGS: Budget = Budget::new(EVENTS_PER_SECOND);
+
+/// Bits of [`Budget::window`] that count the events of the current second.
+const COUNT_BITS: u32 = 24;
+const COUNT_MASK: u64 = (1 << COUNT_BITS) - 1;
+
+/// A number of log events a second, shared by every thread: a window of one
+/// second and the events admitted in it, in one atomic word, so that no more
+/// than `per_second` are ever admitted in a second, however many threads
+/// race; and the count of events refused since the last one admitted.
+pub(crate) struct Budget {
+    /// The window's second (since the first event of the process) above
+    /// [`COUNT_BITS`], the events admitted in it below.
+    window: AtomicU64,
+    suppressed: AtomicU64,
+    per_second: u64,
+}
+
+impl Budget {
+    pub(crate) const fn new(per_second: u64) -> Self {
+        Budget {
+            window: AtomicU64::new(0),
+            suppressed: AtomicU64::new(0),
+            per_second,
+        }
+    }
+
+    /// Admits one event now: `Some(n)`, `n` the events refused since the
+    /// last one admitted, or `None` (refused and counted).
+    fn admit(&self) -> Option<u64> {
+        static START: OnceLock<Instant> = OnceLock::new();
+        self.admit_at(START.get_or_init(Instant::now).elapsed().as_secs())
+    }
+
+    /// [`Budget::admit`] at `second`.
+    pub(crate) fn admit_at(&self, second: u64) -> Option<u64> {
+        let mut current = self.window.load(Ordering::Relaxed);
+        loop {
+            let (window, count) = (current >> COUNT_BITS, current & COUNT_MASK);
+            // A thread that read the clock before another opened the next
+            // window counts in that window.
+            let next = if second > window {
+                (second << COUNT_BITS) | 1
+            } else if count < self.per_second {
+                current + 1
+            } else {
+                let _ = self.suppressed.fetch_add(1, Ordering::Relaxed);
+                return None;
+            };
+            match self.window.compare_exchange_weak(
+                current,
+                next,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return Some(self.suppressed.swap(0, Ordering::Relaxed)),
+                Err(actual) => current = actual,
+            }
+        }
+    }
+}
+
+/// Writes one event at `$level` (`WARN` or `DEBUG`) if the subscriber
+/// wants it and the level's process-wide [`Budget`] admits it, with the
+/// field `suppressed`: the events of that level left out before it.
+macro_rules! limited {
+    ($level:ident, $message:literal, $($field:tt)+) => {
+        if tracing::enabled!(target: LOG_TARGET, tracing::Level::$level) {
+            if let Some(suppressed) = limited!(@budget $level).admit() {
+                tracing::event!(
+                    target: LOG_TARGET,
+                    tracing::Level::$level,
+                    $($field)+,
+                    suppressed,
+                    $message
+                );
+            }
+        }
+    };
+    (@budget WARN) => { WARNINGS };
+    (@budget DEBUG) => { DEBUGS };
+}
+
+/// The malformed list-members of one extraction, noted as the parser meets
+/// them and reported once, as one summary, by [`Reporter::malformed`].
+#[derive(Default)]
+pub(crate) struct MalformedMembers<'a> {
+    count: Cell<u64>,
+    first: Cell<Option<(Malformed, &'a str)>>,
+}
+
+impl<'a> MalformedMembers<'a> {
+    /// Notes one malformed member, dropped.
+    #[inline]
+    pub(crate) fn note(&self, malformed: Malformed, member: &'a str) {
+        let count = self.count.get();
+        if count == 0 {
+            self.first.set(Some((malformed, member)));
+        }
+        self.count.set(count + 1);
+    }
+}
 
 /// What a [`BaggagePropagator`](crate::propagation::BaggagePropagator)
 /// dropped or rejected, since it was made.
@@ -204,20 +335,29 @@ impl Reporter {
         self.metrics().record(direction, bytes, members);
     }
 
-    /// A malformed incoming list-member, dropped alone.
+    /// The malformed incoming list-members of one extraction, each dropped
+    /// alone: counted and recorded one by one, logged as one summary.
+    #[inline]
+    pub(crate) fn malformed(&self, members: &MalformedMembers<'_>) {
+        if let Some((malformed, member)) = members.first.get() {
+            self.malformed_cold(members.count.get(), malformed, member);
+        }
+    }
+
     #[cold]
-    pub(crate) fn malformed_member(&self, malformed: Malformed, member: &str) {
+    fn malformed_cold(&self, dropped: u64, malformed: Malformed, member: &str) {
         self.counters
             .inner
             .extract_members_dropped
-            .fetch_add(1, Ordering::Relaxed);
+            .fetch_add(dropped, Ordering::Relaxed);
         self.metrics()
-            .dropped(Direction::Incoming, Reason::Malformed, 1);
-        tracing::warn!(
-            target: LOG_TARGET,
+            .dropped(Direction::Incoming, Reason::Malformed, dropped);
+        limited!(
+            WARN,
+            "dropped malformed baggage list-members",
+            dropped,
             reason = malformed.reason(),
-            member = ?excerpt(member),
-            "dropped a malformed baggage list-member"
+            member = ?excerpt(member)
         );
     }
 
@@ -235,13 +375,13 @@ impl Reporter {
             .fetch_add(1, Ordering::Relaxed);
         self.metrics().rejected(over.reason());
         let start = start.get(..4 * FOUND_EXCERPT_BYTES).unwrap_or(start);
-        tracing::warn!(
-            target: LOG_TARGET,
+        limited!(
+            WARN,
+            "rejected the whole baggage header: over the W3C limit",
             limit = over.name(),
             size,
             allowance,
-            start = ?excerpt(&String::from_utf8_lossy(start)),
-            "rejected the whole baggage header: over the W3C limit"
+            start = ?excerpt(&String::from_utf8_lossy(start))
         );
     }
 
@@ -254,11 +394,11 @@ impl Reporter {
             .fetch_add(1, Ordering::Relaxed);
         self.metrics()
             .dropped(Direction::Outgoing, Reason::Malformed, 1);
-        tracing::warn!(
-            target: LOG_TARGET,
+        limited!(
+            WARN,
+            "baggage member not sent: its key or properties do not follow the W3C grammar",
             key = ?excerpt(key),
-            properties = ?excerpt(metadata),
-            "baggage member not sent: its key or properties do not follow the W3C grammar"
+            properties = ?excerpt(metadata)
         );
     }
 
@@ -271,27 +411,111 @@ impl Reporter {
             .fetch_add(1, Ordering::Relaxed);
         self.metrics()
             .dropped(Direction::Outgoing, over.reason(), 1);
-        tracing::warn!(
-            target: LOG_TARGET,
+        limited!(
+            WARN,
+            "baggage member not sent: the header would break the W3C limit",
             key = ?excerpt(key),
             member_bytes,
             limit = over.name(),
             max_members = MAX_MEMBERS,
-            max_bytes = MAX_BYTES,
-            "baggage member not sent: the header would break the W3C limit"
+            max_bytes = MAX_BYTES
         );
     }
 
-    /// Incoming entries an inbound policy dropped.
-    #[cfg_attr(not(feature = "tower"), allow(dead_code))]
-    pub(crate) fn policy_dropped(&self, n: u64) {
+    /// The `dropped` incoming entries an inbound allowlist dropped from one
+    /// request, `first_key` the key of one of them: recorded, and logged as
+    /// one summary.
+    #[cfg(feature = "tower")]
+    #[cold]
+    pub(crate) fn policy_dropped(&self, dropped: u64, first_key: &str) {
         self.metrics()
-            .dropped(Direction::Incoming, Reason::Policy, n);
+            .dropped(Direction::Incoming, Reason::Policy, dropped);
+        limited!(
+            DEBUG,
+            "inbound baggage entries dropped: not in the allowlist",
+            dropped,
+            key = ?excerpt(first_key)
+        );
     }
 
     /// An incoming header an inbound policy dropped whole.
-    #[cfg_attr(not(feature = "tower"), allow(dead_code))]
+    #[cfg(feature = "tower")]
+    #[cold]
     pub(crate) fn policy_rejected(&self) {
         self.metrics().rejected(Reason::Policy);
+        limited!(
+            DEBUG,
+            "inbound baggage header dropped: the policy is drop-all",
+            policy = "drop-all"
+        );
+    }
+}
+
+/// A `baggage` header removed from a request toward a destination that is
+/// not allowed (by the outbound layer, or on a redirect).
+#[cfg(feature = "tower")]
+#[cold]
+pub(crate) fn outgoing_removed(host: Option<&str>) {
+    limited!(
+        DEBUG,
+        "outgoing baggage header removed: destination not allowed",
+        host = ?host.map(excerpt)
+    );
+}
+
+/// `values` `baggage` header values removed from one response of a server.
+#[cfg(feature = "tower")]
+#[cold]
+pub(crate) fn response_baggage_removed(values: usize) {
+    limited!(
+        DEBUG,
+        "baggage removed from a response: responses carry no baggage unless the layer allows it",
+        values
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_budget_admits_its_events_a_second_and_reports_the_rest_with_the_next() {
+        let budget = Budget::new(3);
+        let second: Vec<Option<u64>> = (0..5).map(|_| budget.admit_at(7)).collect();
+        assert_eq!(second, [Some(0), Some(0), Some(0), None, None]);
+        // a late reader of the clock counts in the window already open
+        assert_eq!(budget.admit_at(6), None);
+        // the next second: the three left out are reported with the first event
+        assert_eq!(budget.admit_at(8), Some(3));
+        assert_eq!(budget.admit_at(8), Some(0));
+        assert_eq!(budget.admit_at(8), Some(0));
+        assert_eq!(budget.admit_at(8), None);
+        assert_eq!(budget.admit_at(20), Some(1));
+    }
+
+    #[test]
+    fn a_budget_never_admits_more_than_its_events_a_second_across_threads() {
+        let budget = Budget::new(50);
+        let admitted = std::thread::scope(|s| {
+            let threads: Vec<_> = (0..4)
+                .map(|_| s.spawn(|| (0..1000).filter(|_| budget.admit_at(1).is_some()).count()))
+                .collect();
+            threads
+                .into_iter()
+                .map(|t| t.join().unwrap())
+                .sum::<usize>()
+        });
+        assert_eq!(admitted, 50);
+        assert_eq!(budget.admit_at(2), Some(4000 - 50));
+    }
+
+    #[test]
+    fn malformed_members_keep_the_count_and_the_first() {
+        let members = MalformedMembers::default();
+        assert_eq!(members.first.get(), None);
+        members.note(Malformed::NoEquals, "a");
+        members.note(Malformed::Key, "b c=1");
+        assert_eq!(members.count.get(), 2);
+        assert_eq!(members.first.get(), Some((Malformed::NoEquals, "a")));
     }
 }

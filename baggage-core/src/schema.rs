@@ -170,6 +170,9 @@ pub struct Schema {
     pub signature: Option<Signature>,
 }
 
+/// A resolved key as two parts written one after the other ([`keys::resolve`]).
+type KeyParts = (&'static [u8], &'static [u8]);
+
 /// The key of `field` (of a schema whose prefix is `own_prefix`) under the
 /// flatten-site prefix `site`, as its two parts ([`keys::resolve`]).
 const fn key_parts(
@@ -185,6 +188,10 @@ const fn key_parts(
 /// base64url, all written as themselves on the wire.
 pub(crate) const SIGNATURE_MAX_WIRE_LEN: usize = 3 + 32 + 1 + 20 + 1 + 43;
 
+/// What the trace id adds to the value of a `bind_trace` signature: 32
+/// lowercase hexadecimal digits and a `.`.
+pub(crate) const TRACE_PART_LEN: usize = 32 + 1;
+
 /// The signature of a `#[baggage(signed)]` schema: one more entry, next to
 /// the fields, that the `signing` feature writes and checks.
 ///
@@ -198,7 +205,7 @@ pub(crate) const SIGNATURE_MAX_WIRE_LEN: usize = 3 + 32 + 1 + 20 + 1 + 43;
 ///
 /// assert_eq!(
 ///     UserCtx::SCHEMA.signature,
-///     Some(Signature { key: "app.sig", max_age_secs: Some(300) })
+///     Some(Signature { key: "app.sig", max_age_secs: Some(300), bind_trace: false })
 /// );
 /// assert!(UserCtx::SCHEMA.contains_key("app.sig"));
 /// ```
@@ -211,6 +218,42 @@ pub struct Signature {
     /// `max_age_secs = N`: a signature older than this is rejected (the key
     /// ring's own maximum age, if shorter, wins).
     pub max_age_secs: Option<u64>,
+    /// `#[baggage(signed, bind_trace)]`: the signature also covers the trace
+    /// id of the context it is written in, and is accepted only in a context
+    /// of the same trace, so that a header copied into another trace is
+    /// rejected (see `signing`, "Binding to the trace").
+    ///
+    /// The trade-off: every hop between the writer and a reader must carry
+    /// the trace too (propagate the W3C `traceparent` header along with
+    /// `baggage`, and read the schema in the context extracted from both),
+    /// and the writer must have one (a span started, or a `traceparent`
+    /// extracted); a reader without it, or in another trace, rejects the
+    /// schema. The signature's value is 33 bytes longer: it carries the
+    /// trace id, so that a reader can say in which trace it was made.
+    pub bind_trace: bool,
+}
+
+impl Signature {
+    /// The most bytes the signature's value takes on the wire (its key and
+    /// `=` not included).
+    ///
+    /// ```
+    /// use typed_baggage::schema::Signature;
+    ///
+    /// let plain = Signature { key: "app.sig", max_age_secs: None, bind_trace: false };
+    /// let bound = Signature { bind_trace: true, ..plain };
+    /// // v1.<key id, at most 32>.<issue time, at most 20 digits>.<43 characters of MAC>
+    /// assert_eq!(plain.max_value_len(), 100);
+    /// // ... and .<trace id, 32 hex digits> before the MAC.
+    /// assert_eq!(bound.max_value_len(), 133);
+    /// ```
+    pub const fn max_value_len(&self) -> usize {
+        if self.bind_trace {
+            SIGNATURE_MAX_WIRE_LEN + TRACE_PART_LEN
+        } else {
+            SIGNATURE_MAX_WIRE_LEN
+        }
+    }
 }
 
 impl Schema {
@@ -362,6 +405,41 @@ impl Schema {
         None
     }
 
+    /// The first key that a flatten-site prefix turns into a name that
+    /// looks like a secret ([`baggage_rules::secret`]), though neither the
+    /// field's own key nor its name does (those the field's own derive
+    /// checked, with its `allow_secret`): as two parts, and the field.
+    pub(crate) const fn secret_under_site(&self) -> Option<(KeyParts, &'static FieldSchema)> {
+        self.secret_at(None)
+    }
+
+    const fn secret_at(
+        &self,
+        site: Option<&'static str>,
+    ) -> Option<(KeyParts, &'static FieldSchema)> {
+        if site.is_some() {
+            let mut fields = self.fields;
+            while let [f, tail @ ..] = fields {
+                let parts = key_parts(f, self.prefix, site);
+                if baggage_rules::secret::find(parts).is_some()
+                    && baggage_rules::secret::find((b"", f.key.as_bytes())).is_none()
+                    && baggage_rules::secret::find((b"", f.field.as_bytes())).is_none()
+                {
+                    return Some((parts, f));
+                }
+                fields = tail;
+            }
+        }
+        let mut rest = self.flattened;
+        while let [fl, tail @ ..] = rest {
+            if let Some(hit) = fl.schema.secret_at(keys::site(site, fl.prefix)) {
+                return Some(hit);
+            }
+            rest = tail;
+        }
+        None
+    }
+
     /// The name of a signed schema flattened into this one, at any depth:
     /// its signature would be neither written nor checked there.
     pub const fn signed_flattened(&self) -> Option<&'static str> {
@@ -408,7 +486,7 @@ impl Schema {
         let (mut members, mut bytes) = (0usize, 0usize);
         if let Some(signature) = self.signature {
             members += 1;
-            bytes = bytes.saturating_add(signature.key.len() + 1 + SIGNATURE_MAX_WIRE_LEN);
+            bytes = bytes.saturating_add(signature.key.len() + 1 + signature.max_value_len());
         }
         let mut fields = self.fields;
         while let [f, tail @ ..] = fields {

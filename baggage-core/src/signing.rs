@@ -21,7 +21,10 @@
 //!
 //! // Once at startup; in production from the environment:
 //! // `KeyRing::from_env("TYPED_BAGGAGE_KEYS")?.install();`
-//! let ring = KeyRing::new(SigningKey::new("k1", &[7; 32])?);
+//! let ring = KeyRing::new(SigningKey::from_base64(
+//!     "k1",
+//!     "4eiNAc2Rmmbo7Adka/PhQTFCGKoIfred9625L8vQ/3I=", // `openssl rand -base64 32`
+//! )?);
 //! ring.install();
 //!
 //! let user = UserCtx { user_id: 2, premium: false };
@@ -57,20 +60,127 @@
 //! v1.k2.1767225600.pTq0yqWbWnO3PLd4wy8vzR0eAXNPO8RcQ81rvFBFOVE
 //! ```
 //!
-//! which has only characters the propagator writes as they are, so it takes
-//! 60 to 90 bytes of the 8192 the W3C allows (it counts towards the limits
-//! and the schema's `max_bytes`, as any entry does).
+//! or, for a schema bound to the trace (`#[baggage(signed, bind_trace)]`,
+//! see [below](#binding-to-the-trace)), with the trace id it was made in
+//! before the MAC:
 //!
-//! The MAC covers, in this order: a domain and version tag; the signature's
-//! key (so a signature cannot move from one schema to another); the key id;
-//! the issue time; and the schema's entries present in the baggage, sorted by
-//! key, each key and **decoded** value prefixed by its length. So it does not
-//! depend on the order of the members in the header, on how a peer
-//! percent-encoded them, or on any entry of another schema; and since the
+//! ```text
+//! v1.<key id>.<issue time>.<trace id, 32 lowercase hex digits>.<HMAC-SHA256>
+//! v1.k2.1767225600.4bf92f3577b34da6a3ce929d0e0e4736.pTq0yqWbWnO3PLd4wy8vzR0eAXNPO8RcQ81rvFBFOVE
+//! ```
+//!
+//! which has only characters the propagator writes as they are, so it takes
+//! 60 to 90 bytes of the 8192 the W3C allows (33 more when bound to the
+//! trace; it counts towards the limits and the schema's `max_bytes`, as any
+//! entry does).
+//!
+//! The MAC covers, in this order, each variable-length part prefixed by its
+//! length (8 bytes, big-endian):
+//!
+//! 1. the domain and version tag `typed-baggage signed schema v1` and a zero byte;
+//! 2. the signature's key (`app.sig`);
+//! 3. the schema's name (the Rust type name, [`Schema::name`]): with the
+//!    signature key, the schema's identity, so that a signature cannot move
+//!    from one schema to another, even to one with the same prefix and the
+//!    same fields;
+//! 4. the key id;
+//! 5. the issue time (8 bytes, big-endian);
+//! 6. the trace id (its 16 bytes), or nothing (length 0) for a schema not
+//!    bound to the trace;
+//! 7. the number of entries (8 bytes, big-endian), then the schema's entries
+//!    present in the baggage, sorted by key, each key and **decoded** value.
+//!
+//! So it does not depend on the order of the members in the header, on how a
+//! peer percent-encoded them, or on any entry of another schema; and since the
 //! verifier takes every key the schema declares, an entry added to the
 //! schema later (an absent `Option` that a hop fills in) breaks it too.
 //! Properties (`;k=v` after a value) are not covered: typed decode does not
 //! read them. The comparison is constant-time (`hmac::Mac::verify_slice`).
+//!
+//! The schema's identity is its name and the keys and values present, not
+//! the whole list of keys it declares nor their Rust types: so a field can
+//! be added to a schema without a flag day (see "Adding a field" below), and
+//! a value's text is covered whatever type reads it. Renaming a signed
+//! schema's Rust type changes its identity: signatures made under the old
+//! name are then a [`SignatureProblem::Mismatch`], as during any change of
+//! what is signed.
+//!
+//! # Schemas that share a signature key
+//!
+//! Two signed schemas with the same prefix (so the same `<prefix>sig`)
+//! overwrite each other's signature when both are written to one baggage,
+//! and only their names keep one's signature from verifying as the other's.
+//! Derives cannot see each other, so this cannot be a compile error: call
+//! [`check_distinct`] once at start-up (or in a test) with every schema the
+//! binary writes or reads, and it says which two schemas clash, and on which
+//! key.
+//!
+//! # Binding to the trace
+//!
+//! `#[baggage(signed, bind_trace)]` makes the signature cover the trace id of
+//! the context it is written in (`cx.span().span_context().trace_id()`, from
+//! [`TraceContextExt`]), and a reader
+//! accept it only in a context of the same trace: `from_context` the trace
+//! of the context it reads, `from_baggage`, `from_current` and the direct
+//! header readers (`read_typed`, `from_headers`) that of the current
+//! context. A header captured from one request and sent again in another
+//! trace is then rejected ([`Error::Invalid`] on the signature's key, naming
+//! both traces), even within the maximum age.
+//!
+//! The trade-off: **every hop must carry the same trace**. The W3C
+//! `traceparent` header must be propagated along with `baggage` by every
+//! service and proxy between the writer and the readers, and a reader must
+//! read the schema in the context extracted from both (a server span, or
+//! the remote span context, being current). Writing needs a trace too. A
+//! writer or reader without one gets an [`Error::Invalid`] on the
+//! signature's key that says so; a hop that starts a new trace instead of
+//! continuing the incoming one (a new root span, a sampler or proxy that
+//! drops `traceparent`) makes every read after it fail. A trace id is not a
+//! secret (it is in `traceparent` already), and the binding does not stop a
+//! replay within the same trace.
+//!
+//! ```
+//! use opentelemetry::trace::{SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState};
+//! use opentelemetry::Context;
+//! use typed_baggage::prelude::*;
+//! use typed_baggage::signing::{KeyRing, SigningKey};
+//!
+//! #[derive(Baggage, Debug, PartialEq)]
+//! #[baggage(prefix = "pay.", signed, bind_trace, max_age_secs = 60)]
+//! struct Payment { order_id: u64 }
+//!
+//! /// A span context of trace `trace` (as extracted from a `traceparent` header).
+//! fn in_trace(trace: &str) -> SpanContext {
+//!     SpanContext::new(
+//!         TraceId::from_hex(trace).unwrap(),
+//!         SpanId::from_hex("00f067aa0ba902b7").unwrap(),
+//!         TraceFlags::SAMPLED,
+//!         true,
+//!         TraceState::default(),
+//!     )
+//! }
+//! let ring = KeyRing::new(SigningKey::from_base64(
+//!     "k1",
+//!     "nhw5DfT0KJTvrx4w5ryqM2AXNLg2OCQDt9JswZHQ5TQ",
+//! )?);
+//! let t1 = Context::new()
+//!     .with_remote_span_context(in_trace("4bf92f3577b34da6a3ce929d0e0e4736"))
+//!     .with_value(ring.clone());
+//! let cx = t1.with_typed(&Payment { order_id: 7 })?;
+//! assert_eq!(cx.typed::<Payment>()?, Payment { order_id: 7 });
+//!
+//! // The same baggage in another trace: rejected, naming both traces.
+//! let t2 = cx.with_remote_span_context(in_trace("0af7651916cd43dd8448eb211c80319c"));
+//! let err = t2.typed::<Payment>().unwrap_err();
+//! assert_eq!(err.key(), Some("pay.sig"));
+//! assert!(err.to_string().contains("0af7651916cd43dd8448eb211c80319c"));
+//! assert!(err.to_string().contains("4bf92f3577b34da6a3ce929d0e0e4736"));
+//!
+//! // No trace to sign in: an error that says so.
+//! let err = Context::new().with_value(ring).with_typed(&Payment { order_id: 7 }).unwrap_err();
+//! assert!(err.to_string().contains("no trace"), "{err}");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 //!
 //! # What it protects, and what it does not
 //!
@@ -78,18 +188,19 @@
 //!   key of the ring can make a signature that verifies: a client or a
 //!   compromised proxy without the key cannot change, add or remove any
 //!   entry of a signed schema, nor move a signature from one user's entries
-//!   to another's. HMAC is symmetric: every service holding the key can
-//!   sign as well as verify, so give keys only to services you trust to
-//!   write the schema.
+//!   to another's, nor from one schema to another. HMAC is symmetric: every
+//!   service holding the key can sign as well as verify, so give keys only
+//!   to services you trust to write the schema.
 //! - **Not confidentiality.** The entries stay plain text, readable by every
 //!   hop and by anyone who sees the header: never put secrets in baggage.
-//! - **Not replay.** A signature is valid, for the same entries, until it
-//!   expires: a captured header can be sent again, unchanged, within the
-//!   maximum age (`#[baggage(signed, max_age_secs = N)]` or
+//! - **Replay, only bounded.** A signature is valid, for the same entries,
+//!   until it expires: a captured header can be sent again, unchanged,
+//!   within the maximum age (`#[baggage(signed, max_age_secs = N)]` or
 //!   [`KeyRing::with_max_age`]; the shorter applies). Without a maximum age
-//!   a signature stays valid until its key leaves the ring. Bind what
-//!   matters to the request (a request id field, a short maximum age) if
-//!   replay matters.
+//!   a signature stays valid until its key leaves the ring. With
+//!   `bind_trace` it is valid only in the trace it was made in (see above);
+//!   otherwise bind what matters to the request (a request id field, a short
+//!   maximum age) if replay matters.
 //! - Clocks differ between hosts: a signature is accepted up to
 //!   [`KeyRing::with_clock_skew`] (default [`DEFAULT_CLOCK_SKEW`]) before its
 //!   issue time and past its maximum age.
@@ -102,6 +213,25 @@
 //! key is at least [`MIN_KEY_BYTES`] random bytes (`openssl rand -base64
 //! 32`), with a key id of 1 to [`MAX_KEY_ID_LEN`] characters among
 //! `A-Z a-z 0-9 - _`, which the signature names.
+//!
+//! A key of the right length with next to no entropy is refused when it is
+//! loaded ([`KeyError::Weak`], naming the key id and the rule, never a byte
+//! of the key). The rules, which catch keys typed by hand or left at a
+//! placeholder and which a random key fails with a probability below
+//! 2<sup>-80</sup>:
+//!
+//! - at least [`MIN_DISTINCT_KEY_BYTES`] (8) distinct byte values (a random
+//!   32-byte key has about 30): refuses 32 zero bytes, one byte repeated, a
+//!   mostly-constant key;
+//! - no period of at most half its length (`key[i] == key[i + p]` for every
+//!   `i`): refuses a short pattern repeated (`abcdabcd…`, a 16-byte key
+//!   written twice);
+//! - no single step between consecutive bytes (`key[i + 1] - key[i]`, modulo
+//!   256) in more than half of the steps: refuses runs such as `0, 1, 2, …`,
+//!   `abcdefgh…` or `32, 30, 28, …`.
+//!
+//! They are a floor, not a measure of entropy: a key that passes them is not
+//! thereby random. Make keys with a CSPRNG.
 //!
 //! [`KeyRing::from_env`] reads them from an environment variable (by
 //! convention [`KEYS_ENV`], `TYPED_BAGGAGE_KEYS`) written
@@ -122,7 +252,8 @@
 //! **Adding a field** to a signed schema: deploy the readers before the
 //! writers. A reader that knows a field the writer does not send verifies;
 //! a reader that does not know a field the writer signed rejects the
-//! signature as a [`SignatureProblem::Mismatch`].
+//! signature as a [`SignatureProblem::Mismatch`]. Keep the schema's name:
+//! it is part of what is signed.
 //!
 //! # Which key ring
 //!
@@ -132,6 +263,8 @@
 //! context's.
 //!
 //! [`Error::Signature`]: crate::Error::Signature
+//! [`Error::Invalid`]: crate::Error::Invalid
+//! [`Schema::name`]: crate::Schema::name
 
 use std::borrow::Cow;
 use std::fmt;
@@ -144,6 +277,7 @@ use base64::engine::general_purpose::{
 use base64::Engine;
 use hmac::{Hmac, KeyInit, Mac};
 use opentelemetry::baggage::Baggage as OtelBaggage;
+use opentelemetry::trace::{TraceContextExt, TraceId};
 use opentelemetry::Context;
 use sha2::Sha256;
 use zeroize::Zeroizing;
@@ -163,11 +297,15 @@ pub const MIN_KEY_BYTES: usize = 32;
 /// The longest key id.
 pub const MAX_KEY_ID_LEN: usize = 32;
 
+/// The fewest distinct byte values a key may have (see [`Weakness`]).
+pub const MIN_DISTINCT_KEY_BYTES: usize = 8;
+
 // The size bound of a signed schema counts the longest signature value.
 const _: () = assert!(
     crate::schema::SIGNATURE_MAX_WIRE_LEN
         == VERSION.len() + 1 + MAX_KEY_ID_LEN + 1 + 20 + 1 + MAC_TEXT_LEN
 );
+const _: () = assert!(crate::schema::TRACE_PART_LEN == TRACE_TEXT_LEN + 1);
 
 /// How far the clocks of signer and verifier may differ, unless the key
 /// ring says otherwise ([`KeyRing::with_clock_skew`]).
@@ -180,6 +318,10 @@ pub const KEYS_ENV: &str = "TYPED_BAGGAGE_KEYS";
 const MAC_BYTES: usize = 32;
 const MAC_TEXT_LEN: usize = 43;
 
+/// Bytes of a trace id, and characters of it in lowercase hexadecimal.
+const TRACE_BYTES: usize = 16;
+const TRACE_TEXT_LEN: usize = 32;
+
 /// Separates this use of the key from any other: the first bytes under the MAC.
 const DOMAIN: &[u8] = b"typed-baggage signed schema v1\0";
 
@@ -187,12 +329,17 @@ const DOMAIN: &[u8] = b"typed-baggage signed schema v1\0";
 /// shown.
 ///
 /// ```
-/// use typed_baggage::signing::SigningKey;
+/// use typed_baggage::signing::{KeyError, SigningKey, Weakness};
 ///
-/// let key = SigningKey::new("k1", b"0123456789abcdef0123456789abcdef")?;
+/// let key = SigningKey::new("k1", b"Dq7!vZ#2mLx@9pR$kW4&nT8*yB1^hF6%")?;
 /// assert_eq!(key.id(), "k1");
 /// assert_eq!(format!("{key:?}"), r#"SigningKey { id: "k1", secret: "<redacted>" }"#);
 /// assert!(SigningKey::new("k1", b"too short").is_err());
+/// // Long enough, but a 16-byte pattern written twice:
+/// assert_eq!(
+///     SigningKey::new("k1", b"0123456789abcdef0123456789abcdef").unwrap_err(),
+///     KeyError::Weak { key_id: "k1".into(), weakness: Weakness::Repeats { period: 16 } }
+/// );
 /// # Ok::<(), typed_baggage::signing::KeyError>(())
 /// ```
 #[derive(Clone)]
@@ -205,8 +352,10 @@ pub struct SigningKey {
 }
 
 impl SigningKey {
-    /// A key from its id and its secret bytes (at least [`MIN_KEY_BYTES`]).
-    /// The bytes are not kept: only the HMAC state derived from them.
+    /// A key from its id and its secret bytes: at least [`MIN_KEY_BYTES`],
+    /// and not trivially weak ([`Weakness`]: too few distinct bytes, a
+    /// repeated pattern, a run). The bytes are not kept: only the HMAC state
+    /// derived from them.
     pub fn new(id: impl Into<String>, secret: &[u8]) -> Result<Self, KeyError> {
         let id = id.into();
         check_key_id(&id).map_err(|reason| KeyError::InvalidKeyId {
@@ -218,6 +367,12 @@ impl SigningKey {
                 key_id: id,
                 len: secret.len(),
                 min: MIN_KEY_BYTES,
+            });
+        }
+        if let Some(weakness) = Weakness::of(secret) {
+            return Err(KeyError::Weak {
+                key_id: id,
+                weakness,
             });
         }
         let mac = HmacSha256::new_from_slice(secret).map_err(|_| KeyError::TooShort {
@@ -315,8 +470,8 @@ struct Clock(Arc<dyn Fn() -> SystemTime + Send + Sync>);
 /// use std::time::Duration;
 /// use typed_baggage::signing::{KeyRing, SigningKey};
 ///
-/// let ring = KeyRing::new(SigningKey::new("k2", &[2; 32])?)
-///     .with_verifying_key(SigningKey::new("k1", &[1; 32])?)?
+/// let ring = KeyRing::new(SigningKey::from_base64("k2", "tc8ARuHhthq3wF3GF//1iZxURd2y3wWfjKDOHbgHDNU")?)
+///     .with_verifying_key(SigningKey::from_base64("k1", "DZ9TzZGSF+ET6Mgb35hQB1LnNG8Gy/BUL1Os7imvjCA")?)?
 ///     .with_max_age(Duration::from_secs(300));
 /// assert_eq!(ring.active_key_id(), "k2");
 /// assert_eq!(ring.key_ids().collect::<Vec<_>>(), ["k2", "k1"]);
@@ -393,7 +548,7 @@ impl KeyRing {
     /// use std::time::{Duration, UNIX_EPOCH};
     /// use typed_baggage::signing::{KeyRing, SigningKey};
     ///
-    /// let frozen = KeyRing::new(SigningKey::new("k1", &[1; 32])?)
+    /// let frozen = KeyRing::new(SigningKey::new("k1", b"Dq7!vZ#2mLx@9pR$kW4&nT8*yB1^hF6%")?)
     ///     .with_clock(|| UNIX_EPOCH + Duration::from_secs(1_767_225_600));
     /// # let _ = frozen;
     /// # Ok::<(), typed_baggage::signing::KeyError>(())
@@ -412,14 +567,23 @@ impl KeyRing {
     /// use typed_baggage::signing::{KeyError, KeyRing};
     ///
     /// let ring = KeyRing::parse(
-    ///     "k2:AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=,\
-    ///      k1:AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE",
+    ///     "k2:tc8ARuHhthq3wF3GF//1iZxURd2y3wWfjKDOHbgHDNU=,\
+    ///      k1:DZ9TzZGSF-ET6Mgb35hQB1LnNG8Gy_BUL1Os7imvjCA",
     /// )?;
     /// assert_eq!(ring.active_key_id(), "k2");
     /// assert_eq!(ring.key_ids().collect::<Vec<_>>(), ["k2", "k1"]);
     ///
     /// let err = KeyRing::parse("k1:c2hvcnQ=").unwrap_err();
     /// assert_eq!(err, KeyError::TooShort { key_id: "k1".into(), len: 5, min: 32 });
+    ///
+    /// // 32 zero bytes: the right length, no entropy.
+    /// let err = KeyRing::parse("k2:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=").unwrap_err();
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "the key `k2` is too weak: it has 1 distinct byte value, and at least 8 are \
+    ///      needed (a random 32-byte key has about 30); make a random one with `openssl \
+    ///      rand -base64 32` (the key is not shown)"
+    /// );
     /// # Ok::<(), KeyError>(())
     /// ```
     pub fn parse(text: &str) -> Result<Self, KeyError> {
@@ -613,6 +777,126 @@ pub enum KeyError {
         /// The key id.
         key_id: String,
     },
+    /// A key is long enough but trivially weak: a placeholder, a pattern, a
+    /// run (see [`Weakness`]). The error says which rule it breaks, in
+    /// counts, never with a byte of the key.
+    #[error("the key `{key_id}` is too weak: {weakness}; make a random one with `openssl rand -base64 32` (the key is not shown)")]
+    Weak {
+        /// The key's id.
+        key_id: String,
+        /// Which rule it breaks.
+        weakness: Weakness,
+    },
+}
+
+/// Why a key of the right length is refused as trivially weak: the rules
+/// of the [module documentation](self#keys), which a random key breaks
+/// with a probability below 2<sup>-80</sup>. Counts only: never a byte of
+/// the key.
+///
+/// ```
+/// use typed_baggage::signing::{KeyError, SigningKey, Weakness};
+///
+/// let weakness = |secret: &[u8]| match SigningKey::new("k1", secret) {
+///     Err(KeyError::Weak { weakness, .. }) => Some(weakness),
+///     _ => None,
+/// };
+/// assert_eq!(weakness(&[0; 32]), Some(Weakness::FewDistinctBytes { distinct: 1, min: 8 }));
+/// assert_eq!(weakness(b"0123456789abcdef0123456789abcdef"), Some(Weakness::Repeats { period: 16 }));
+/// let run: Vec<u8> = (0..32).collect();
+/// assert_eq!(weakness(&run), Some(Weakness::Run { same: 31, steps: 31 }));
+/// assert_eq!(weakness(b"Dq7!vZ#2mLx@9pR$kW4&nT8*yB1^hF6%"), None);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Weakness {
+    /// Fewer than [`MIN_DISTINCT_KEY_BYTES`] distinct byte values (32 zero
+    /// bytes, one byte repeated, a key of two or three values).
+    FewDistinctBytes {
+        /// The distinct byte values found.
+        distinct: usize,
+        /// The fewest allowed.
+        min: usize,
+    },
+    /// The key repeats a pattern of `period` bytes, at most half its length
+    /// (`key[i] == key[i + period]` for every `i`).
+    Repeats {
+        /// The length of the pattern.
+        period: usize,
+    },
+    /// More than half of the steps between consecutive bytes (`key[i + 1] -
+    /// key[i]`, modulo 256) are the same: a run (`0, 1, 2, …`), or long
+    /// stretches of one byte.
+    Run {
+        /// How many steps are the same.
+        same: usize,
+        /// How many steps there are (the length of the key, less one).
+        steps: usize,
+    },
+}
+
+impl Weakness {
+    /// The first rule `secret` breaks, if any.
+    fn of(secret: &[u8]) -> Option<Weakness> {
+        let len = secret.len();
+        let mut seen = [false; 256];
+        let mut distinct = 0;
+        for &b in secret {
+            if let Some(slot) = seen.get_mut(usize::from(b)).filter(|s| !**s) {
+                *slot = true;
+                distinct += 1;
+            }
+        }
+        if distinct < MIN_DISTINCT_KEY_BYTES {
+            return Some(Weakness::FewDistinctBytes {
+                distinct,
+                min: MIN_DISTINCT_KEY_BYTES,
+            });
+        }
+        if let Some(period) = (1..=len / 2).find(|&p| {
+            secret
+                .iter()
+                .zip(secret.iter().skip(p))
+                .all(|(a, b)| a == b)
+        }) {
+            return Some(Weakness::Repeats { period });
+        }
+        let mut counts = [0usize; 256];
+        for pair in secret.windows(2) {
+            if let [a, b] = pair {
+                if let Some(count) = counts.get_mut(usize::from(b.wrapping_sub(*a))) {
+                    *count += 1;
+                }
+            }
+        }
+        let steps = len.saturating_sub(1);
+        let same = counts.iter().copied().max().unwrap_or(0);
+        (same * 2 > steps).then_some(Weakness::Run { same, steps })
+    }
+}
+
+impl fmt::Display for Weakness {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Weakness::FewDistinctBytes { distinct, min } => write!(
+                f,
+                "it has {distinct} distinct byte value{}, and at least {min} are needed (a \
+                 random 32-byte key has about 30)",
+                if distinct == 1 { "" } else { "s" }
+            ),
+            Weakness::Repeats { period } => write!(
+                f,
+                "it is a pattern of {period} byte{} repeated, and a key must not repeat a \
+                 pattern of at most half its length",
+                if period == 1 { "" } else { "s" }
+            ),
+            Weakness::Run { same, steps } => write!(
+                f,
+                "{same} of its {steps} steps from one byte to the next are the same (a run \
+                 such as 0, 1, 2, 3, or long stretches of one byte), and at most half may be"
+            ),
+        }
+    }
 }
 
 /// The key ring `cx` carries, or else the installed one.
@@ -633,38 +917,55 @@ fn put(out: &mut Vec<u8>, bytes: &[u8]) {
     out.extend_from_slice(bytes);
 }
 
-/// The MAC over the canonical form: domain, signature key, key id, issue
-/// time, and the schema's present entries sorted by key, each length-prefixed.
-/// The form is written out first and fed to the MAC at once (one update
-/// instead of dozens of small ones).
-fn mac_over(
-    key: &SigningKey,
-    signature_key: &str,
+/// What a signature is about, besides the entries: the schema (its
+/// signature key and name), the key, the issue time and, for a
+/// `bind_trace` schema, the trace.
+struct Subject<'a> {
+    schema: &'a str,
+    signature_key: &'a str,
+    key: &'a SigningKey,
     issued: u64,
-    members: &mut [(&str, &str)],
-) -> HmacSha256 {
+    trace: Option<[u8; TRACE_BYTES]>,
+}
+
+/// The MAC over the canonical form: domain, signature key, schema name, key
+/// id, issue time, trace id (or nothing), and the schema's present entries
+/// sorted by key, each length-prefixed. The form is written out first and
+/// fed to the MAC at once (one update instead of dozens of small ones).
+fn mac_over(subject: &Subject<'_>, members: &mut [(&str, &str)]) -> HmacSha256 {
     members.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let trace: &[u8] = match &subject.trace {
+        Some(trace) => trace,
+        None => &[],
+    };
     let len = DOMAIN.len()
         + 8
-        + signature_key.len()
+        + subject.signature_key.len()
         + 8
-        + key.id.len()
-        + 16
+        + subject.schema.len()
+        + 8
+        + subject.key.id.len()
+        + 8
+        + 8
+        + trace.len()
+        + 8
         + members
             .iter()
             .map(|(k, v)| 16 + k.len() + v.len())
             .sum::<usize>();
     let mut form = Vec::with_capacity(len);
     form.extend_from_slice(DOMAIN);
-    put(&mut form, signature_key.as_bytes());
-    put(&mut form, key.id.as_bytes());
-    form.extend_from_slice(&issued.to_be_bytes());
+    put(&mut form, subject.signature_key.as_bytes());
+    put(&mut form, subject.schema.as_bytes());
+    put(&mut form, subject.key.id.as_bytes());
+    form.extend_from_slice(&subject.issued.to_be_bytes());
+    put(&mut form, trace);
     form.extend_from_slice(&(members.len() as u64).to_be_bytes());
     for (k, v) in members.iter() {
         put(&mut form, k.as_bytes());
         put(&mut form, v.as_bytes());
     }
-    let mut mac = key.mac.clone();
+    let mut mac = subject.key.mac.clone();
     mac.update(&form);
     mac
 }
@@ -674,6 +975,86 @@ fn signature_error(schema: &Schema, signature: Signature, problem: SignatureProb
         key: Cow::Borrowed(signature.key),
         schema: schema.name,
         problem,
+    }
+}
+
+/// The trace id of `cx`'s span context, if it has a valid one.
+fn trace_of(cx: &Context) -> Option<TraceId> {
+    let trace = cx.span().span_context().trace_id();
+    (trace != TraceId::INVALID).then_some(trace)
+}
+
+/// The errors of a `bind_trace` schema's trace. They are about the
+/// signature entry, and say what was expected and found; they are
+/// [`Error::Invalid`] on the signature's key, as no [`SignatureProblem`]
+/// tells them apart.
+mod trace_errors {
+    use super::*;
+
+    const ADVICE: &str = "propagate the `traceparent` header along with `baggage`, and read the \
+         schema in the context extracted from both";
+
+    /// `with_typed` of a `bind_trace` schema in a context without a trace.
+    pub(super) fn nothing_to_sign_in(schema: &Schema, signature: Signature) -> Error {
+        Error::Invalid {
+            key: Cow::Borrowed(signature.key),
+            expected: format!(
+                "a trace to bind the signature of schema `{}` to (it is signed with \
+                 `bind_trace`)",
+                schema.name
+            )
+            .into(),
+            found: "no trace".to_owned(),
+            detail: Some(
+                "the context written to has no valid span context: start a span, or extract \
+                 `traceparent`, before `with_typed`"
+                    .to_owned(),
+            ),
+        }
+    }
+
+    /// A read of a `bind_trace` schema in a context without a trace.
+    pub(super) fn nothing_to_check_in(
+        schema: &Schema,
+        signature: Signature,
+        signed_in: TraceId,
+    ) -> Error {
+        Error::Invalid {
+            key: Cow::Borrowed(signature.key),
+            expected: format!(
+                "a signature of schema `{}` read in the trace it was made in, {signed_in} (it \
+                 is signed with `bind_trace`)",
+                schema.name
+            )
+            .into(),
+            found: "no trace".to_owned(),
+            detail: Some(format!(
+                "the context read from has no valid span context: {ADVICE}"
+            )),
+        }
+    }
+
+    /// A genuine signature of a `bind_trace` schema made in another trace.
+    pub(super) fn other(
+        schema: &Schema,
+        signature: Signature,
+        signed_in: TraceId,
+        read_in: TraceId,
+    ) -> Error {
+        Error::Invalid {
+            key: Cow::Borrowed(signature.key),
+            expected: format!(
+                "a signature of schema `{}` made in the trace it is read in, {read_in} (it is \
+                 signed with `bind_trace`)",
+                schema.name
+            )
+            .into(),
+            found: format!("a signature made in trace {signed_in}"),
+            detail: Some(format!(
+                "the baggage was copied from another trace, or a hop started a new trace \
+                 instead of continuing this one: {ADVICE}"
+            )),
+        }
     }
 }
 
@@ -687,24 +1068,37 @@ pub(crate) fn sign(
     with_ring(cx, |ring| {
         let ring =
             ring.ok_or_else(|| signature_error(schema, signature, SignatureProblem::NoKeyRing))?;
-        let key = &ring.inner.active;
-        let issued = ring.now_secs();
+        let trace = if signature.bind_trace {
+            Some(trace_of(cx).ok_or_else(|| trace_errors::nothing_to_sign_in(schema, signature))?)
+        } else {
+            None
+        };
+        let subject = Subject {
+            schema: schema.name,
+            signature_key: signature.key,
+            key: &ring.inner.active,
+            issued: ring.now_secs(),
+            trace: trace.map(TraceId::to_bytes),
+        };
         let tag = {
             let mut members: Vec<(&str, &str)> = entries
                 .iter()
                 .filter_map(|(k, v)| v.map(|v| (k, v)))
                 .collect();
-            mac_over(key, signature.key, issued, &mut members)
-                .finalize()
-                .into_bytes()
+            mac_over(&subject, &mut members).finalize().into_bytes()
         };
-        let mut value = String::with_capacity(VERSION.len() + key.id.len() + 23 + MAC_TEXT_LEN);
+        let mut value = String::with_capacity(signature.max_value_len());
         value.push_str(VERSION);
         value.push('.');
-        value.push_str(&key.id);
+        value.push_str(&subject.key.id);
         value.push('.');
-        value.push_str(itoa::Buffer::new().format(issued));
+        value.push_str(itoa::Buffer::new().format(subject.issued));
         value.push('.');
+        if let Some(trace) = trace {
+            // `TraceId`'s `Display`: 32 lowercase hexadecimal digits.
+            use std::fmt::Write as _;
+            let _ = write!(value, "{trace}.");
+        }
         URL_SAFE_NO_PAD.encode_string(tag, &mut value);
         entries.put(
             Cow::Borrowed(signature.key),
@@ -719,11 +1113,28 @@ pub(crate) fn sign(
 struct Parsed<'a> {
     key_id: &'a str,
     issued: u64,
+    /// The trace id, in the value of a `bind_trace` schema's signature.
+    trace: Option<TraceId>,
     mac: [u8; MAC_BYTES],
 }
 
+/// `Some` if `text` is a valid trace id: 32 lowercase hexadecimal digits,
+/// not all zero.
+fn parse_trace(text: &str) -> Option<TraceId> {
+    let canonical = text.len() == TRACE_TEXT_LEN
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    canonical
+        .then(|| TraceId::from_hex(text).ok())
+        .flatten()
+        .filter(|t| *t != TraceId::INVALID)
+}
+
 impl<'a> Parsed<'a> {
-    fn parse(text: &'a str) -> Result<Self, &'static str> {
+    /// Parses `text`, with a trace id if `bound` (the schema is signed with
+    /// `bind_trace`), else without.
+    fn parse(text: &'a str, bound: bool) -> Result<Self, &'static str> {
         let Some(rest) = text.strip_prefix("v1.") else {
             return Err(if text.starts_with('v') && text.contains('.') {
                 "its version is not `v1`, the one this build reads"
@@ -731,10 +1142,27 @@ impl<'a> Parsed<'a> {
                 "it does not start with the version `v1.`"
             });
         };
-        let mut parts = rest.splitn(3, '.');
-        let (Some(key_id), Some(issued), Some(mac)) = (parts.next(), parts.next(), parts.next())
-        else {
-            return Err("it does not have four parts separated by `.`");
+        let mut parts = rest.splitn(if bound { 4 } else { 3 }, '.');
+        let (key_id, issued) = (parts.next(), parts.next());
+        let (trace, mac) = if bound {
+            match (parts.next(), parts.next()) {
+                (Some(trace), Some(mac)) => (Some(trace), Some(mac)),
+                (Some(mac), None) if mac.len() == MAC_TEXT_LEN => {
+                    return Err("it has no trace id, and the schema is signed with \
+                         `bind_trace`: expected `v1.<key id>.<issued>.<trace id>.<MAC>`");
+                }
+                _ => (None, None),
+            }
+        } else {
+            (None, parts.next())
+        };
+        let (Some(key_id), Some(issued), Some(mac)) = (key_id, issued, mac) else {
+            return Err(if bound {
+                "it does not have the five parts of a `bind_trace` signature, \
+                 `v1.<key id>.<issued>.<trace id>.<MAC>`, separated by `.`"
+            } else {
+                "it does not have four parts separated by `.`"
+            });
         };
         if check_key_id(key_id).is_err() {
             return Err("its key id is not 1 to 32 characters among A-Z a-z 0-9 - _");
@@ -747,6 +1175,25 @@ impl<'a> Parsed<'a> {
             Ok(n) if canonical_number => n,
             _ => return Err("its issue time is not a whole number of seconds"),
         };
+        let trace = match trace {
+            None => None,
+            Some(text) => match parse_trace(text) {
+                Some(trace) => Some(trace),
+                None => {
+                    return Err("its trace id is not 32 lowercase hexadecimal digits, not all zero")
+                }
+            },
+        };
+        if !bound
+            && mac
+                .split_once('.')
+                .is_some_and(|(t, m)| parse_trace(t).is_some() && m.len() == MAC_TEXT_LEN)
+        {
+            return Err(
+                "it has a trace id, and the schema is not signed with `bind_trace`: \
+                 expected `v1.<key id>.<issued>.<MAC>`",
+            );
+        }
         let mut tag = [0u8; MAC_BYTES];
         let decoded = (mac.len() == MAC_TEXT_LEN)
             .then(|| URL_SAFE_NO_PAD.decode_slice(mac, &mut tag).ok())
@@ -757,12 +1204,17 @@ impl<'a> Parsed<'a> {
         Ok(Parsed {
             key_id,
             issued,
+            trace,
             mac: tag,
         })
     }
 }
 
 /// Checks the signature of `schema` in `baggage`.
+///
+/// In this order: present, well-formed, made by a key of the ring, the MAC
+/// (so that what follows is said only of a genuine signature), then, for a
+/// `bind_trace` schema, made in the trace of `cx`, then within its time.
 pub(crate) fn verify(
     schema: &Schema,
     signature: Signature,
@@ -773,7 +1225,7 @@ pub(crate) fn verify(
     let Some(text) = baggage.get(signature.key).map(|v| v.as_str()) else {
         return Err(fail(SignatureProblem::Missing));
     };
-    let parsed = Parsed::parse(text).map_err(|detail| {
+    let parsed = Parsed::parse(text, signature.bind_trace).map_err(|detail| {
         fail(SignatureProblem::Malformed {
             found: excerpt(text),
             detail,
@@ -802,11 +1254,125 @@ pub(crate) fn verify(
                 .filter_map(|f| baggage.get(&*f.key).map(|v| (&*f.key, v.as_str())))
                 .collect()
         };
-        mac_over(key, signature.key, parsed.issued, &mut members)
+        let subject = Subject {
+            schema: schema.name,
+            signature_key: signature.key,
+            key,
+            issued: parsed.issued,
+            trace: parsed.trace.map(TraceId::to_bytes),
+        };
+        mac_over(&subject, &mut members)
             .verify_slice(&parsed.mac)
             .map_err(|_| fail(SignatureProblem::Mismatch))?;
+        if let Some(signed_in) = parsed.trace {
+            match trace_of(cx) {
+                None => {
+                    return Err(trace_errors::nothing_to_check_in(
+                        schema, signature, signed_in,
+                    ))
+                }
+                Some(read_in) if read_in != signed_in => {
+                    return Err(trace_errors::other(schema, signature, signed_in, read_in))
+                }
+                Some(_) => {}
+            }
+        }
         check_time(ring, signature, parsed.issued).map_err(fail)
     })
+}
+
+/// A clash between schemas that [`check_distinct`] finds.
+///
+/// Its message names the key and both schemas.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SchemaClash {
+    /// Two signed schemas write their signatures under the same key.
+    #[error("the signed schemas `{first}` and `{second}` both write their signature under the baggage key `{key}`: expected one signature key per schema, found two schemas sharing one (each would overwrite the other's signature in a baggage that carries both); give one of them another `prefix`, or another key with `signed = \"...\"`")]
+    SharedSignatureKey {
+        /// The signature key.
+        key: &'static str,
+        /// The schema listed first.
+        first: &'static str,
+        /// The schema listed second.
+        second: &'static str,
+    },
+    /// The signature key of a signed schema is a field of another schema.
+    #[error("the baggage key `{key}` holds the signature of schema `{signed}` and is a field of schema `{other}`: writing `{other}` would replace the signature, and a client could set the field; give the field another key with `rename`, or the signature another key with `signed = \"...\"`")]
+    SignatureKeyIsAField {
+        /// The key.
+        key: &'static str,
+        /// The signed schema.
+        signed: &'static str,
+        /// The schema that has a field of that key.
+        other: &'static str,
+    },
+}
+
+/// Checks that the schemas a binary writes and reads do not clash over a
+/// signature key: no two signed schemas share one, and no schema has a
+/// field whose key is another's signature key. Returns the first clash
+/// found, in the order given.
+///
+/// The signature already covers the schema's name, so a signature cannot
+/// move from one schema to another; but two schemas that share a signature
+/// key overwrite each other's signature when both are written, and two of
+/// the same name (in different modules) would accept each other's. The
+/// derive of one schema cannot see the others, so this is a check to run
+/// once, at start-up or in a test, with every schema the binary uses (a
+/// schema listed twice, or two with the same description, count as one).
+///
+/// ```
+/// use typed_baggage::prelude::*;
+/// use typed_baggage::signing::{check_distinct, SchemaClash};
+///
+/// #[derive(Baggage)]
+/// #[baggage(prefix = "app.", signed)]
+/// struct User { id: u64 }
+///
+/// #[derive(Baggage)]
+/// #[baggage(prefix = "app.", signed)]
+/// struct Admin { id: u64 }
+///
+/// #[derive(Baggage)]
+/// #[baggage(prefix = "ff.")]
+/// struct Flags { beta: bool }
+///
+/// assert_eq!(check_distinct(&[&User::SCHEMA, &Flags::SCHEMA]), Ok(()));
+/// assert_eq!(
+///     check_distinct(&[&User::SCHEMA, &Flags::SCHEMA, &Admin::SCHEMA]),
+///     Err(SchemaClash::SharedSignatureKey { key: "app.sig", first: "User", second: "Admin" })
+/// );
+/// ```
+pub fn check_distinct(schemas: &[&Schema]) -> Result<(), SchemaClash> {
+    for (i, a) in schemas.iter().enumerate() {
+        for b in schemas.iter().skip(i + 1) {
+            if a == b {
+                continue;
+            }
+            if let (Some(sa), Some(sb)) = (a.signature, b.signature) {
+                if sa.key == sb.key {
+                    return Err(SchemaClash::SharedSignatureKey {
+                        key: sa.key,
+                        first: a.name,
+                        second: b.name,
+                    });
+                }
+            }
+            for (signed, other) in [(a, b), (b, a)] {
+                if let Some(s) = signed.signature {
+                    if other.resolved_field(s.key).is_some() {
+                        return Err(SchemaClash::SignatureKeyIsAField {
+                            key: s.key,
+                            signed: signed.name,
+                            other: other.name,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Checks the issue time against now, the maximum age and the skew.
@@ -882,12 +1448,17 @@ mod tests {
     fn signature_values_parse_strictly() {
         let mac = URL_SAFE_NO_PAD.encode([9u8; 32]);
         let text = format!("v1.k1.1767225600.{mac}");
-        let ok = Parsed::parse(&text).unwrap();
+        let ok = Parsed::parse(&text, false).unwrap();
         assert_eq!(
-            (ok.key_id, ok.issued, ok.mac),
-            ("k1", 1_767_225_600, [9u8; 32])
+            (ok.key_id, ok.issued, ok.trace, ok.mac),
+            ("k1", 1_767_225_600, None, [9u8; 32])
         );
-        assert_eq!(Parsed::parse(&format!("v1.k1.0.{mac}")).unwrap().issued, 0);
+        assert_eq!(
+            Parsed::parse(&format!("v1.k1.0.{mac}"), false)
+                .unwrap()
+                .issued,
+            0
+        );
         for (bad, why) in [
             (format!("v2.k1.1.{mac}"), "version"),
             (format!("k1.1.{mac}"), "version `v1.`"),
@@ -906,8 +1477,52 @@ mod tests {
                 format!("v1.k1.1.{}", URL_SAFE_NO_PAD.encode([9u8; 31])),
                 "MAC",
             ),
+            // A bound signature read by a schema that is not bound.
+            (
+                format!("v1.k1.1.4bf92f3577b34da6a3ce929d0e0e4736.{mac}"),
+                "has a trace id",
+            ),
         ] {
-            let err = Parsed::parse(&bad)
+            let err = Parsed::parse(&bad, false)
+                .err()
+                .unwrap_or_else(|| panic!("{bad} parsed"));
+            assert!(err.contains(why), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn bound_signature_values_parse_strictly() {
+        let mac = URL_SAFE_NO_PAD.encode([9u8; 32]);
+        let trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+        let text = format!("v1.k1.1767225600.{trace}.{mac}");
+        let ok = Parsed::parse(&text, true).unwrap();
+        assert_eq!(
+            (ok.key_id, ok.issued, ok.trace, ok.mac),
+            (
+                "k1",
+                1_767_225_600,
+                Some(TraceId::from_hex(trace).unwrap()),
+                [9u8; 32]
+            )
+        );
+        for (bad, why) in [
+            (format!("v1.k1.1.{mac}"), "no trace id"),
+            ("v1.k1.1".to_owned(), "five parts"),
+            (format!("v1.k1.1.{trace}"), "five parts"),
+            (
+                format!("v1.k1.1.{}.{mac}", trace.to_uppercase()),
+                "trace id",
+            ),
+            (format!("v1.k1.1.{}.{mac}", "0".repeat(32)), "not all zero"),
+            (format!("v1.k1.1.{}.{mac}", &trace[1..]), "trace id"),
+            (format!("v1.k1.1.{trace}0.{mac}"), "trace id"),
+            (format!("v1.k1.1.{}.{mac}", "g".repeat(32)), "trace id"),
+            (format!("v1.k1.1.{trace}.{}", &mac[1..]), "MAC"),
+            (format!("v1.k1.1.{trace}.{mac}.x"), "MAC"),
+            (format!("v1.k!.1.{trace}.{mac}"), "key id"),
+            (format!("v1.k1.01.{trace}.{mac}"), "issue time"),
+        ] {
+            let err = Parsed::parse(&bad, true)
                 .err()
                 .unwrap_or_else(|| panic!("{bad} parsed"));
             assert!(err.contains(why), "{bad}: {err}");
@@ -923,20 +1538,29 @@ mod tests {
         let mut other = mac.clone();
         other.pop();
         other.push('B');
-        assert!(Parsed::parse(&format!("v1.k1.1.{mac}")).is_ok());
-        assert!(Parsed::parse(&format!("v1.k1.1.{other}")).is_err());
+        assert!(Parsed::parse(&format!("v1.k1.1.{mac}"), false).is_ok());
+        assert!(Parsed::parse(&format!("v1.k1.1.{other}"), false).is_err());
     }
+
+    /// A key that passes the weak-key rules.
+    const SECRET: &[u8; 32] = b"Dq7!vZ#2mLx@9pR$kW4&nT8*yB1^hF6%";
 
     #[test]
     fn the_canonical_form_is_unambiguous() {
         // Moving bytes between a key and its value, or between entries,
         // changes the MAC: lengths are part of it.
-        let key = SigningKey::new("k1", &[3; 32]).unwrap();
-        let tag = |members: &mut [(&str, &str)]| {
-            mac_over(&key, "app.sig", 1, members)
-                .finalize()
-                .into_bytes()
+        let key = SigningKey::new("k1", SECRET).unwrap();
+        let base = Subject {
+            schema: "Ctx",
+            signature_key: "app.sig",
+            key: &key,
+            issued: 1,
+            trace: None,
         };
+        let mac = |subject: &Subject<'_>, members: &mut [(&str, &str)]| {
+            mac_over(subject, members).finalize().into_bytes()
+        };
+        let tag = |members: &mut [(&str, &str)]| mac(&base, members);
         let a = tag(&mut [("app.a", "bc")]);
         let b = tag(&mut [("app.ab", "c")]);
         let c = tag(&mut [("app.a", "b"), ("app.c", "")]);
@@ -948,39 +1572,145 @@ mod tests {
             tag(&mut [("app.x", "1"), ("app.a", "2")]),
             tag(&mut [("app.a", "2"), ("app.x", "1")])
         );
-        // The signature key, the key id and the time are covered.
-        let other_key = SigningKey::new("k2", &[3; 32]).unwrap();
-        let base = tag(&mut [("app.a", "1")]);
+        // The signature key, the schema, the key id, the time and the trace
+        // are covered.
+        let other_key = SigningKey::new("k2", SECRET).unwrap();
+        let one = tag(&mut [("app.a", "1")]);
+        let variants = [
+            Subject {
+                signature_key: "ff.sig",
+                ..base
+            },
+            Subject {
+                schema: "Other",
+                ..base
+            },
+            Subject { issued: 2, ..base },
+            Subject {
+                key: &other_key,
+                ..base
+            },
+            Subject {
+                trace: Some([1; 16]),
+                ..base
+            },
+            Subject {
+                trace: Some([2; 16]),
+                ..base
+            },
+        ];
+        let mut tags = vec![one];
+        for subject in &variants {
+            tags.push(mac(subject, &mut [("app.a", "1")]));
+        }
+        for (i, x) in tags.iter().enumerate() {
+            for y in &tags[i + 1..] {
+                assert_ne!(x, y);
+            }
+        }
+        // The schema name and the signature key are separate, length-prefixed
+        // parts: bytes moved from one to the other change the MAC.
         assert_ne!(
-            base,
-            mac_over(&key, "ff.sig", 1, &mut [("app.a", "1")])
-                .finalize()
-                .into_bytes()
+            mac(
+                &Subject {
+                    schema: "xCtx",
+                    signature_key: "app.sig",
+                    ..base
+                },
+                &mut []
+            ),
+            mac(
+                &Subject {
+                    schema: "Ctx",
+                    signature_key: "app.sigx",
+                    ..base
+                },
+                &mut []
+            )
         );
-        assert_ne!(
-            base,
-            mac_over(&key, "app.sig", 2, &mut [("app.a", "1")])
-                .finalize()
-                .into_bytes()
+    }
+
+    #[test]
+    fn weak_keys_are_named_by_the_first_rule_they_break() {
+        assert_eq!(Weakness::of(SECRET), None);
+        assert_eq!(
+            Weakness::of(&[0; 32]),
+            Some(Weakness::FewDistinctBytes {
+                distinct: 1,
+                min: 8
+            })
         );
-        assert_ne!(
-            base,
-            mac_over(&other_key, "app.sig", 1, &mut [("app.a", "1")])
-                .finalize()
-                .into_bytes()
+        // 7 values: too few, even in no order.
+        let seven: Vec<u8> = (0..32u8).map(|i| i.wrapping_mul(5) % 7 + 100).collect();
+        assert_eq!(
+            Weakness::of(&seven),
+            Some(Weakness::FewDistinctBytes {
+                distinct: 7,
+                min: 8
+            })
         );
+        // A pattern of 8, and the longest period refused: half the key.
+        let eight: Vec<u8> = b"k3y!P@5s".repeat(4);
+        assert_eq!(Weakness::of(&eight), Some(Weakness::Repeats { period: 8 }));
+        let half: Vec<u8> = SECRET[..16].repeat(2);
+        assert_eq!(Weakness::of(&half), Some(Weakness::Repeats { period: 16 }));
+        // A period longer than half the key is not a repetition: a key that
+        // ends as it begins (1 in 256 random keys) is accepted.
+        let mut ends_as_it_begins = *SECRET;
+        ends_as_it_begins[31] = ends_as_it_begins[0];
+        assert_eq!(Weakness::of(&ends_as_it_begins), None);
+        // Runs, up, down, by any step.
+        let up: Vec<u8> = (0..32).collect();
+        let down: Vec<u8> = (0..32).map(|i| 200 - 3 * i).collect();
+        assert_eq!(
+            Weakness::of(&up),
+            Some(Weakness::Run {
+                same: 31,
+                steps: 31
+            })
+        );
+        assert_eq!(
+            Weakness::of(&down),
+            Some(Weakness::Run {
+                same: 31,
+                steps: 31
+            })
+        );
+        assert_eq!(
+            Weakness::of(b"abcdefghijklmnopqrstuvwxyzABCDEF"),
+            Some(Weakness::Run {
+                same: 30,
+                steps: 31
+            })
+        );
+        // Half the key one byte and the other half random: more than half
+        // of the steps are 0.
+        let mut stretch = *SECRET;
+        stretch[..17].fill(0);
+        assert_eq!(
+            Weakness::of(&stretch),
+            Some(Weakness::Run {
+                same: 16,
+                steps: 31
+            })
+        );
+        // Exactly half of the steps the same is allowed.
+        let mut at_most_half = *SECRET;
+        at_most_half[..16].fill(0);
+        assert_eq!(Weakness::of(&at_most_half), None);
     }
 
     #[test]
     fn time_checks_use_max_age_and_skew() {
         let at = |now: u64| {
-            KeyRing::new(SigningKey::new("k1", &[1; 32]).unwrap())
+            KeyRing::new(SigningKey::new("k1", SECRET).unwrap())
                 .with_clock(move || UNIX_EPOCH + Duration::from_secs(now))
                 .with_clock_skew(Duration::from_secs(10))
         };
         let sig = |max| Signature {
             key: "app.sig",
             max_age_secs: max,
+            bind_trace: false,
         };
         assert_eq!(check_time(&at(1000), sig(None), 1010), Ok(()));
         assert_eq!(

@@ -15,6 +15,7 @@ pub const CRATE: &str = "crate";
 pub const MAX_BYTES: &str = "max_bytes";
 pub const SIGNED: &str = "signed";
 pub const MAX_AGE_SECS: &str = "max_age_secs";
+pub const BIND_TRACE: &str = "bind_trace";
 pub const RENAME: &str = "rename";
 pub const DEFAULT: &str = "default";
 pub const SKIP: &str = "skip";
@@ -78,6 +79,8 @@ pub struct ContainerAttrs {
     /// `signed`, or `signed = "key"` (the key of the signature entry).
     pub signed: Option<Attr<Option<LitStr>>>,
     pub max_age_secs: Option<Attr<u64>>,
+    /// `bind_trace`: the signature covers the trace id too.
+    pub bind_trace: Option<Span>,
 }
 
 pub enum DefaultAttr {
@@ -121,7 +124,15 @@ pub enum Place {
 impl Place {
     fn allowed(self) -> &'static [&'static str] {
         match self {
-            Place::Struct => &[PREFIX, RENAME_ALL, CRATE, MAX_BYTES, SIGNED, MAX_AGE_SECS],
+            Place::Struct => &[
+                PREFIX,
+                RENAME_ALL,
+                CRATE,
+                MAX_BYTES,
+                SIGNED,
+                MAX_AGE_SECS,
+                BIND_TRACE,
+            ],
             Place::Enum => &[RENAME_ALL, CRATE],
             Place::Field => &[
                 RENAME,
@@ -226,7 +237,7 @@ fn string(
 /// Where a known attribute goes, in words.
 fn belongs(name: &str) -> &'static str {
     match name {
-        MAX_BYTES | SIGNED | MAX_AGE_SECS => "a struct",
+        MAX_BYTES | SIGNED | MAX_AGE_SECS | BIND_TRACE => "a struct",
         PREFIX => "a struct, or a field with `flatten`",
         RENAME_ALL | CRATE => "a struct or an enum",
         RENAME => "a field or an enum variant",
@@ -387,6 +398,16 @@ pub fn container(cx: &mut Ctxt, attrs: &[Attribute], place: Place) -> ContainerA
                     format!("`max_age_secs` must be a whole number of seconds: {e}"),
                 ),
             }
+        } else if place == Place::Struct && meta.path.is_ident(BIND_TRACE) {
+            if meta.input.peek(syn::Token![=]) {
+                cx.error(
+                    span,
+                    "`bind_trace` takes no value: write `#[baggage(signed, bind_trace)]` to bind the signature to the trace, or leave `bind_trace` out",
+                );
+                // Skip the value, so that parsing goes on with the next attribute.
+                let _ = meta.value()?.parse::<syn::Expr>()?;
+            }
+            set_once(cx, &mut out.bind_trace, span, BIND_TRACE, span);
         } else {
             unknown(cx, meta, place)?;
         }

@@ -159,9 +159,16 @@ pub fn check_struct(cx: &mut Ctxt, s: &Struct) {
     check_signed(cx, s);
 }
 
-/// `signed` and `max_age_secs`: the signature's key is a valid key that no
-/// field has; a maximum age only on a signed schema.
+/// `signed`, `max_age_secs` and `bind_trace`: the signature's key is a
+/// valid key that no field has; a maximum age and a trace binding only on a
+/// signed schema.
 fn check_signed(cx: &mut Ctxt, s: &Struct) {
+    if let (Some(span), None) = (s.attrs.bind_trace, &s.attrs.signed) {
+        cx.error(
+            span,
+            "`bind_trace` binds a schema's signature to the trace, and this schema is not signed: add `signed` to its `#[baggage(...)]`, or remove `bind_trace`",
+        );
+    }
     if let Some(max_age) = &s.attrs.max_age_secs {
         if s.attrs.signed.is_none() {
             cx.error(

@@ -77,7 +77,14 @@ fn plain_read(f: &Field, krate: &Path) -> TokenStream {
             quote_spanned!(path.span()=> ::core::option::Option::Some(#path))
         }
     };
-    let read = quote!(#p::decode_field::<#ty, _, _>(__baggage, __key, #default));
+    // A `max_len` field is counted on its text before it is decoded.
+    let read = match &f.attrs.max_len {
+        Some(m) => {
+            let max = m.value;
+            quote!(#p::decode_bounded_field::<#ty, _, _>(__baggage, __key, #default, #max))
+        }
+        None => quote!(#p::decode_field::<#ty, _, _>(__baggage, __key, #default)),
+    };
     let len_checks = len_checks(f, krate);
     if len_checks.is_empty() {
         read

@@ -132,9 +132,11 @@ fn signature(s: &Struct, krate: &syn::Path) -> TokenStream {
     match s.signature_key() {
         Some((key, _)) => {
             let max_age = option(s.attrs.max_age_secs.as_ref().map(|m| m.value));
+            let bind_trace = s.attrs.bind_trace.is_some();
             quote!(::core::option::Option::Some(#krate::schema::Signature {
                 key: #key,
                 max_age_secs: #max_age,
+                bind_trace: #bind_trace,
             }))
         }
         None => quote!(::core::option::Option::None),
