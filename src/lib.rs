@@ -75,6 +75,7 @@
 //! | struct | `max_bytes = N` | this schema's own budget, in encoded header bytes |
 //! | struct | `signed`, `signed = "key"` | signed with HMAC-SHA256 (feature `signing`): read only if the signature verifies; see `signing` |
 //! | struct | `max_age_secs = N` | with `signed`: signatures older than `N` seconds are rejected |
+//! | struct | `bind_trace` | with `signed`: the signature covers the trace id and is read only in the same trace (propagate `traceparent` with `baggage`) |
 //! | field, variant | `rename = "key"` | the key (or enum text) on the wire |
 //! | field | `default`, `default = "path"` | the value when the key is absent (`Default::default()` or the function) |
 //! | field | `skip` | not carried; filled from `Default` |
@@ -97,21 +98,24 @@
 //! **Secrets.** Baggage is plain text that every hop, proxy and tracing
 //! backend can read and log, and that any client can forge. A field whose
 //! Rust name or wire key (prefix included) looks like a secret or a direct
-//! personal identifier is a compile error. The rule: the name is split into
-//! word parts at every character that is not an ASCII letter or digit, at
-//! each lower-case-or-digit to upper-case step (`userPassword`), and before
-//! the last capital of a capital run followed by a lower-case letter
-//! (`APIKey`); parts are compared in lower case. The name matches if one
-//! part, or two adjacent parts written together, is one of `password`,
-//! `passwd`, `passphrase`, `secret`, `token`, `apikey`, `accesskey`,
-//! `privatekey`, `secretkey`, `credential`, `auth`, `authorization`,
-//! `cookie`, `sessiontoken`, `creditcard`, `cardnumber`, `cvv`, `iban`,
-//! `ssn`, or one of these with a plural `s`. So `userPassword`, `x-api-key`,
-//! `STRIPE_TOKEN` and `auth.method` match, and `tokenizer_version`, `author`,
-//! `session_id` and `secretary` do not. A field that is not a secret says
-//! why: `#[baggage(allow_secret = "a public fingerprint, not the key")]`
-//! (and `allow_secret` on a name that does not match is an error, so no
-//! stale escape hatch stays behind).
+//! personal identifier is a compile error, and so is a key that a
+//! flatten-site prefix composes into one (`api.` + `key`). The rule (the
+//! README has it in full, with the lists of names caught and allowed): the
+//! name is split into word parts at every character that is not an ASCII
+//! letter or digit, at each lower-case-or-digit to upper-case step
+//! (`userPassword`), before the last capital of a capital run followed by
+//! a lower-case letter (`APIKey`), and between letters and digits
+//! (`cvv2`); it matches if one part, or two or three adjacent parts written
+//! together, is a term such as `password`, `pwd`, `pin`, `token`, `jwt`,
+//! `apikey`, `signingkey`, `creditcard`, `cvv`, `ssn`, `email`,
+//! `phonenumber` or `dateofbirth` (or one with a plural `s`), a digit
+//! standing for the letter it looks like (`passw0rd`). So `userPassword`,
+//! `x-api-key`, `apiKey2`, `STRIPE_TOKEN` and `date_of_birth` match, and
+//! `tokenizer_version`, `author`, `pinned`, `session_id` and `emailer_queue`
+//! do not. A field that is not a secret says why:
+//! `#[baggage(allow_secret = "a public fingerprint, not the key")]` (and
+//! `allow_secret` on a name that does not match is an error, so no stale
+//! escape hatch stays behind).
 //!
 //! **Heavy baggage.** `max_len` bounds strings and lists. When every field
 //! is bounded (integers, floats, `bool`, `char`, enums, and strings and
