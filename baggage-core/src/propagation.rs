@@ -109,7 +109,7 @@ use crate::keys::is_valid_key;
 use crate::limits::{member_len, MAX_BYTES, MAX_MEMBERS};
 use crate::metrics::{BaggageMetrics, Direction};
 use crate::read;
-use crate::report::{Over, Reporter};
+use crate::report::{OutgoingDrops, Over, Reporter};
 use crate::wire::{check_properties, encode_value};
 
 pub use crate::report::Counters;
@@ -241,9 +241,10 @@ impl BaggagePropagator {
 
         let mut header = String::new();
         let mut written = 0usize;
+        let mut drops = OutgoingDrops::default();
         for (key, value, metadata) in members {
             if !is_valid_key(key) || check_properties(metadata).is_err() {
-                self.reporter.invalid_outgoing(key, metadata);
+                drops.invalid(key);
                 continue;
             }
             let len = member_len(key, value, metadata);
@@ -255,7 +256,7 @@ impl BaggagePropagator {
                 } else {
                     Over::Bytes
                 };
-                self.reporter.outgoing_over(over, key, len);
+                drops.over(over, key, len);
                 continue;
             }
             if header.is_empty() {
@@ -273,6 +274,7 @@ impl BaggagePropagator {
             }
             written += 1;
         }
+        self.reporter.left_out(&drops);
         self.reporter
             .measured(Direction::Outgoing, header.len(), written);
         (written > 0).then_some(header)
@@ -610,15 +612,13 @@ mod tests {
         baggage.insert("wide", "é".repeat(2000));
         baggage.insert_with_metadata("bad", "1", "p,q");
         let lines = logs(|| assert_eq!(propagator.header_value(&baggage), None));
-        assert_eq!(lines.len(), 2, "{lines:?}");
+        // One summary for the header: how many of each, and the first.
+        assert_eq!(lines.len(), 1, "{lines:?}");
         assert!(
-            lines[0].contains("key=\"bad\" properties=\"p,q\""),
+            lines[0].contains("invalid=1 over_bytes=1 over_members=0"),
             "{lines:?}"
         );
-        assert!(
-            lines[1].contains("key=\"wide\" member_bytes=12005 limit=\"bytes\""),
-            "{lines:?}"
-        );
+        assert!(lines[0].contains("key=\"bad\""), "{lines:?}");
         let c = propagator.counters();
         assert_eq!(
             (c.inject_members_invalid(), c.inject_members_dropped()),

@@ -44,10 +44,10 @@ pub(crate) const LOG_TARGET: &str = "typed_baggage";
 pub(crate) const EVENTS_PER_SECOND: u64 = 20;
 
 /// The process-wide budget of `WARN` events.
-static WARNINGS: Budget = Budget::new(EVENTS_PER_SECOND);
+pub(crate) static WARNINGS: Budget = Budget::new(EVENTS_PER_SECOND);
 /// The process-wide budget of `DEBUG` events.
 #[cfg_attr(not(feature = "tower"), allow(dead_code))]
-static DEBUGS: Budget = Budget::new(EVENTS_PER_SECOND);
+pub(crate) static DEBUGS: Budget = Budget::new(EVENTS_PER_SECOND);
 
 /// Bits of [`Budget::window`] that count the events of the current second.
 const COUNT_BITS: u32 = 24;
@@ -76,7 +76,7 @@ impl Budget {
 
     /// Admits one event now: `Some(n)`, `n` the events refused since the
     /// last one admitted, or `None` (refused and counted).
-    fn admit(&self) -> Option<u64> {
+    pub(crate) fn admit(&self) -> Option<u64> {
         static START: OnceLock<Instant> = OnceLock::new();
         self.admit_at(START.get_or_init(Instant::now).elapsed().as_secs())
     }
@@ -114,10 +114,10 @@ impl Budget {
 /// field `suppressed`: the events of that level left out before it.
 macro_rules! limited {
     ($level:ident, $message:literal, $($field:tt)+) => {
-        if tracing::enabled!(target: LOG_TARGET, tracing::Level::$level) {
+        if tracing::enabled!(target: $crate::report::LOG_TARGET, tracing::Level::$level) {
             if let Some(suppressed) = limited!(@budget $level).admit() {
                 tracing::event!(
-                    target: LOG_TARGET,
+                    target: $crate::report::LOG_TARGET,
                     tracing::Level::$level,
                     $($field)+,
                     suppressed,
@@ -126,8 +126,56 @@ macro_rules! limited {
             }
         }
     };
-    (@budget WARN) => { WARNINGS };
-    (@budget DEBUG) => { DEBUGS };
+    (@budget WARN) => { $crate::report::WARNINGS };
+    (@budget DEBUG) => { $crate::report::DEBUGS };
+}
+
+/// For the modules that report events of their own (the tower layers).
+#[cfg_attr(not(feature = "tower"), allow(unused_imports))]
+pub(crate) use limited;
+
+/// The members one outgoing header left out, tallied as the encoder meets
+/// them and reported once by [`Reporter::left_out`].
+#[derive(Default)]
+pub(crate) struct OutgoingDrops<'a> {
+    invalid: u64,
+    over_bytes: u64,
+    over_members: u64,
+    first: Option<LeftOut<'a>>,
+}
+
+/// Why the first member an outgoing header left out was left out.
+#[derive(Clone, Copy)]
+enum LeftOut<'a> {
+    Invalid {
+        key: &'a str,
+    },
+    Over {
+        over: Over,
+        key: &'a str,
+        member_bytes: usize,
+    },
+}
+
+impl<'a> OutgoingDrops<'a> {
+    /// A member whose key or properties break the grammar.
+    pub(crate) fn invalid(&mut self, key: &'a str) {
+        self.invalid += 1;
+        self.first.get_or_insert(LeftOut::Invalid { key });
+    }
+
+    /// A member of `member_bytes` that would break a limit.
+    pub(crate) fn over(&mut self, over: Over, key: &'a str, member_bytes: usize) {
+        match over {
+            Over::Bytes => self.over_bytes += 1,
+            Over::Members => self.over_members += 1,
+        }
+        self.first.get_or_insert(LeftOut::Over {
+            over,
+            key,
+            member_bytes,
+        });
+    }
 }
 
 /// The malformed list-members of one extraction, noted as the parser meets
@@ -385,93 +433,66 @@ impl Reporter {
         );
     }
 
-    /// An outgoing member whose key or properties break the grammar, not sent.
-    #[cold]
-    pub(crate) fn invalid_outgoing(&self, key: &str, metadata: &str) {
-        self.counters
-            .inner
-            .inject_members_invalid
-            .fetch_add(1, Ordering::Relaxed);
-        self.metrics()
-            .dropped(Direction::Outgoing, Reason::Malformed, 1);
-        limited!(
-            WARN,
-            "baggage member not sent: its key or properties do not follow the W3C grammar",
-            key = ?excerpt(key),
-            properties = ?excerpt(metadata)
-        );
+    /// The outgoing members one header left out: counted and recorded
+    /// exactly, logged as one summary (how many of each, and the first).
+    #[inline]
+    pub(crate) fn left_out(&self, drops: &OutgoingDrops<'_>) {
+        if let Some(first) = drops.first {
+            self.left_out_cold(drops, first);
+        }
     }
 
-    /// An outgoing member of `member_bytes` left out, over a limit.
     #[cold]
-    pub(crate) fn outgoing_over(&self, over: Over, key: &str, member_bytes: usize) {
-        self.counters
-            .inner
+    fn left_out_cold(&self, drops: &OutgoingDrops<'_>, first: LeftOut<'_>) {
+        let inner = &self.counters.inner;
+        inner
+            .inject_members_invalid
+            .fetch_add(drops.invalid, Ordering::Relaxed);
+        inner
             .inject_members_dropped
-            .fetch_add(1, Ordering::Relaxed);
-        self.metrics()
-            .dropped(Direction::Outgoing, over.reason(), 1);
+            .fetch_add(drops.over_bytes + drops.over_members, Ordering::Relaxed);
+        let metrics = self.metrics();
+        for (n, reason) in [
+            (drops.invalid, Reason::Malformed),
+            (drops.over_bytes, Reason::ByteLimit),
+            (drops.over_members, Reason::MemberLimit),
+        ] {
+            if n > 0 {
+                metrics.dropped(Direction::Outgoing, reason, n);
+            }
+        }
+        let (why, key, member_bytes) = match first {
+            LeftOut::Invalid { key } => (
+                "its key or properties do not follow the W3C grammar",
+                key,
+                0,
+            ),
+            LeftOut::Over {
+                over,
+                key,
+                member_bytes,
+            } => (
+                match over {
+                    Over::Bytes => "the header would break the W3C byte limit",
+                    Over::Members => "the header would break the W3C member limit",
+                },
+                key,
+                member_bytes,
+            ),
+        };
         limited!(
             WARN,
-            "baggage member not sent: the header would break the W3C limit",
+            "baggage members not sent",
+            invalid = drops.invalid,
+            over_bytes = drops.over_bytes,
+            over_members = drops.over_members,
+            first = why,
             key = ?excerpt(key),
             member_bytes,
-            limit = over.name(),
             max_members = MAX_MEMBERS,
             max_bytes = MAX_BYTES
         );
     }
-
-    /// The `dropped` incoming entries an inbound allowlist dropped from one
-    /// request, `first_key` the key of one of them: recorded, and logged as
-    /// one summary.
-    #[cfg(feature = "tower")]
-    #[cold]
-    pub(crate) fn policy_dropped(&self, dropped: u64, first_key: &str) {
-        self.metrics()
-            .dropped(Direction::Incoming, Reason::Policy, dropped);
-        limited!(
-            DEBUG,
-            "inbound baggage entries dropped: not in the allowlist",
-            dropped,
-            key = ?excerpt(first_key)
-        );
-    }
-
-    /// An incoming header an inbound policy dropped whole.
-    #[cfg(feature = "tower")]
-    #[cold]
-    pub(crate) fn policy_rejected(&self) {
-        self.metrics().rejected(Reason::Policy);
-        limited!(
-            DEBUG,
-            "inbound baggage header dropped: the policy is drop-all",
-            policy = "drop-all"
-        );
-    }
-}
-
-/// A `baggage` header removed from a request toward a destination that is
-/// not allowed (by the outbound layer, or on a redirect).
-#[cfg(feature = "tower")]
-#[cold]
-pub(crate) fn outgoing_removed(host: Option<&str>) {
-    limited!(
-        DEBUG,
-        "outgoing baggage header removed: destination not allowed",
-        host = ?host.map(excerpt)
-    );
-}
-
-/// `values` `baggage` header values removed from one response of a server.
-#[cfg(feature = "tower")]
-#[cold]
-pub(crate) fn response_baggage_removed(values: usize) {
-    limited!(
-        DEBUG,
-        "baggage removed from a response: responses carry no baggage unless the layer allows it",
-        values
-    );
 }
 
 #[cfg(test)]

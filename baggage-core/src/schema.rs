@@ -32,6 +32,8 @@ mod markdown;
 
 pub use markdown::markdown_table;
 
+use baggage_rules::size::member_len_with;
+
 use crate::keys::{self, Keyed};
 
 /// How many distinct values a field can take (for metric-label guards and docs).
@@ -486,7 +488,11 @@ impl Schema {
         let (mut members, mut bytes) = (0usize, 0usize);
         if let Some(signature) = self.signature {
             members += 1;
-            bytes = bytes.saturating_add(signature.key.len() + 1 + signature.max_value_len());
+            bytes = bytes.saturating_add(member_len_with(
+                signature.key.len(),
+                signature.max_value_len(),
+                0,
+            ));
         }
         let mut fields = self.fields;
         while let [f, tail @ ..] = fields {
@@ -496,9 +502,7 @@ impl Schema {
             };
             let (head, key_tail) = key_parts(f, self.prefix, site);
             members += 1;
-            bytes = bytes
-                .saturating_add(head.len() + key_tail.len() + 1)
-                .saturating_add(value);
+            bytes = bytes.saturating_add(member_len_with(head.len() + key_tail.len(), value, 0));
             fields = tail;
         }
         let mut rest = self.flattened;

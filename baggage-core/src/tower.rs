@@ -99,9 +99,11 @@ use opentelemetry::Context;
 use tower_layer::Layer;
 use tower_service::Service;
 
+use crate::error::excerpt;
 use crate::http::BAGGAGE_HEADER;
+use crate::metrics::{Direction, Reason};
 use crate::propagation::BaggagePropagator;
-use crate::report;
+use crate::report::{limited, Reporter};
 use crate::schema::Schema;
 use crate::Baggage;
 
@@ -304,7 +306,7 @@ impl<S> BaggageService<S> {
                         .counters
                         .dropped_by_policy
                         .fetch_add(1, Ordering::Relaxed);
-                    layer.propagator.reporter().policy_rejected();
+                    policy_rejected(layer.propagator.reporter());
                 }
                 parent.with_baggage(OtelBaggage::new())
             }
@@ -332,7 +334,7 @@ impl<S> BaggageService<S> {
                         .map(|(key, _)| key.as_str())
                         .find(|key| !allow.allows(key))
                         .unwrap_or_default();
-                    layer.propagator.reporter().policy_dropped(dropped, first);
+                    policy_dropped(layer.propagator.reporter(), dropped, first);
                 }
                 parent.with_baggage(kept)
             }
@@ -385,7 +387,7 @@ impl ResponseStrip {
             .0
             .response_baggage_removed
             .fetch_add(1, Ordering::Relaxed);
-        report::response_baggage_removed(values);
+        response_baggage_removed(values);
     }
 }
 
@@ -536,7 +538,7 @@ impl Destinations {
     pub fn strip<B>(&self, req: &mut Request<B>) -> bool {
         let allowed = self.allows(req.uri());
         if !allowed && req.headers_mut().remove(&BAGGAGE_HEADER).is_some() {
-            report::outgoing_removed(req.uri().host());
+            outgoing_removed(req.uri().host());
         }
         allowed
     }
@@ -732,4 +734,52 @@ where
         });
         self.inner.call(req)
     }
+}
+
+/// The `dropped` incoming entries an inbound allowlist dropped from one
+/// request, `first_key` the key of one of them: recorded, and logged as one
+/// summary.
+#[cold]
+fn policy_dropped(reporter: &Reporter, dropped: u64, first_key: &str) {
+    reporter
+        .metrics()
+        .dropped(Direction::Incoming, Reason::Policy, dropped);
+    limited!(
+        DEBUG,
+        "inbound baggage entries dropped: not in the allowlist",
+        dropped,
+        key = ?excerpt(first_key)
+    );
+}
+
+/// An incoming header an inbound policy dropped whole.
+#[cold]
+fn policy_rejected(reporter: &Reporter) {
+    reporter.metrics().rejected(Reason::Policy);
+    limited!(
+        DEBUG,
+        "inbound baggage header dropped: the policy is drop-all",
+        policy = "drop-all"
+    );
+}
+
+/// A `baggage` header removed from a request toward a destination that is
+/// not allowed (by the outbound layer, or on a redirect).
+#[cold]
+fn outgoing_removed(host: Option<&str>) {
+    limited!(
+        DEBUG,
+        "outgoing baggage header removed: destination not allowed",
+        host = ?host.map(excerpt)
+    );
+}
+
+/// `values` `baggage` header values removed from one response of a server.
+#[cold]
+fn response_baggage_removed(values: usize) {
+    limited!(
+        DEBUG,
+        "baggage removed from a response: responses carry no baggage unless the layer allows it",
+        values
+    );
 }

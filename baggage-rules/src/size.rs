@@ -86,15 +86,19 @@ pub const fn wire_len(text: &str, in_list: bool) -> usize {
 }
 
 /// The bytes one list-member `key=value[;metadata]` takes in a header whose
-/// value is `value_wire_len` bytes once encoded.
+/// value is `value_wire_len` bytes once encoded (saturating: a bound of
+/// `usize::MAX` stays the largest).
 #[inline]
 pub const fn member_len_with(key_len: usize, value_wire_len: usize, metadata_len: usize) -> usize {
     let meta = if metadata_len == 0 {
         0
     } else {
-        1 + metadata_len
+        metadata_len.saturating_add(1)
     };
-    key_len + 1 + value_wire_len + meta
+    key_len
+        .saturating_add(1)
+        .saturating_add(value_wire_len)
+        .saturating_add(meta)
 }
 
 /// At least the bytes a value of `value_len` bytes takes encoded: a byte
@@ -170,6 +174,7 @@ mod tests {
         assert_eq!(member_len_with(1, 1, 0), 3);
         assert_eq!(member_len_with(1, 1, 3), 7);
         assert_eq!(value_wire_len_bound(usize::MAX), usize::MAX);
+        assert_eq!(member_len_with(3, usize::MAX, 0), usize::MAX);
     }
 
     #[test]
