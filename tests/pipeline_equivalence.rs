@@ -11,52 +11,15 @@
 //! Written against the public API only, with headers made the way a client
 //! (or an attacker) sends them: raw `HeaderValue` bytes.
 
+#[path = "../fuzz/src/equivalence.rs"]
+mod equivalence;
+
+use equivalence::Org;
 use http::{HeaderMap, HeaderValue};
 use opentelemetry::baggage::BaggageExt;
-use opentelemetry::{Context, KeyValue};
+use opentelemetry::Context;
 use proptest::prelude::*;
 use typed_baggage::prelude::*;
-use typed_baggage::sdk::BaggageAttributes;
-
-#[derive(Baggage, Debug, Clone, PartialEq)]
-#[baggage(prefix = "app.")]
-struct UserCtx {
-    user_id: u64,
-    tier: Tier,
-    is_premium: bool,
-    features: Vec<String>,
-    #[baggage(rename = "geo")]
-    region: Option<String>,
-    #[baggage(default)]
-    retries: u8,
-    #[baggage(max_len = 3)]
-    tags: Option<Vec<u16>>,
-    ratio: Option<f64>,
-}
-
-#[derive(Baggage, Debug, Clone, Copy, PartialEq)]
-#[baggage(rename_all = "snake_case")]
-enum Tier {
-    Free,
-    Premium,
-}
-
-#[derive(Baggage, Debug, Clone, PartialEq)]
-#[baggage(prefix = "org.")]
-struct Org {
-    id: i32,
-    name: Option<String>,
-}
-
-/// A schema with flattened keys under a site prefix.
-#[derive(Baggage, Debug, Clone, PartialEq)]
-struct Request {
-    #[baggage(flatten)]
-    user: Org,
-    #[baggage(flatten, prefix = "payer.")]
-    payer: Org,
-    route: Option<char>,
-}
 
 /// The keys the generator favours: the schemas' own, near misses and others.
 const KEYS: &[&str] = &[
@@ -174,28 +137,6 @@ fn headers() -> impl Strategy<Value = HeaderMap> {
     })
 }
 
-/// Both reads, as text (values and errors), and the processors' attributes.
-fn check<T: Baggage + std::fmt::Debug>(h: &HeaderMap) -> Result<(), TestCaseError> {
-    let direct = T::from_headers(h);
-    let cx = typed_baggage::http::extract_with_context(&Context::new(), h);
-    let via_context = T::from_context(&cx);
-    prop_assert_eq!(format!("{direct:?}"), format!("{via_context:?}"));
-
-    // The processors decode each of the schema's keys with the field's own
-    // decoder: where the schema reads, they see exactly its typed values.
-    if let Ok(value) = &direct {
-        let baggage = cx.baggage();
-        let mut expected: Vec<KeyValue> = value
-            .key_values()
-            .filter(|kv| baggage.get(kv.key.as_str()).is_some())
-            .collect();
-        expected.sort_by(|a, b| a.key.as_str().cmp(b.key.as_str()));
-        let seen = BaggageAttributes::new().schema::<T>().attributes(baggage);
-        prop_assert_eq!(seen, expected);
-    }
-    Ok(())
-}
-
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: 10_000,
@@ -203,11 +144,12 @@ proptest! {
         ..ProptestConfig::default()
     })]
 
+    /// The property of `fuzz/src/equivalence.rs` (shared with the fuzz
+    /// target), over generated headers; a failure is shrunk to the
+    /// smallest headers that break it.
     #[test]
     fn direct_and_context_reads_agree(h in headers()) {
-        check::<UserCtx>(&h)?;
-        check::<Request>(&h)?;
-        check::<Org>(&h)?;
+        equivalence::check_all(&h);
     }
 }
 

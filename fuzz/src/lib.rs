@@ -4,6 +4,8 @@
 //! the input bytes split on `\n`, each piece read as UTF-8 lossily (what
 //! `typed_baggage::http::HeaderExtractor` does with raw header bytes).
 
+pub mod equivalence;
+
 use std::borrow::Cow;
 use std::collections::HashMap;
 

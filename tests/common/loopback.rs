@@ -5,7 +5,6 @@
 
 use std::fmt;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
 
 use axum::routing::get;
 use axum::Router;
@@ -22,8 +21,6 @@ use opentelemetry::Context;
 use opentelemetry_sdk::metrics::data::{AggregatedMetrics, MetricData};
 use opentelemetry_sdk::metrics::{InMemoryMetricExporter, PeriodicReader, SdkMeterProvider};
 use tower::{Service, ServiceExt};
-use tracing::field::{Field, Visit};
-use tracing_subscriber::layer::SubscriberExt;
 use typed_baggage::metrics::{BaggageMetrics, METER_NAME};
 use typed_baggage::propagation::BaggagePropagator;
 use typed_baggage::tower::BaggageLayer;
@@ -139,47 +136,9 @@ pub fn echo() -> Router {
     )
 }
 
-/// Records each `typed_baggage` event as `LEVEL target field=value ...`.
-#[derive(Clone, Default)]
-pub struct Lines(pub Arc<Mutex<Vec<String>>>);
-
-struct Line<'a>(&'a mut String);
-
-impl Visit for Line<'_> {
-    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.0.push_str(&format!(" {}={:?}", field.name(), value));
-    }
-}
-
-impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Lines {
-    fn enabled(
-        &self,
-        metadata: &tracing::Metadata<'_>,
-        _: tracing_subscriber::layer::Context<'_, S>,
-    ) -> bool {
-        metadata.target() == "typed_baggage"
-    }
-
-    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
-        let meta = event.metadata();
-        let mut line = format!("{} {}", meta.level(), meta.target());
-        event.record(&mut Line(&mut line));
-        self.0.lock().unwrap().push(line);
-    }
-}
-
-impl Lines {
-    /// Records the events of this thread (the whole test: the runtime of a
-    /// `#[tokio::test]` runs the servers' tasks on this thread too) until
-    /// the guard is dropped.
-    pub fn record(&self) -> tracing::subscriber::DefaultGuard {
-        tracing::subscriber::set_default(tracing_subscriber::registry().with(self.clone()))
-    }
-
-    pub fn take(&self) -> Vec<String> {
-        std::mem::take(&mut *self.0.lock().unwrap())
-    }
-}
+#[path = "logs.rs"]
+mod logs;
+pub use logs::Lines;
 
 /// A meter provider of the test's own, and a propagator recording into it.
 pub struct Metered {
