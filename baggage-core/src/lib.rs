@@ -31,6 +31,9 @@ pub mod wire;
 pub mod propagation;
 
 #[cfg(feature = "propagation")]
+pub mod policy;
+
+#[cfg(feature = "propagation")]
 mod read;
 
 #[cfg(feature = "propagation")]

@@ -84,7 +84,6 @@
 //!   the events left out over that are counted, and the next event written
 //!   says how many (`suppressed=N`).
 
-use std::collections::HashSet;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -93,7 +92,7 @@ use std::sync::Arc;
 use std::task::{ready, Context as TaskContext, Poll};
 
 use http::{Request, Response, Uri};
-use opentelemetry::baggage::{Baggage as OtelBaggage, BaggageExt};
+use opentelemetry::baggage::BaggageExt;
 use opentelemetry::context::{FutureExt, WithContext};
 use opentelemetry::Context;
 use tower_layer::Layer;
@@ -101,71 +100,10 @@ use tower_service::Service;
 
 use crate::error::excerpt;
 use crate::http::BAGGAGE_HEADER;
-use crate::metrics::{Direction, Reason};
 use crate::propagation::BaggagePropagator;
-use crate::report::{limited, Reporter};
-use crate::schema::Schema;
-use crate::Baggage;
+use crate::report::limited;
 
-/// Which incoming baggage a service accepts. There is no default: every
-/// service says what it trusts.
-#[derive(Debug, Clone)]
-pub enum InboundPolicy {
-    /// Accept every entry: an internal hop whose callers are trusted peers.
-    TrustAll,
-    /// Accept nothing: an edge facing the internet. The header is not even
-    /// parsed, and it is removed from the request so that nothing forwards it.
-    DropAll,
-    /// Accept only the entries an [`Allowlist`] names; drop (count and log) the rest.
-    Allow(Allowlist),
-}
-
-/// The keys an edge accepts from outside: single keys, and whole typed schemas.
-///
-/// ```
-/// use typed_baggage::prelude::*;
-/// use typed_baggage::tower::Allowlist;
-///
-/// #[derive(Baggage)]
-/// #[baggage(prefix = "ff.")]
-/// struct Flags { new_checkout: bool, experiment: Option<String> }
-///
-/// let allow = Allowlist::new().schema::<Flags>().key("client.version");
-/// assert!(allow.allows("ff.new_checkout") && allow.allows("ff.experiment"));
-/// assert!(allow.allows("client.version"));
-/// assert!(!allow.allows("app.tier"));
-/// ```
-#[derive(Debug, Clone, Default)]
-pub struct Allowlist {
-    keys: HashSet<String>,
-    schemas: Vec<&'static Schema>,
-}
-
-impl Allowlist {
-    /// An empty allowlist (accepts nothing until keys are added).
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Accepts one key.
-    pub fn key(mut self, key: impl Into<String>) -> Self {
-        let _ = self.keys.insert(key.into());
-        self
-    }
-
-    /// Accepts every key of a typed schema, flattened ones resolved (its
-    /// signature too, for a signed one): the keys the schema reads, by the
-    /// same rule ([`Schema::contains_key`]).
-    pub fn schema<T: Baggage>(mut self) -> Self {
-        self.schemas.push(&T::SCHEMA);
-        self
-    }
-
-    /// `true` if `key` is accepted.
-    pub fn allows(&self, key: &str) -> bool {
-        self.keys.contains(key) || self.schemas.iter().any(|s| s.contains_key(key))
-    }
-}
+pub use crate::policy::{Allowlist, Destinations, InboundPolicy};
 
 /// Counters shared by the clones of one layer.
 #[derive(Debug, Default)]
@@ -292,53 +230,19 @@ impl<S> BaggageService<S> {
     /// The context of `req` under the layer's policy; the request's
     /// `baggage` header is removed unless the policy trusts it.
     fn incoming<B>(&self, req: &mut Request<B>) -> Context {
-        let parent = Context::current();
         let layer = &self.layer;
-        match &*layer.policy {
-            InboundPolicy::TrustAll => crate::http::extract_with(
-                &layer.propagator,
-                &parent.with_baggage(OtelBaggage::new()),
-                req.headers(),
-            ),
-            InboundPolicy::DropAll => {
-                if req.headers_mut().remove(&BAGGAGE_HEADER).is_some() {
-                    let _ = layer
-                        .counters
-                        .dropped_by_policy
-                        .fetch_add(1, Ordering::Relaxed);
-                    policy_rejected(layer.propagator.reporter());
-                }
-                parent.with_baggage(OtelBaggage::new())
-            }
-            InboundPolicy::Allow(allow) => {
-                let extracted = crate::http::extract_with(
-                    &layer.propagator,
-                    &parent.with_baggage(OtelBaggage::new()),
-                    req.headers(),
-                );
-                let _ = req.headers_mut().remove(&BAGGAGE_HEADER);
-                let mut dropped = 0u64;
-                let kept = crate::keys::retain(extracted.baggage(), |key| {
-                    let allowed = allow.allows(key);
-                    dropped += u64::from(!allowed);
-                    allowed
-                });
-                if dropped > 0 {
-                    let _ = layer
-                        .counters
-                        .dropped_by_policy
-                        .fetch_add(dropped, Ordering::Relaxed);
-                    let first = extracted
-                        .baggage()
-                        .iter()
-                        .map(|(key, _)| key.as_str())
-                        .find(|key| !allow.allows(key))
-                        .unwrap_or_default();
-                    policy_dropped(layer.propagator.reporter(), dropped, first);
-                }
-                parent.with_baggage(kept)
-            }
+        let values = req.headers().get_all(&BAGGAGE_HEADER);
+        let admitted = layer.policy.admit(&layer.propagator, || values.iter());
+        if !matches!(*layer.policy, InboundPolicy::TrustAll) {
+            let _ = req.headers_mut().remove(&BAGGAGE_HEADER);
         }
+        if admitted.dropped > 0 {
+            let _ = layer
+                .counters
+                .dropped_by_policy
+                .fetch_add(admitted.dropped, Ordering::Relaxed);
+        }
+        Context::current().with_baggage(admitted.baggage)
     }
 }
 
@@ -426,99 +330,13 @@ where
     }
 }
 
-/// Where outgoing baggage may go.
-///
-/// Cheap to clone: clones share the host names.
-///
-/// ```
-/// use typed_baggage::tower::Destinations;
-///
-/// let d = Destinations::hosts(["billing.internal", "*.svc.cluster.local"]);
-/// assert!(d.allows(&"http://billing.internal/pay".parse().unwrap()));
-/// assert!(d.allows(&"http://api.orders.svc.cluster.local:8080/".parse().unwrap()));
-/// assert!(!d.allows(&"https://api.stripe.com/v1".parse().unwrap()));
-/// assert!(!d.allows(&"/relative".parse().unwrap())); // no host: not sent
-/// ```
-#[derive(Debug, Clone)]
-pub struct Destinations {
-    rule: Arc<DestinationRule>,
-}
-
-#[derive(Debug)]
-struct DestinationRule {
-    any: bool,
-    exact: HashSet<String>,
-    suffixes: Vec<String>,
-}
-
 impl Destinations {
-    /// Every destination: only for a client that talks to internal services alone.
-    ///
-    /// ```
-    /// use typed_baggage::tower::Destinations;
-    /// assert!(Destinations::any().allows(&"https://example.com/".parse().unwrap()));
-    /// ```
-    pub fn any() -> Self {
-        Destinations::rule(true, HashSet::new(), Vec::new())
-    }
-
-    /// No destination.
-    ///
-    /// ```
-    /// use typed_baggage::tower::Destinations;
-    /// assert!(!Destinations::none().allows(&"http://localhost/".parse().unwrap()));
-    /// ```
-    pub fn none() -> Self {
-        Destinations::rule(false, HashSet::new(), Vec::new())
-    }
-
-    /// These hosts: `name` exactly, or `*.domain` for every subdomain of
-    /// `domain` (not `domain` itself). Case-insensitive; ports are ignored.
-    ///
-    /// ```
-    /// use typed_baggage::tower::Destinations;
-    /// let d = Destinations::hosts(["*.internal"]);
-    /// assert!(d.allows(&"http://Billing.Internal:8080/".parse().unwrap()));
-    /// assert!(!d.allows(&"http://internal/".parse().unwrap()));
-    /// ```
-    pub fn hosts<I, H>(hosts: I) -> Self
-    where
-        I: IntoIterator<Item = H>,
-        H: AsRef<str>,
-    {
-        let mut exact = HashSet::new();
-        let mut suffixes = Vec::new();
-        for h in hosts {
-            let h = h.as_ref().to_ascii_lowercase();
-            match h.strip_prefix("*.") {
-                Some(domain) => suffixes.push(format!(".{domain}")),
-                None => {
-                    let _ = exact.insert(h);
-                }
-            }
-        }
-        Destinations::rule(false, exact, suffixes)
-    }
-
-    fn rule(any: bool, exact: HashSet<String>, suffixes: Vec<String>) -> Self {
-        Destinations {
-            rule: Arc::new(DestinationRule {
-                any,
-                exact,
-                suffixes,
-            }),
-        }
-    }
-
     /// `true` if baggage may be sent to `uri`. A URI without a host is not allowed.
     pub fn allows(&self, uri: &Uri) -> bool {
-        let rule = &*self.rule;
-        if rule.any {
-            return true;
+        match uri.host() {
+            Some(host) => self.allows_host(host),
+            None => self.allows_any(),
         }
-        let Some(host) = uri.host() else { return false };
-        let host = host.trim_end_matches('.').to_ascii_lowercase();
-        rule.exact.contains(&host) || rule.suffixes.iter().any(|s| host.ends_with(s.as_str()))
     }
 
     /// Removes every `baggage` header from `req` if its destination is not
@@ -734,33 +552,6 @@ where
         });
         self.inner.call(req)
     }
-}
-
-/// The `dropped` incoming entries an inbound allowlist dropped from one
-/// request, `first_key` the key of one of them: recorded, and logged as one
-/// summary.
-#[cold]
-fn policy_dropped(reporter: &Reporter, dropped: u64, first_key: &str) {
-    reporter
-        .metrics()
-        .dropped(Direction::Incoming, Reason::Policy, dropped);
-    limited!(
-        DEBUG,
-        "inbound baggage entries dropped: not in the allowlist",
-        dropped,
-        key = ?excerpt(first_key)
-    );
-}
-
-/// An incoming header an inbound policy dropped whole.
-#[cold]
-fn policy_rejected(reporter: &Reporter) {
-    reporter.metrics().rejected(Reason::Policy);
-    limited!(
-        DEBUG,
-        "inbound baggage header dropped: the policy is drop-all",
-        policy = "drop-all"
-    );
 }
 
 /// A `baggage` header removed from a request toward a destination that is
