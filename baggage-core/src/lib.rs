@@ -45,6 +45,9 @@ pub mod metrics;
 #[cfg(feature = "http")]
 pub mod http;
 
+#[cfg(feature = "env")]
+pub mod env;
+
 #[cfg(feature = "tower")]
 pub mod tower;
 
@@ -238,6 +241,29 @@ pub trait Baggage: Sized {
     #[cfg(feature = "http")]
     fn from_headers(headers: &::http::HeaderMap) -> Result<Self, Error> {
         http::read_typed(http::default_propagator(), headers)
+    }
+
+    /// Reads the schema from this process's `BAGGAGE` environment variable
+    /// (the specification's environment carrier, as a parent writes it with
+    /// [`env::inject`]) under an explicit inbound policy: `TrustAll` when
+    /// whoever starts the process is trusted, `DropAll` or an allowlist
+    /// when not (a CI job started by a pull request, a tool a user runs).
+    ///
+    /// ```
+    /// use typed_baggage::prelude::*;
+    /// use typed_baggage::policy::InboundPolicy;
+    ///
+    /// #[derive(Baggage, Debug)]
+    /// #[baggage(prefix = "job.")]
+    /// struct JobCtx { tenant: String }
+    ///
+    /// // this doctest's process has no BAGGAGE: the key is missing
+    /// let err = JobCtx::from_env(&InboundPolicy::TrustAll).unwrap_err();
+    /// assert_eq!(err.keys().collect::<Vec<_>>(), ["job.tenant"]);
+    /// ```
+    #[cfg(feature = "env")]
+    fn from_env(policy: &policy::InboundPolicy) -> Result<Self, Error> {
+        env::typed(policy)
     }
 
     /// For each key the schema reads (flattened ones resolved under

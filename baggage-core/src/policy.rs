@@ -1,6 +1,6 @@
 //! Trust at every carrier: which incoming baggage a service accepts
 //! ([`InboundPolicy`], [`Allowlist`]) and where outgoing baggage may go
-//! ([`Destinations`]).
+//! ([`Destinations`]: hosts for HTTP, subjects for message queues).
 //!
 //! Every carrier applies the same policy the same way: an inbound policy
 //! reads a carrier's values through the read pipeline (or, under drop-all,
@@ -11,11 +11,13 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use opentelemetry::baggage::Baggage as OtelBaggage;
+use opentelemetry::baggage::{Baggage as OtelBaggage, BaggageExt};
+use opentelemetry::propagation::Extractor;
+use opentelemetry::Context;
 
 use crate::error::excerpt;
 use crate::metrics::{Direction, Reason};
-use crate::propagation::BaggagePropagator;
+use crate::propagation::{BaggagePropagator, HEADER};
 use crate::read::CarrierValue;
 use crate::report::{limited, Reporter};
 use crate::schema::Schema;
@@ -86,10 +88,43 @@ impl Allowlist {
 #[derive(Debug, Default)]
 pub(crate) struct Admitted {
     pub(crate) baggage: OtelBaggage,
+    /// Read by the carriers that keep counters of their own (the tower layer).
+    #[cfg_attr(not(feature = "tower"), allow(dead_code))]
     pub(crate) dropped: u64,
 }
 
 impl InboundPolicy {
+    /// A copy of `cx` whose baggage is what this policy admits of the
+    /// `baggage` field of any OpenTelemetry [`Extractor`] (every value of
+    /// it, as one list): the way in for a carrier that has an `Extractor`
+    /// and no adapter of its own. Nothing admitted is empty baggage: under
+    /// a policy, what the caller sent replaces what `cx` had.
+    ///
+    /// ```
+    /// use std::collections::HashMap;
+    /// use opentelemetry::{baggage::BaggageExt, Context};
+    /// use typed_baggage::policy::{Allowlist, InboundPolicy};
+    /// use typed_baggage::propagation::BaggagePropagator;
+    ///
+    /// let carrier = HashMap::from([("baggage".to_owned(), "ff.beta=true,app.tier=premium".to_owned())]);
+    /// let edge = InboundPolicy::Allow(Allowlist::new().key("ff.beta"));
+    /// let cx = edge.extract(&BaggagePropagator::new(), &Context::new(), &carrier);
+    /// assert_eq!(cx.baggage().get("ff.beta").map(|v| v.as_str()), Some("true"));
+    /// assert_eq!(cx.baggage().get("app.tier"), None); // forged, dropped
+    /// ```
+    pub fn extract(
+        &self,
+        propagator: &BaggagePropagator,
+        cx: &Context,
+        extractor: &dyn Extractor,
+    ) -> Context {
+        let values = extractor
+            .get_all(HEADER)
+            .or_else(|| extractor.get(HEADER).map(|v| vec![v]))
+            .unwrap_or_default();
+        cx.with_baggage(self.admit(propagator, || values.iter().copied()).baggage)
+    }
+
     /// Reads a carrier's `baggage` values under this policy: through the
     /// read pipeline's context mode, except under drop-all, which reads
     /// nothing; an allowlist keeps only its keys. Drops are recorded, and
@@ -166,6 +201,8 @@ struct DestinationRule {
     any: bool,
     exact: HashSet<String>,
     suffixes: Vec<String>,
+    /// Message subjects, NATS syntax ([`Destinations::subjects`]).
+    subjects: Vec<SubjectPattern>,
 }
 
 impl Destinations {
@@ -223,6 +260,7 @@ impl Destinations {
                 any,
                 exact,
                 suffixes,
+                subjects: Vec::new(),
             }),
         }
     }
@@ -247,8 +285,13 @@ impl Destinations {
     }
 
     /// `true` if every destination is allowed ([`Destinations::any`]),
-    /// so even one without a host.
-    pub(crate) fn allows_any(&self) -> bool {
+    /// even one without a host.
+    ///
+    /// ```
+    /// use typed_baggage::policy::Destinations;
+    /// assert!(Destinations::any().allows_any() && !Destinations::hosts(["a"]).allows_any());
+    /// ```
+    pub fn allows_any(&self) -> bool {
         self.rule.any
     }
 }

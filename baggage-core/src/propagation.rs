@@ -115,7 +115,7 @@ use crate::wire::{check_properties, encode_value};
 pub use crate::report::Counters;
 
 /// The header name, lower case as the specification recommends.
-const HEADER: &str = "baggage";
+pub(crate) const HEADER: &str = "baggage";
 
 /// A W3C-conformant `baggage` header propagator; see the [module
 /// documentation](self) for exactly what it reads and writes.
