@@ -7,9 +7,14 @@
 //! The peers are `tests/peers/py_peer.py` and `tests/peers/js_peer.js`, at
 //! the versions pinned in `tests/peers/requirements.txt` and
 //! `tests/peers/package-lock.json`, installed by `.ci/setup-peers` into
-//! `target/peers/`. Where they are not installed, these tests print a note
-//! and pass, except when the environment variable `CI` is set: then they
-//! fail. Every peer call checks that the installed SDK is the pinned one.
+//! `target/peers/`. The first interop test of a run installs them itself
+//! (it runs `.ci/setup-peers`, once, under a file lock, so parallel runs
+//! wait for one another; an install that is already there is kept), and a
+//! test whose peer cannot be installed fails with the reason. Setting
+//! `TYPED_BAGGAGE_SKIP_INTEROP=1` skips the install, and every interop test
+//! then fails saying that interop was not tested: no run is ever green
+//! without the peers. Every peer call checks that the installed SDK is the
+//! pinned one.
 //!
 //! Overrides: `TYPED_BAGGAGE_PEERS_DIR` (instead of `target/peers`),
 //! `TYPED_BAGGAGE_PYTHON` (the Python interpreter), `TYPED_BAGGAGE_NODE`
@@ -36,6 +41,7 @@ use std::ffi::OsString;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::OnceLock;
 
 use opentelemetry::baggage::{Baggage as OtelBaggage, BaggageExt};
 use opentelemetry::propagation::{Extractor, TextMapPropagator};
@@ -280,20 +286,46 @@ fn peers_dir() -> PathBuf {
     }
 }
 
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| !matches!(v.trim(), "" | "0" | "false"))
+/// Installs the pinned peers once per test process (`.ci/setup-peers`,
+/// under a file lock shared with other processes), or says why not.
+fn install_peers() -> Result<(), String> {
+    static INSTALLED: OnceLock<Result<(), String>> = OnceLock::new();
+    INSTALLED
+        .get_or_init(|| {
+            if std::env::var("TYPED_BAGGAGE_SKIP_INTEROP").is_ok_and(|v| v.trim() == "1") {
+                return Err("TYPED_BAGGAGE_SKIP_INTEROP=1: INTEROP WAS NOT TESTED".to_owned());
+            }
+            let dir = peers_dir();
+            std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            let lock_path = dir.join(".install.lock");
+            let lock = std::fs::File::create(&lock_path)
+                .map_err(|e| format!("{}: {e}", lock_path.display()))?;
+            lock.lock()
+                .map_err(|e| format!("locking {}: {e}", lock_path.display()))?;
+            let out = Command::new("bash")
+                .arg(manifest_dir().join(".ci/setup-peers"))
+                .env("TYPED_BAGGAGE_PEERS_DIR", &dir)
+                .current_dir(manifest_dir())
+                .output()
+                .map_err(|e| format!("running .ci/setup-peers: {e}"))?;
+            if out.status.success() {
+                Ok(())
+            } else {
+                let stderr = String::from_utf8_lossy(&out.stderr);
+                let tail: Vec<&str> = stderr.lines().rev().take(15).collect();
+                Err(format!(
+                    ".ci/setup-peers failed ({}): {}",
+                    out.status,
+                    tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+                ))
+            }
+        })
+        .clone()
 }
 
-/// A peer that is not installed: a failure in CI, a skip elsewhere.
-fn unavailable(name: &str, why: String) -> Option<Peer> {
-    if in_ci() {
-        panic!("the {name} interop peer is not installed ({why}): run .ci/setup-peers");
-    }
-    eprintln!(
-        "note: skipping the {name} interop test: the peer is not installed ({why}); \
-         run .ci/setup-peers to test interop"
-    );
-    None
+/// A peer that cannot be used: the test fails with the reason.
+fn unavailable(name: &str, why: String) -> ! {
+    panic!("the {name} interop peer is not available, so interop was not tested: {why}");
 }
 
 fn read_pins(file: &str) -> String {
@@ -301,45 +333,57 @@ fn read_pins(file: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-fn python() -> Option<Peer> {
+fn python() -> Peer {
+    if let Err(why) = install_peers() {
+        unavailable("Python", why);
+    }
     let program = std::env::var_os("TYPED_BAGGAGE_PYTHON")
         .map(PathBuf::from)
         .unwrap_or_else(|| peers_dir().join("venv/bin/python"));
     if !program.is_file() {
-        return unavailable("Python", format!("no {}", program.display()));
+        unavailable(
+            "Python",
+            format!("no {} after .ci/setup-peers", program.display()),
+        );
     }
     let requirements = read_pins("requirements.txt");
     let pinned = requirements
         .lines()
         .find_map(|line| line.trim().strip_prefix("opentelemetry-api=="))
         .expect("opentelemetry-api pinned in requirements.txt");
-    Some(Peer {
+    Peer {
         name: "Python",
         program: program.into(),
         script: manifest_dir().join("tests/peers/py_peer.py"),
         env: vec![],
         pinned: json!({ "opentelemetry-api": pinned }),
-    })
+    }
 }
 
-fn node() -> Option<Peer> {
+fn node() -> Peer {
+    if let Err(why) = install_peers() {
+        unavailable("JavaScript", why);
+    }
     let node_modules = std::env::var_os("TYPED_BAGGAGE_NODE_PATH")
         .map(PathBuf::from)
         .unwrap_or_else(|| peers_dir().join("js/node_modules"));
     if !node_modules.join("@opentelemetry/core").is_dir() {
-        return unavailable(
+        unavailable(
             "JavaScript",
-            format!("no {}", node_modules.join("@opentelemetry/core").display()),
+            format!(
+                "no {} after .ci/setup-peers",
+                node_modules.join("@opentelemetry/core").display()
+            ),
         );
     }
     let package: Value = serde_json::from_str(&read_pins("package.json")).expect("package.json");
-    Some(Peer {
+    Peer {
         name: "JavaScript",
         program: std::env::var_os("TYPED_BAGGAGE_NODE").unwrap_or_else(|| "node".into()),
         script: manifest_dir().join("tests/peers/js_peer.js"),
         env: vec![("NODE_PATH", node_modules)],
         pinned: package["dependencies"].clone(),
-    })
+    }
 }
 
 impl Peer {
@@ -412,7 +456,7 @@ fn inject_req(entries: Value) -> Value {
 
 #[test]
 fn rust_to_python() {
-    let Some(python) = python() else { return };
+    let python = python();
 
     let wire_header = vec![inject_typed(&wire())];
     // Python drops a member with raw non-ASCII; we percent-encode all of it,
@@ -486,7 +530,7 @@ fn rust_to_python() {
 
 #[test]
 fn python_to_rust() {
-    let Some(python) = python() else { return };
+    let python = python();
 
     let results = python.call(vec![
         inject_req(json_entries(WIRE_ENTRIES)),
@@ -530,7 +574,7 @@ fn python_to_rust() {
 
 #[test]
 fn rust_to_javascript() {
-    let Some(node) = node() else { return };
+    let node = node();
 
     let wire_header = vec![inject_typed(&wire())];
     let padded_header = vec![inject_typed(&padded())];
@@ -605,7 +649,7 @@ fn rust_to_javascript() {
 
 #[test]
 fn javascript_to_rust() {
-    let Some(node) = node() else { return };
+    let node = node();
 
     let results = node.call(vec![
         inject_req(json_entries(WIRE_ENTRIES)),
@@ -725,7 +769,7 @@ mod signed {
 
     #[test]
     fn a_signature_survives_python_when_its_plus_is_read_as_space() {
-        let Some(python) = python() else { return };
+        let python = python();
         let header = signed_header(&awkward());
         let edged = signed_header(&Awkward {
             space: " edge ".into(),
@@ -744,7 +788,7 @@ mod signed {
 
     #[test]
     fn a_signature_survives_javascript() {
-        let Some(node) = node() else { return };
+        let node = node();
         let header = signed_header(&awkward());
         let results = node.call(vec![relay_req(&header)]);
         let [relayed] = <[Value; 1]>::try_from(results).expect("1 result");
