@@ -246,3 +246,9 @@ pub mod prelude {
     #[cfg(feature = "derive")]
     pub use baggage_derive::Baggage;
 }
+
+/// The README's Rust code, compiled (and, except where marked `no_run`,
+/// run) as doctests, so that what a user pastes from it works.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
