@@ -46,11 +46,9 @@ where
     type Rejection = BaggageRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let read = match parts.extensions.get::<IncomingContext>() {
-            Some(IncomingContext(cx)) => T::from_context(cx),
-            None => T::from_current(),
-        };
-        read.map(Typed).map_err(BaggageRejection)
+        IncomingContext::read::<T>(&parts.extensions)
+            .map(Typed)
+            .map_err(BaggageRejection)
     }
 }
 

@@ -46,19 +46,10 @@ use opentelemetry::Context;
 
 use crate::policy::InboundPolicy;
 use crate::propagation::BaggagePropagator;
-use crate::read::CarrierValue;
 use crate::{Baggage, Error};
 
 /// The variable baggage travels in: the W3C `baggage` header's text.
 pub const BAGGAGE_VAR: &str = "BAGGAGE";
-
-/// The propagator of this module unless given another (the one the `http`
-/// helpers use when that feature is on, so that one set of counters sees
-/// every drop).
-fn default_propagator() -> &'static BaggagePropagator {
-    static DEFAULT: std::sync::OnceLock<BaggagePropagator> = std::sync::OnceLock::new();
-    DEFAULT.get_or_init(BaggagePropagator::default)
-}
 
 /// Writes the baggage of `cx` into `command`'s environment as `BAGGAGE`,
 /// exactly as the `baggage` header would carry it (the same encoding and
@@ -81,7 +72,7 @@ fn default_propagator() -> &'static BaggagePropagator {
 /// assert_eq!(child.get_envs().find(|(k, _)| *k == "BAGGAGE"), Some((OsStr::new("BAGGAGE"), None)));
 /// ```
 pub fn inject(cx: &Context, command: &mut Command) {
-    inject_with(default_propagator(), cx, command);
+    inject_with(crate::propagation::default_propagator(), cx, command);
 }
 
 /// [`inject`] with a configured propagator.
@@ -109,7 +100,11 @@ pub fn inject_with(propagator: &BaggagePropagator, cx: &Context, command: &mut C
 /// ```
 pub fn context(policy: &InboundPolicy) -> Context {
     let value = std::env::var_os(BAGGAGE_VAR);
-    context_of(policy, default_propagator(), value.as_deref())
+    context_of(
+        policy,
+        crate::propagation::default_propagator(),
+        value.as_deref(),
+    )
 }
 
 /// The context [`context`] makes of a given `BAGGAGE` value (for a
@@ -133,7 +128,9 @@ pub fn context_of(
     propagator: &BaggagePropagator,
     value: Option<&OsStr>,
 ) -> Context {
-    let admitted = policy.admit(propagator, || value.map(EnvValue::of).into_iter());
+    let admitted = policy.admit(propagator, || {
+        value.map(OsStr::as_encoded_bytes).into_iter()
+    });
     Context::current().with_baggage(admitted.baggage)
 }
 
@@ -141,7 +138,11 @@ pub fn context_of(
 /// [`Baggage::from_env`] does.
 pub fn typed<T: Baggage>(policy: &InboundPolicy) -> Result<T, Error> {
     let value = std::env::var_os(BAGGAGE_VAR);
-    typed_of(policy, default_propagator(), value.as_deref())
+    typed_of(
+        policy,
+        crate::propagation::default_propagator(),
+        value.as_deref(),
+    )
 }
 
 /// Reads `T` from a given `BAGGAGE` value under `policy`: the direct mode
@@ -171,34 +172,9 @@ pub fn typed_of<T: Baggage>(
     propagator: &BaggagePropagator,
     value: Option<&OsStr>,
 ) -> Result<T, Error> {
-    let values = || value.map(EnvValue::of).into_iter();
-    match policy {
-        InboundPolicy::TrustAll => propagator.read_values(values),
-        _ => T::from_baggage(&policy.admit(propagator, values).baggage),
-    }
-}
-
-/// An environment variable's value as the read pipeline takes it: its
-/// bytes as the operating system holds them, its text borrowed when it is
-/// UTF-8.
-#[derive(Clone, Copy)]
-struct EnvValue<'a>(&'a [u8]);
-
-impl<'a> EnvValue<'a> {
-    fn of(value: &'a OsStr) -> Self {
-        EnvValue(value.as_encoded_bytes())
-    }
-}
-
-impl<'a> CarrierValue<'a> for EnvValue<'a> {
-    #[inline]
-    fn bytes(self) -> &'a [u8] {
-        self.0
-    }
-    #[inline]
-    fn borrowed_text(self) -> Option<&'a str> {
-        std::str::from_utf8(self.0).ok()
-    }
+    policy.admit_typed(propagator, || {
+        value.map(OsStr::as_encoded_bytes).into_iter()
+    })
 }
 
 /// Writes any OpenTelemetry propagator's fields into a [`Command`]'s
@@ -296,7 +272,7 @@ impl Extractor for EnvExtractor {
 #[cfg(test)]
 fn trusted(value: &str) -> opentelemetry::baggage::Baggage {
     BaggagePropagator::new()
-        .extract_values(|| Some(EnvValue(value.as_bytes())).into_iter())
+        .extract_values(|| Some(value.as_bytes()).into_iter())
         .unwrap_or_default()
 }
 
@@ -309,10 +285,10 @@ mod tests {
         assert_eq!(trusted("a=1,b=x%20y").len(), 2);
         assert!(trusted(&"k=v,".repeat(3000)).is_empty());
         let raw = [b'a', b'=', b'1', b',', 0xff, b'=', b'2'];
-        assert_eq!(EnvValue(&raw).borrowed_text(), None);
+        assert_eq!(crate::read::CarrierValue::borrowed_text(&raw[..]), None);
         assert_eq!(
             BaggagePropagator::new()
-                .extract_values(|| Some(EnvValue(&raw)).into_iter())
+                .extract_values(|| Some(&raw[..]).into_iter())
                 .map(|b| b.len()),
             Some(1)
         );

@@ -21,7 +21,6 @@
 //! ```
 
 use std::borrow::Cow;
-use std::sync::OnceLock;
 
 use http::header::{HeaderMap, HeaderName, HeaderValue};
 use opentelemetry::baggage::BaggageExt;
@@ -35,16 +34,15 @@ use crate::read::CarrierValue;
 pub const BAGGAGE_HEADER: HeaderName = HeaderName::from_static("baggage");
 
 /// The propagator the helpers of this module and the tower layers use
-/// unless given another: one per process, so that its
-/// [`Counters`](crate::propagation::Counters) count every drop.
+/// unless given another: the process-wide one, shared by every carrier
+/// (see [`crate::propagation::default_propagator`]).
 ///
 /// ```
 /// let counters = typed_baggage::http::default_propagator().counters();
 /// let _dropped_so_far = counters.extract_members_dropped();
 /// ```
 pub fn default_propagator() -> &'static BaggagePropagator {
-    static DEFAULT: OnceLock<BaggagePropagator> = OnceLock::new();
-    DEFAULT.get_or_init(BaggagePropagator::default)
+    crate::propagation::default_propagator()
 }
 
 /// Writes the baggage of `cx` to `headers` with the W3C propagator

@@ -45,6 +45,12 @@ pub mod metrics;
 #[cfg(feature = "http")]
 pub mod http;
 
+#[cfg(feature = "messages")]
+pub mod messages;
+
+#[cfg(feature = "nats")]
+pub mod nats;
+
 #[cfg(feature = "env")]
 pub mod env;
 
@@ -53,6 +59,12 @@ pub mod tower;
 
 #[cfg(feature = "axum")]
 pub mod axum;
+
+#[cfg(feature = "grpc")]
+pub mod grpc;
+
+#[cfg(feature = "reqwest")]
+pub mod reqwest;
 
 #[cfg(feature = "sdk")]
 pub mod sdk;

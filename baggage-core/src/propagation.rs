@@ -368,6 +368,28 @@ impl BaggagePropagator {
     }
 }
 
+/// Every `baggage` value an [`Extractor`] holds ([`Extractor::get_all`],
+/// falling back to [`Extractor::get`]): the text-map carrier adapter.
+pub(crate) fn baggage_fields(extractor: &dyn Extractor) -> Vec<&str> {
+    extractor
+        .get_all(HEADER)
+        .or_else(|| extractor.get(HEADER).map(|one| vec![one]))
+        .unwrap_or_default()
+}
+
+/// The process-wide propagator every carrier uses unless given another
+/// (`http`, `env`, `messages`, the tower layers): one per process, so that
+/// its [`Counters`] count every drop, whichever way baggage came in.
+///
+/// ```
+/// let counters = typed_baggage::propagation::default_propagator().counters();
+/// let _dropped_so_far = counters.extract_members_dropped();
+/// ```
+pub fn default_propagator() -> &'static BaggagePropagator {
+    static DEFAULT: std::sync::OnceLock<BaggagePropagator> = std::sync::OnceLock::new();
+    DEFAULT.get_or_init(BaggagePropagator::default)
+}
+
 impl TextMapPropagator for BaggagePropagator {
     /// Sets the `baggage` header to [`BaggagePropagator::header_value`] of
     /// the context's baggage; sets nothing if there is no member to send.
@@ -382,13 +404,7 @@ impl TextMapPropagator for BaggagePropagator {
     /// replaces the context's baggage; with nothing read, `cx` comes back
     /// unchanged.
     fn extract_with_context(&self, cx: &Context, extractor: &dyn Extractor) -> Context {
-        let headers = match extractor.get_all(HEADER) {
-            Some(all) => all,
-            None => match extractor.get(HEADER) {
-                Some(one) => vec![one],
-                None => return cx.clone(),
-            },
-        };
+        let headers = baggage_fields(extractor);
         match self.extract_values(|| headers.iter().copied()) {
             Some(baggage) => cx.with_baggage(baggage),
             None => cx.clone(),

@@ -71,6 +71,20 @@ impl<'h> CarrierValue<'h> for &'h str {
     }
 }
 
+/// Raw bytes (a message header, an environment variable): the text is
+/// borrowed when they are UTF-8, else read lossily by the pipeline, as an
+/// HTTP header value with bytes that are not ASCII is.
+impl<'h> CarrierValue<'h> for &'h [u8] {
+    #[inline]
+    fn bytes(self) -> &'h [u8] {
+        self
+    }
+    #[inline]
+    fn borrowed_text(self) -> Option<&'h str> {
+        std::str::from_utf8(self).ok()
+    }
+}
+
 /// Measures carrier values and checks them against the W3C limits: more
 /// than [`MAX_BYTES`] bytes (their raw lengths added up) or more than
 /// [`MAX_MEMBERS`] non-empty list-members, and they are rejected whole,
@@ -311,5 +325,13 @@ mod tests {
         assert!(receive(&reporter, || [Raw(&value)].into_iter()).is_none());
         assert!(receive(&reporter, std::iter::empty::<&str>).is_none());
         assert_eq!(reporter.counters().extract_headers_rejected(), 1);
+    }
+
+    #[test]
+    fn raw_bytes_are_carrier_values_with_text_when_utf8() {
+        assert_eq!(CarrierValue::borrowed_text(&b"a=1"[..]), Some("a=1"));
+        assert_eq!(CarrierValue::borrowed_text(&[0xffu8][..]), None);
+        assert_eq!(CarrierValue::text(&b"a=\xc3\xa9"[..]), "a=é");
+        assert_eq!(CarrierValue::text(&b"a=\xff"[..]), "a=\u{fffd}");
     }
 }

@@ -98,12 +98,14 @@ use opentelemetry::Context;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::error::excerpt;
 use crate::http::BAGGAGE_HEADER;
 use crate::propagation::BaggagePropagator;
 use crate::report::limited;
+use crate::Baggage;
 
 pub use crate::policy::{Allowlist, Destinations, InboundPolicy};
+
+use crate::policy::outgoing_removed;
 
 /// Counters shared by the clones of one layer.
 #[derive(Debug, Default)]
@@ -225,6 +227,38 @@ pub struct BaggageService<S> {
 /// The context the inbound layer made for a request, in its extensions.
 #[derive(Debug, Clone)]
 pub struct IncomingContext(pub Context);
+
+impl IncomingContext {
+    /// The context a request's handler reads baggage from: the one the
+    /// inbound layer put in `extensions`, or else the current context. What
+    /// the axum extractor and the gRPC read use.
+    ///
+    /// ```
+    /// use opentelemetry::{baggage::BaggageExt, Context, KeyValue};
+    /// use typed_baggage::tower::IncomingContext;
+    ///
+    /// let mut extensions = http::Extensions::new();
+    /// let cx = Context::new().with_baggage([KeyValue::new("k", "v")]);
+    /// extensions.insert(IncomingContext(cx));
+    /// let read = IncomingContext::of(&extensions);
+    /// assert_eq!(read.baggage().get("k").map(|v| v.as_str()), Some("v"));
+    /// ```
+    pub fn of(extensions: &http::Extensions) -> Context {
+        match extensions.get::<IncomingContext>() {
+            Some(IncomingContext(cx)) => cx.clone(),
+            None => Context::current(),
+        }
+    }
+
+    /// Reads `T` from the context [`IncomingContext::of`] gives, without
+    /// cloning it.
+    pub fn read<T: Baggage>(extensions: &http::Extensions) -> Result<T, crate::Error> {
+        match extensions.get::<IncomingContext>() {
+            Some(IncomingContext(cx)) => T::from_context(cx),
+            None => T::from_current(),
+        }
+    }
+}
 
 impl<S> BaggageService<S> {
     /// The context of `req` under the layer's policy; the request's
@@ -552,17 +586,6 @@ where
         });
         self.inner.call(req)
     }
-}
-
-/// A `baggage` header removed from a request toward a destination that is
-/// not allowed (by the outbound layer, or on a redirect).
-#[cold]
-fn outgoing_removed(host: Option<&str>) {
-    limited!(
-        DEBUG,
-        "outgoing baggage header removed: destination not allowed",
-        host = ?host.map(excerpt)
-    );
 }
 
 /// `values` `baggage` header values removed from one response of a server.
