@@ -13,6 +13,11 @@
 //!   bytes;
 //! - responses carry no baggage out.
 
+#[path = "common/caller.rs"]
+mod caller;
+
+use caller::{caller, Caller, CALLER_HEADER};
+
 use std::net::SocketAddr;
 
 use opentelemetry::context::FutureExt;
@@ -34,22 +39,6 @@ use typed_baggage_test_proto::hop_client::HopClient;
 use typed_baggage_test_proto::hop_server::{Hop, HopServer};
 use typed_baggage_test_proto::{CallReply, CallRequest};
 
-/// Who is calling.
-#[derive(Baggage, Debug, Clone, PartialEq)]
-#[baggage(prefix = "app.")]
-struct Caller {
-    user_id: u64,
-    tier: Tier,
-    region: Option<String>,
-}
-
-#[derive(Baggage, Debug, Clone, Copy, PartialEq)]
-#[baggage(rename_all = "snake_case")]
-enum Tier {
-    Free,
-    Premium,
-}
-
 /// What an edge accepts from outside.
 #[derive(Baggage, Debug, Clone, PartialEq)]
 #[baggage(prefix = "ff.")]
@@ -64,17 +53,6 @@ struct Route {
     via: String,
     hops: u8,
 }
-
-fn caller() -> Caller {
-    Caller {
-        user_id: 7,
-        tier: Tier::Premium,
-        region: Some("eu west".into()),
-    }
-}
-
-/// The header our propagator writes for [`caller`].
-const CALLER_HEADER: &str = "app.region=eu%20west,app.tier=premium,app.user_id=7";
 
 /// A client whose outbound layer sends baggage to `destinations` only.
 type Client = HopClient<OutboundBaggageService<Channel>>;

@@ -13,6 +13,11 @@
 //! (A flood of bad requests against the process-wide log budget is in
 //! `log_flood.rs`, a process of its own.)
 
+#[path = "common/caller.rs"]
+mod caller;
+
+use caller::{caller, Caller, CALLER_HEADER};
+
 #[path = "common/loopback.rs"]
 mod loopback;
 
@@ -41,34 +46,6 @@ use typed_baggage::prelude::*;
 use typed_baggage::tower::{
     Allowlist, BaggageLayer, Destinations, InboundPolicy, OutboundBaggageLayer,
 };
-
-/// Who is calling.
-#[derive(Baggage, Debug, Clone, PartialEq)]
-#[baggage(prefix = "app.")]
-struct Caller {
-    user_id: u64,
-    tier: Tier,
-    region: Option<String>,
-}
-
-#[derive(Baggage, Debug, Clone, Copy, PartialEq)]
-#[baggage(rename_all = "snake_case")]
-enum Tier {
-    Free,
-    Premium,
-}
-
-fn caller() -> Caller {
-    Caller {
-        user_id: 7,
-        tier: Tier::Premium,
-        region: Some("eu west".into()),
-    }
-}
-
-/// The header our propagator writes for [`caller`]: members sorted by key,
-/// the space percent-encoded.
-const CALLER_HEADER: &str = "app.region=eu%20west,app.tier=premium,app.user_id=7";
 
 // ---- 4. a proxy: one stack that receives and forwards ----------------------
 

@@ -13,6 +13,11 @@
 //! - typed errors name the key and escape the attacker's bytes;
 //! - no input makes a read or a write panic.
 
+#[path = "common/caller.rs"]
+mod caller;
+
+use caller::{caller, Caller, Tier};
+
 use http::{HeaderMap, HeaderValue};
 use opentelemetry::baggage::{Baggage as OtelBaggage, BaggageExt};
 use opentelemetry::{Context, KeyValue};
@@ -22,22 +27,6 @@ use typed_baggage::policy::{Allowlist, Destinations, InboundPolicy};
 use typed_baggage::prelude::*;
 use typed_baggage::propagation::BaggagePropagator;
 use typed_baggage::Error;
-
-/// Who is calling.
-#[derive(Baggage, Debug, Clone, PartialEq)]
-#[baggage(prefix = "app.")]
-struct Caller {
-    user_id: u64,
-    tier: Tier,
-    region: Option<String>,
-}
-
-#[derive(Baggage, Debug, Clone, Copy, PartialEq)]
-#[baggage(rename_all = "snake_case")]
-enum Tier {
-    Free,
-    Premium,
-}
 
 /// A small schema, flattened twice below.
 #[derive(Baggage, Debug, Clone, PartialEq)]
@@ -63,14 +52,6 @@ struct Payment {
 #[baggage(prefix = "ff.")]
 struct Flags {
     dark_mode: bool,
-}
-
-fn caller() -> Caller {
-    Caller {
-        user_id: 7,
-        tier: Tier::Premium,
-        region: Some("eu west".into()),
-    }
 }
 
 /// The header our propagator writes for [`caller`].

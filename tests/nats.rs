@@ -12,6 +12,11 @@
 //! - over-limit and malformed headers read as the HTTP carrier reads the
 //!   same bytes (one pipeline).
 
+#[path = "common/caller.rs"]
+mod caller;
+
+use caller::{caller, Caller, Tier, CALLER_HEADER};
+
 #[path = "../examples/shared/nats_server.rs"]
 mod nats_server;
 
@@ -29,39 +34,12 @@ use typed_baggage::propagation::BaggagePropagator;
 
 use nats_server::NatsServer;
 
-/// Who is calling.
-#[derive(Baggage, Debug, Clone, PartialEq)]
-#[baggage(prefix = "app.")]
-struct Caller {
-    user_id: u64,
-    tier: Tier,
-    region: Option<String>,
-}
-
-#[derive(Baggage, Debug, Clone, Copy, PartialEq)]
-#[baggage(rename_all = "snake_case")]
-enum Tier {
-    Free,
-    Premium,
-}
-
 /// Feature flags: what a consumer of untrusted publishers accepts.
 #[derive(Baggage, Debug, Clone, PartialEq)]
 #[baggage(prefix = "ff.")]
 struct Flags {
     dark_mode: bool,
 }
-
-fn caller() -> Caller {
-    Caller {
-        user_id: 7,
-        tier: Tier::Premium,
-        region: Some("eu west".into()),
-    }
-}
-
-/// The header our propagator writes for [`caller`].
-const CALLER_HEADER: &str = "app.region=eu%20west,app.tier=premium,app.user_id=7";
 
 /// The longest wait for one message.
 const RECEIVE_WITHIN: Duration = Duration::from_secs(10);

@@ -12,6 +12,11 @@
 //!   within the redirect limit;
 //! - members that cannot be written are left out and counted, never a panic.
 
+#[path = "common/caller.rs"]
+mod caller;
+
+use caller::{caller, Caller, CALLER_HEADER};
+
 // (its log recorder is for other tests)
 #[allow(unused_imports)]
 #[path = "common/loopback.rs"]
@@ -38,33 +43,6 @@ use typed_baggage::prelude::*;
 use typed_baggage::propagation::BaggagePropagator;
 use typed_baggage::reqwest::{BaggageMiddleware, RedirectRefused};
 use typed_baggage::tower::{BaggageLayer, InboundPolicy};
-
-/// Who is calling.
-#[derive(Baggage, Debug, Clone, PartialEq)]
-#[baggage(prefix = "app.")]
-struct Caller {
-    user_id: u64,
-    tier: Tier,
-    region: Option<String>,
-}
-
-#[derive(Baggage, Debug, Clone, Copy, PartialEq)]
-#[baggage(rename_all = "snake_case")]
-enum Tier {
-    Free,
-    Premium,
-}
-
-fn caller() -> Caller {
-    Caller {
-        user_id: 7,
-        tier: Tier::Premium,
-        region: Some("eu west".into()),
-    }
-}
-
-/// The header our propagator writes for [`caller`].
-const CALLER_HEADER: &str = "app.region=eu%20west,app.tier=premium,app.user_id=7";
 
 fn cx() -> Context {
     Context::new().with_typed(&caller()).expect("fits")
