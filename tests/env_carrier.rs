@@ -104,6 +104,29 @@ fn a_child_process_reads_its_parents_typed_context() {
     );
 }
 
+#[tokio::test]
+async fn a_tokio_command_carries_it_too() {
+    let cx = Context::new().with_typed(&job()).unwrap();
+    let mut child = tokio::process::Command::new(std::env::current_exe().unwrap());
+    child
+        .args([
+            "child_entry",
+            "--exact",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD_POLICY, "trust");
+    typed_baggage::env::inject(&cx, child.as_std_mut());
+    let out = child.output().await.expect("the child runs");
+    assert!(out.status.success(), "child failed: {out:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(&format!("CHILD-READ {:?}", job())),
+        "{stdout}"
+    );
+}
+
 #[test]
 fn a_stale_inherited_baggage_never_reaches_the_child() {
     // The parent itself was started with BAGGAGE; the child is started
