@@ -317,6 +317,11 @@ mod tests {
         ("passw0rd", "passw0rd"),
         ("t0ken", "t0ken"),
         ("s3cret", "s3cret"),
+        ("p4ssword", "p4ssword"),
+        ("pa55word", "pa55word"),
+        ("7oken", "7oken"),
+        ("p1n", "p1n"),
+        ("credentia1", "credentia1"),
         // synonyms
         ("pwd", "pwd"),
         ("passcode", "passcode"),
