@@ -120,7 +120,10 @@ mod tests {
     fn encoded_size_is_exact_whenever_it_is_over_the_allowance() {
         let plain = "v".repeat(3000);
         let spaces = " ".repeat(3000);
-        let cases: [&[(&str, &str, &str)]; 4] = [
+        let cases: [&[(&str, &str, &str)]; 5] = [
+            // empty values: the bound is the exact size, and the
+            // separators decide
+            &[("k", "", ""), ("l", "", ""), ("m", "", "")],
             &[("k", "short", ""), ("p", "x y", "a=1")],
             &[("k", &plain, ""), ("l", &plain, "")],
             &[("k", &spaces, "")],
@@ -128,11 +131,13 @@ mod tests {
         ];
         for members in cases {
             let size = exact(members);
-            for allowance in [0, 10, size - 1, size, size + 1, 3 * size, MAX_BYTES] {
-                let bound = members
-                    .iter()
-                    .map(|(k, v, m)| member_len_bound(k, v, m))
-                    .sum();
+            let bound: usize = members
+                .iter()
+                .map(|(k, v, m)| member_len_bound(k, v, m))
+                .sum();
+            // just under the bound with its separators: the exact size decides
+            let under = (bound + members.len()).saturating_sub(2);
+            for allowance in [0, 10, size - 1, size, size + 1, 3 * size, under, MAX_BYTES] {
                 let got = encoded_size(bound, || members.iter().copied(), members.len(), allowance);
                 assert_eq!(got <= allowance, size <= allowance, "{allowance}");
                 if size > allowance {

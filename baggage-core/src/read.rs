@@ -298,6 +298,30 @@ mod tests {
         assert_eq!(count_members(Raw(b" , ,\t")), 0);
         assert_eq!(count_members(Raw(b"a=1, b=2,,")), 2);
         assert_eq!(count_members(",a".repeat(100).as_str()), MAX_MEMBERS + 1);
+        assert_eq!(count_members(Raw(",a".repeat(100).as_bytes())), MAX_MEMBERS + 1);
+        assert_eq!(count_members(Raw(b"a,\xff,b")), 3);
+    }
+
+    #[test]
+    fn exactly_the_member_limit_is_read_and_one_more_is_not() {
+        let reporter = Reporter::default();
+        // 64 and 65 members in headers long enough to be counted
+        let members = |n: usize| {
+            (0..n)
+                .map(|i| format!("key{i:02}=value{i:02}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let at = members(MAX_MEMBERS);
+        assert!(at.len() > 128);
+        assert!(receive(&reporter, || [at.as_str()].into_iter()).is_some());
+        let over = members(MAX_MEMBERS + 1);
+        assert!(receive(&reporter, || [over.as_str()].into_iter()).is_none());
+        // the same over two values
+        let (a, b) = over.split_at(over.len() / 2);
+        let b = b.trim_start_matches(|c| c != ',');
+        assert!(receive(&reporter, || [a, b].into_iter()).is_none());
+        assert_eq!(reporter.counters().extract_headers_rejected(), 2);
     }
 
     #[test]
