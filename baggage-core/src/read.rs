@@ -298,7 +298,10 @@ mod tests {
         assert_eq!(count_members(Raw(b" , ,\t")), 0);
         assert_eq!(count_members(Raw(b"a=1, b=2,,")), 2);
         assert_eq!(count_members(",a".repeat(100).as_str()), MAX_MEMBERS + 1);
-        assert_eq!(count_members(Raw(",a".repeat(100).as_bytes())), MAX_MEMBERS + 1);
+        assert_eq!(
+            count_members(Raw(",a".repeat(100).as_bytes())),
+            MAX_MEMBERS + 1
+        );
         assert_eq!(count_members(Raw(b"a,\xff,b")), 3);
     }
 
