@@ -67,20 +67,22 @@ fn child_entry() {
     println!("CHILD-KEYS {}", keys.join(" "));
 }
 
+/// The arguments that start this test binary as the child: only the
+/// ignored `child_entry`, its output not captured.
+const CHILD_ARGS: [&str; 5] = [
+    "child_entry",
+    "--exact",
+    "--ignored",
+    "--nocapture",
+    "--test-threads=1",
+];
+
 /// Starts this test binary again as the child, with `BAGGAGE` as `setup`
 /// leaves it, and returns the child's report lines.
 fn run_child(policy: &str, setup: impl FnOnce(&mut Command)) -> Vec<String> {
     let exe = std::env::current_exe().expect("test binary path");
     let mut child = Command::new(exe);
-    child
-        .args([
-            "child_entry",
-            "--exact",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(CHILD_POLICY, policy);
+    child.args(CHILD_ARGS).env(CHILD_POLICY, policy);
     setup(&mut child);
     let out = child.output().expect("the child runs");
     assert!(out.status.success(), "child failed: {out:?}");
@@ -108,15 +110,7 @@ fn a_child_process_reads_its_parents_typed_context() {
 async fn a_tokio_command_carries_it_too() {
     let cx = Context::new().with_typed(&job()).unwrap();
     let mut child = tokio::process::Command::new(std::env::current_exe().unwrap());
-    child
-        .args([
-            "child_entry",
-            "--exact",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(CHILD_POLICY, "trust");
+    child.args(CHILD_ARGS).env(CHILD_POLICY, "trust");
     typed_baggage::env::inject(&cx, child.as_std_mut());
     let out = child.output().await.expect("the child runs");
     assert!(out.status.success(), "child failed: {out:?}");
