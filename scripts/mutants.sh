@@ -13,6 +13,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+mkdir -p target/mutants
+
 what=${1:?usage: scripts/mutants.sh rules | core FILE...}
 shift
 case "$what" in

@@ -28,8 +28,12 @@
 //! # fn main() {}
 //! ```
 
+#[cfg(feature = "serde")]
+pub mod document;
+mod format;
 mod markdown;
 
+pub use format::Format;
 pub use markdown::markdown_table;
 
 use baggage_rules::size::member_len_with;
@@ -38,7 +42,7 @@ use crate::keys::{self, Keyed};
 
 /// How many distinct values a field can take (for metric-label guards and docs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[non_exhaustive]
 pub enum Cardinality {
@@ -50,7 +54,7 @@ pub enum Cardinality {
 
 /// Whether a key must be present.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[non_exhaustive]
 pub enum Requirement {
@@ -74,6 +78,8 @@ pub struct FieldSchema {
     pub rust_type: &'static str,
     /// The entry value's format, in words.
     pub format: &'static str,
+    /// The entry value's format, as data ([`BaggageValue::FORMAT`](crate::BaggageValue::FORMAT)).
+    pub wire: &'static Format,
     /// Required, optional or defaulted.
     pub requirement: Requirement,
     /// How many distinct values the field can take.
@@ -155,6 +161,10 @@ pub struct ResolvedField {
 pub struct Schema {
     /// The Rust type name.
     pub name: &'static str,
+    /// The name of the crate that declares the schema (its
+    /// `CARGO_PKG_NAME`): two schemas of one name from two crates are two
+    /// schemas.
+    pub crate_name: &'static str,
     /// The struct's doc comment.
     pub doc: &'static str,
     /// The key prefix (`""` if none).

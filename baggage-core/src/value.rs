@@ -6,7 +6,7 @@ use std::fmt;
 use opentelemetry::{Array, StringValue, Value};
 
 use crate::error::{excerpt, Error};
-use crate::schema::Cardinality;
+use crate::schema::{Cardinality, Format};
 
 /// A type whose values can be the value of one baggage entry.
 ///
@@ -43,6 +43,14 @@ pub trait BaggageValue: Sized {
 
     /// How many distinct values the type has, for metric-label guards and the schema.
     const CARDINALITY: Cardinality = Cardinality::High;
+
+    /// The wire format of the type's values, as data (for comparing what
+    /// one service writes with what another reads). The default,
+    /// [`Format::Custom`], names the format only by
+    /// [`EXPECTED`](Self::EXPECTED).
+    const FORMAT: Format = Format::Custom {
+        expected: Self::EXPECTED,
+    };
 
     /// The most bytes one value of the type takes as an entry value on the
     /// wire (after `encode` and the wire's percent-encoding), if the type is
@@ -342,6 +350,10 @@ macro_rules! integers {
     ($($t:ty, $signed:literal, $expected:literal;)*) => {$(
         impl BaggageValue for $t {
             const EXPECTED: &'static str = $expected;
+            const FORMAT: Format = Format::Integer {
+                min: <$t>::MIN as i128,
+                max: <$t>::MAX as u128,
+            };
             // Digits and `-` are written as themselves, in a list too.
             const MAX_WIRE_LEN: Option<usize> = Some(if $signed {
                 1 + decimal_len((<$t>::MIN as i128).unsigned_abs())
@@ -387,9 +399,10 @@ integers! {
 }
 
 macro_rules! floats {
-    ($($t:ty, $max:literal, $expected:literal;)*) => {$(
+    ($($t:ty, $bits:literal, $max:literal, $expected:literal;)*) => {$(
         impl BaggageValue for $t {
             const EXPECTED: &'static str = $expected;
+            const FORMAT: Format = Format::Float { bits: $bits };
             // ryu's longest output (digits, `-`, `.`, `e`: all written as
             // themselves), such as `-0.000012345678901234567` for f64.
             const MAX_WIRE_LEN: Option<usize> = Some($max);
@@ -424,8 +437,8 @@ macro_rules! floats {
 }
 
 floats! {
-    f32, 16, "a 32-bit float (f32)";
-    f64, 24, "a 64-bit float (f64)";
+    f32, 32, 16, "a 32-bit float (f32)";
+    f64, 64, 24, "a 64-bit float (f64)";
 }
 
 /// `inf`, `+infinity`, `-Inf`...: an infinity written as such, not a number
@@ -437,6 +450,7 @@ fn names_infinity(text: &str) -> bool {
 
 impl BaggageValue for bool {
     const EXPECTED: &'static str = "a boolean (`true` or `false`, any letter case)";
+    const FORMAT: Format = Format::Bool;
     const CARDINALITY: Cardinality = Cardinality::Low;
     const MAX_WIRE_LEN: Option<usize> = Some(5);
     const MAX_WIRE_LEN_IN_LIST: Option<usize> = Some(5);
@@ -469,6 +483,7 @@ impl BaggageValue for bool {
 
 impl BaggageValue for char {
     const EXPECTED: &'static str = "exactly one character (char)";
+    const FORMAT: Format = Format::Char;
     const MAX_WIRE_LEN: Option<usize> = Some(MAX_CHAR_WIRE_LEN);
     const MAX_WIRE_LEN_IN_LIST: Option<usize> = Some(MAX_CHAR_WIRE_LEN);
 
@@ -487,6 +502,7 @@ impl BaggageValue for char {
 
 impl BaggageValue for String {
     const EXPECTED: &'static str = "any text (String)";
+    const FORMAT: Format = Format::Text;
 
     #[inline]
     fn encode(&self, out: &mut String) {
@@ -512,6 +528,9 @@ const ONE_EMPTY_ELEMENT: &str = "%00";
 /// the empty text and a vector of one empty element is `%00`.
 impl<T: BaggageValue> BaggageValue for Vec<T> {
     const EXPECTED: &'static str = "a comma-separated list";
+    const FORMAT: Format = Format::List {
+        element: &T::FORMAT,
+    };
 
     fn encode(&self, out: &mut String) {
         let mut last_empty = false;

@@ -30,6 +30,7 @@ pub fn expand(e: &Enum, krate: &Path) -> TokenStream {
         impl #krate::BaggageValue for #ident {
             const EXPECTED: &'static ::core::primitive::str = #expected;
             const CARDINALITY: #krate::schema::Cardinality = #krate::schema::Cardinality::Low;
+            const FORMAT: #krate::schema::Format = #krate::schema::Format::Enum { variants: &[#(#names),*] };
             const MAX_WIRE_LEN: ::core::option::Option<::core::primitive::usize> = ::core::option::Option::Some(#max_wire);
             const MAX_WIRE_LEN_IN_LIST: ::core::option::Option<::core::primitive::usize> = ::core::option::Option::Some(#max_in_list);
 

@@ -31,6 +31,7 @@ pub fn schema_const(s: &Struct, krate: &syn::Path) -> TokenStream {
     quote! {
         const SCHEMA: #krate::Schema = #krate::Schema {
             name: #name,
+            crate_name: ::core::env!("CARGO_PKG_NAME"),
             doc: #doc,
             prefix: #prefix,
             max_bytes: #max_bytes,
@@ -70,6 +71,7 @@ fn field_schema(f: &Field, krate: &syn::Path) -> TokenStream {
                 field: #field_name,
                 rust_type: #rust_type,
                 format: <#value as #krate::BaggageValue>::EXPECTED,
+                wire: &<#value as #krate::BaggageValue>::FORMAT,
                 requirement: #req,
                 cardinality: <#value as #krate::BaggageValue>::CARDINALITY,
                 metric_label: #metric_label,
@@ -88,6 +90,7 @@ fn field_schema(f: &Field, krate: &syn::Path) -> TokenStream {
             field: #field_name,
             rust_type: #rust_type,
             format: #expected,
+            wire: &#krate::schema::Format::Custom { expected: #expected },
             requirement: #req,
             cardinality: #krate::schema::Cardinality::High,
             metric_label: #metric_label,
