@@ -53,6 +53,7 @@ fn schema_serializes_to_json() {
         json,
         r#"{
   "name": "UserCtx",
+  "crate": "typed-baggage",
   "doc": "Who is calling, set once at the gateway.",
   "prefix": "app.",
   "max_bytes": 512,
@@ -62,6 +63,11 @@ fn schema_serializes_to_json() {
       "field": "user_id",
       "rust_type": "u64",
       "format": "an unsigned 64-bit integer (u64)",
+      "wire": {
+        "kind": "integer",
+        "min": "0",
+        "max": "18446744073709551615"
+      },
       "requirement": "required",
       "cardinality": "high",
       "metric_label": false,
@@ -75,6 +81,13 @@ fn schema_serializes_to_json() {
       "field": "tier",
       "rust_type": "Tier",
       "format": "one of `free`, `premium` (Tier)",
+      "wire": {
+        "kind": "enum",
+        "variants": [
+          "free",
+          "premium"
+        ]
+      },
       "requirement": "required",
       "cardinality": "low",
       "metric_label": true,
@@ -88,6 +101,9 @@ fn schema_serializes_to_json() {
       "field": "region",
       "rust_type": "Option<String>",
       "format": "any text (String)",
+      "wire": {
+        "kind": "text"
+      },
       "requirement": "optional",
       "cardinality": "high",
       "metric_label": false,
@@ -101,6 +117,11 @@ fn schema_serializes_to_json() {
       "field": "retries",
       "rust_type": "u8",
       "format": "an unsigned 8-bit integer (u8)",
+      "wire": {
+        "kind": "integer",
+        "min": "0",
+        "max": "255"
+      },
       "requirement": "default",
       "cardinality": "high",
       "metric_label": false,
@@ -114,6 +135,10 @@ fn schema_serializes_to_json() {
       "field": "client_ip",
       "rust_type": "Option<IpAddr>",
       "format": "a `IpAddr` in its `FromStr` form",
+      "wire": {
+        "kind": "custom",
+        "expected": "a `IpAddr` in its `FromStr` form"
+      },
       "requirement": "optional",
       "cardinality": "high",
       "metric_label": false,

@@ -125,11 +125,21 @@ pub fn load(path: impl AsRef<Path>) -> Result<Document, ContractError> {
 pub fn parse(text: &str) -> Result<Document, String> {
     // The format and version first, so that a document of another version
     // is reported as such rather than as a missing field.
-    let value: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    #[derive(serde::Deserialize)]
+    struct Header {
+        #[serde(default)]
+        format: serde_json::Value,
+        #[serde(default)]
+        version: serde_json::Value,
+    }
+    let header: Header = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
     let header = Document {
-        format: value["format"].as_str().unwrap_or_default().to_owned(),
-        version: value["version"]
+        format: match header.format {
+            serde_json::Value::String(s) => s,
+            other => other.to_string(),
+        },
+        version: header
+            .version
             .as_u64()
             .and_then(|v| u32::try_from(v).ok())
             .unwrap_or(0),
@@ -138,7 +148,9 @@ pub fn parse(text: &str) -> Result<Document, String> {
         reads: Vec::new(),
     };
     header.check_version()?;
-    serde_json::from_value(value).map_err(|e| format!("not a contract document: {e}"))
+    // From the text itself: integer ranges up to u128 do not survive a
+    // `serde_json::Value`.
+    serde_json::from_str(text).map_err(|e| format!("not a contract document: {e}"))
 }
 
 /// A document as pretty-printed JSON, ending with a newline (what

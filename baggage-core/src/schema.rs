@@ -1,6 +1,8 @@
 //! A written-down description of a schema: which keys it reads, as what.
 //!
-//! With the `serde` feature, [`Schema`] serializes (to JSON, say); and
+//! With the `serde` feature, [`Schema`] serializes (to JSON, say),
+//! [`document::Document`] is the versioned document of what a service
+//! writes and reads (for the contract checker, `baggage-contract`); and
 //! [`markdown_table`] writes the keys of several schemas as one Markdown
 //! table, so that which service reads which keys is written down.
 //!
@@ -20,7 +22,7 @@
 //!
 //! assert_eq!(
 //!     serde_json::to_string(&Flags::SCHEMA)?,
-//!     r#"{"name":"Flags","doc":"Feature flags.","prefix":"ff.","max_bytes":null,"fields":[{"key":"ff.new_checkout","field":"new_checkout","rust_type":"bool","format":"a boolean (`true` or `false`, any letter case)","requirement":"required","cardinality":"low","metric_label":true,"doc":"The new checkout page.","max_len":null,"max_item_len":null,"max_wire_len":5}],"flattened":[],"signature":null}"#
+//!     r#"{"name":"Flags","crate":"baggage-core","doc":"Feature flags.","prefix":"ff.","max_bytes":null,"fields":[{"key":"ff.new_checkout","field":"new_checkout","rust_type":"bool","format":"a boolean (`true` or `false`, any letter case)","wire":{"kind":"bool"},"requirement":"required","cardinality":"low","metric_label":true,"doc":"The new checkout page.","max_len":null,"max_item_len":null,"max_wire_len":5}],"flattened":[],"signature":null}"#
 //! );
 //! # Ok(())
 //! # }
@@ -164,6 +166,7 @@ pub struct Schema {
     /// The name of the crate that declares the schema (its
     /// `CARGO_PKG_NAME`): two schemas of one name from two crates are two
     /// schemas.
+    #[cfg_attr(feature = "serde", serde(rename = "crate"))]
     pub crate_name: &'static str,
     /// The struct's doc comment.
     pub doc: &'static str,

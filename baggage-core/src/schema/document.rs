@@ -130,11 +130,15 @@ pub struct Entry {
 pub enum FormatDoc {
     /// [`Format::Bool`].
     Bool,
-    /// [`Format::Integer`].
+    /// [`Format::Integer`]. Both bounds are written as decimal strings
+    /// (`"min": "-128"`): a JSON number loses digits beyond 2^53 in
+    /// JavaScript and other readers.
     Integer {
         /// The smallest value.
+        #[serde(with = "decimal")]
         min: i128,
         /// The largest value.
+        #[serde(with = "decimal")]
         max: u128,
     },
     /// [`Format::Float`].
@@ -267,5 +271,31 @@ impl From<&Format> for FormatDoc {
                 expected: expected.to_owned(),
             },
         }
+    }
+}
+
+/// An integer as a decimal string in JSON, and back (for [`FormatDoc`] and
+/// [`Format`]).
+pub(super) mod decimal {
+    use std::fmt::Display;
+    use std::str::FromStr;
+
+    use serde::{de::Error, Deserialize, Deserializer, Serializer};
+
+    pub(in crate::schema) fn serialize<S: Serializer, T: Display>(
+        v: &T,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.collect_str(v)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>, T: FromStr>(d: D) -> Result<T, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(|_| {
+            D::Error::custom(format!(
+                "expected a decimal integer in range, found {:?}",
+                crate::error::excerpt(&text)
+            ))
+        })
     }
 }

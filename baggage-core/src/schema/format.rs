@@ -27,8 +27,16 @@ pub enum Format {
     /// optional sign, ASCII digits, leading zeros allowed).
     Integer {
         /// The smallest value (`0` for unsigned types).
+        #[cfg_attr(
+            feature = "serde",
+            serde(serialize_with = "super::document::decimal::serialize")
+        )]
         min: i128,
         /// The largest value.
+        #[cfg_attr(
+            feature = "serde",
+            serde(serialize_with = "super::document::decimal::serialize")
+        )]
         max: u128,
     },
     /// A decimal floating-point number of `bits` bits (32 or 64), or `inf`,
