@@ -153,11 +153,12 @@ fn list_pattern(
 }
 
 /// A word as a regular expression: every character that means something
-/// in a pattern escaped.
+/// in a pattern outside a class escaped (and no other: ECMAScript's `u`
+/// mode refuses needless escapes such as `\-`).
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if r"\^$.|?*+()[]{}/-".contains(c) {
+        if r"\^$.|?*+()[]{}".contains(c) {
             out.push('\\');
         }
         out.push(c);

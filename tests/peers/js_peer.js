@@ -13,6 +13,10 @@
 //                                                      (one header is a string carrier, several an array)
 //   {"op": "relay", "headers": [h, ...]}            -> extract, then inject: the header a JS service
 //                                                      forwards, or null
+//   {"op": "validate", "schema": s, "instance": v}  -> whether ajv (draft 7) finds v valid against s
+//   {"op": "validate_received", "schema": s, "headers": [h, ...]}
+//                                                   -> {"valid": ..., "entries": {key: value}}: the
+//                                                      SDK's entries, validated by ajv as a JS service would
 //
 //   echo '[{"op": "extract", "headers": ["k=v;p=1"]}]' | node js_peer.js
 'use strict';
@@ -20,8 +24,26 @@ const fs = require('fs');
 const path = require('path');
 const api = require('@opentelemetry/api');
 const { W3CBaggagePropagator } = require('@opentelemetry/core');
+const Ajv = require('ajv');
 
 const propagator = new W3CBaggagePropagator();
+const ajv = new Ajv();
+const validators = new Map();
+
+// One compiled validator per schema (ajv's default options: draft 7,
+// patterns with the `u` flag, strict about unknown keywords).
+function validator(schema) {
+  const key = JSON.stringify(schema);
+  if (!validators.has(key)) validators.set(key, ajv.compile(schema));
+  return validators.get(key);
+}
+
+function entriesOf(context) {
+  const bag = api.propagation.getBaggage(context);
+  const out = {};
+  for (const [key, entry] of bag ? bag.getAllEntries() : []) out[key] = entry.value;
+  return out;
+}
 
 // The version of an installed package (their `exports` hide package.json).
 function versionOf(name) {
@@ -55,6 +77,7 @@ function run(request) {
       return {
         '@opentelemetry/api': versionOf('@opentelemetry/api'),
         '@opentelemetry/core': versionOf('@opentelemetry/core'),
+        ajv: versionOf('ajv'),
       };
     case 'inject': {
       let bag = api.propagation.createBaggage();
@@ -75,6 +98,12 @@ function run(request) {
     }
     case 'relay':
       return inject(extract(request.headers));
+    case 'validate':
+      return validator(request.schema)(request.instance);
+    case 'validate_received': {
+      const entries = entriesOf(extract(request.headers));
+      return { valid: validator(request.schema)(entries), entries };
+    }
     default:
       throw new Error(`unknown op ${JSON.stringify(request.op)}`);
   }

@@ -12,6 +12,11 @@ stdin:  a JSON array of requests; stdout: a JSON array of results, in order.
                                              string carrier, several a list carrier)
   {"op": "relay", "headers": [h, ...]}    -> extract, then inject: the header a Python
                                              service forwards, or null
+  {"op": "validate", "schema": s, "instance": v}
+                                          -> whether jsonschema (draft 7) finds v valid
+  {"op": "validate_received", "schema": s, "headers": [h, ...]}
+                                          -> {"valid": ..., "entries": {key: value}}: the SDK's
+                                             entries, validated as a Python service would
 
 Python baggage has no metadata: properties (`;p=1`) stay in the value.
 
@@ -39,6 +44,14 @@ def inject(ctx):
     return carrier.get("baggage")
 
 
+def validator(schema):
+    """A draft 7 validator of `schema`, which must itself be a valid schema."""
+    import jsonschema
+
+    jsonschema.Draft7Validator.check_schema(schema)
+    return jsonschema.Draft7Validator(schema)
+
+
 def run(request):
     op = request["op"]
     if op == "version":
@@ -52,6 +65,11 @@ def run(request):
         return dict(baggage.get_all(context=extract(request["headers"])))
     if op == "relay":
         return inject(extract(request["headers"]))
+    if op == "validate":
+        return validator(request["schema"]).is_valid(request["instance"])
+    if op == "validate_received":
+        entries = dict(baggage.get_all(context=extract(request["headers"])))
+        return {"valid": validator(request["schema"]).is_valid(entries), "entries": entries}
     raise ValueError(f"unknown op {op!r}")
 
 
