@@ -31,6 +31,7 @@ pub fn expand(input: &DeriveInput, krate: &Path, errors: syn::Error) -> TokenStr
             impl #impl_generics #krate::Baggage for #ident #ty_generics #where_clause {
                 const SCHEMA: #krate::Schema = #krate::Schema {
                     name: "",
+                    crate_name: ::core::env!("CARGO_PKG_NAME"),
                     doc: "",
                     prefix: "",
                     max_bytes: ::core::option::Option::None,
