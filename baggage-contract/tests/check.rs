@@ -14,6 +14,11 @@ fn reader(service: &str, schemas: &[&Schema]) -> Document {
     Document::new(service, &[], schemas)
 }
 
+/// `gateway` writes `w`, `billing` reads `r`.
+fn pair(w: &Schema, r: &Schema) -> Report {
+    check(&[writer("gateway", &[w]), reader("billing", &[r])])
+}
+
 /// The one problem of a report, which must have exactly one.
 fn only(report: &Report) -> &Problem {
     assert_eq!(report.problems.len(), 1, "one problem expected:\n{report}");
@@ -251,10 +256,7 @@ mod v {
 
 #[test]
 fn the_same_schema_on_both_sides_is_compatible() {
-    let report = check(&[
-        writer("gateway", &[&v::base::UserCtx::SCHEMA]),
-        reader("billing", &[&v::base::UserCtx::SCHEMA]),
-    ]);
+    let report = pair(&v::base::UserCtx::SCHEMA, &v::base::UserCtx::SCHEMA);
     assert!(report.is_compatible(), "{report}");
     assert_eq!(report.keys_checked, 3);
     assert_eq!(
@@ -265,10 +267,7 @@ fn the_same_schema_on_both_sides_is_compatible() {
 
 #[test]
 fn a_required_key_no_writer_emits() {
-    let report = check(&[
-        writer("gateway", &[&v::base::UserCtx::SCHEMA]),
-        reader("billing", &[&v::with_session::UserCtx::SCHEMA]),
-    ]);
+    let report = pair(&v::base::UserCtx::SCHEMA, &v::with_session::UserCtx::SCHEMA);
     let p = only(&report);
     assert_eq!((p.kind, p.key.as_str()), (Kind::NotWritten, "app.session"));
     assert_eq!(sides(p), [(Role::Reader, "billing", "UserCtx")]);
@@ -283,10 +282,10 @@ fn a_required_key_no_writer_emits() {
 
 #[test]
 fn a_required_key_a_writer_may_omit() {
-    let report = check(&[
-        writer("gateway", &[&v::base::UserCtx::SCHEMA]),
-        reader("billing", &[&v::region_required::UserCtx::SCHEMA]),
-    ]);
+    let report = pair(
+        &v::base::UserCtx::SCHEMA,
+        &v::region_required::UserCtx::SCHEMA,
+    );
     let p = only(&report);
     assert_eq!((p.kind, p.key.as_str()), (Kind::MayBeOmitted, "app.region"));
     assert_eq!(
@@ -305,10 +304,7 @@ fn a_required_key_a_writer_may_omit() {
 
 #[test]
 fn integer_widths() {
-    let report = check(&[
-        writer("gateway", &[&v::base::UserCtx::SCHEMA]),
-        reader("billing", &[&v::u32_id::UserCtx::SCHEMA]),
-    ]);
+    let report = pair(&v::base::UserCtx::SCHEMA, &v::u32_id::UserCtx::SCHEMA);
     let p = only(&report);
     assert_eq!(
         (p.kind, p.key.as_str()),
@@ -321,26 +317,17 @@ fn integer_widths() {
     assert_eq!(p.sides[0].entry.as_ref().unwrap().rust_type, "u64");
     assert_eq!(p.sides[1].entry.as_ref().unwrap().rust_type, "u32");
 
-    let report = check(&[
-        writer("gateway", &[&v::base::UserCtx::SCHEMA]),
-        reader("billing", &[&v::i8_id::UserCtx::SCHEMA]),
-    ]);
+    let report = pair(&v::base::UserCtx::SCHEMA, &v::i8_id::UserCtx::SCHEMA);
     assert!(only(&report).message.starts_with("u64 written, i8 read"));
 
     // Narrower written than read is fine.
-    let report = check(&[
-        writer("gateway", &[&v::u32_id::UserCtx::SCHEMA]),
-        reader("billing", &[&v::base::UserCtx::SCHEMA]),
-    ]);
+    let report = pair(&v::u32_id::UserCtx::SCHEMA, &v::base::UserCtx::SCHEMA);
     assert!(report.is_compatible(), "{report}");
 }
 
 #[test]
 fn a_float_read_as_an_integer_and_lists_as_scalars() {
-    let report = check(&[
-        writer("gateway", &[&v::float_id::UserCtx::SCHEMA]),
-        reader("billing", &[&v::base::UserCtx::SCHEMA]),
-    ]);
+    let report = pair(&v::float_id::UserCtx::SCHEMA, &v::base::UserCtx::SCHEMA);
     let p = only(&report);
     assert_eq!(p.kind, Kind::FormatMismatch);
     assert_eq!(
@@ -349,24 +336,15 @@ fn a_float_read_as_an_integer_and_lists_as_scalars() {
     );
 
     // u64 read as f64: precision beyond 2^53 is lost.
-    let report = check(&[
-        writer("gateway", &[&v::base::UserCtx::SCHEMA]),
-        reader("billing", &[&v::float_id::UserCtx::SCHEMA]),
-    ]);
+    let report = pair(&v::base::UserCtx::SCHEMA, &v::float_id::UserCtx::SCHEMA);
     assert!(only(&report).message.contains("beyond 2^53"), "{report}");
 
-    let report = check(&[
-        writer("gateway", &[&v::list_id::UserCtx::SCHEMA]),
-        reader("billing", &[&v::base::UserCtx::SCHEMA]),
-    ]);
+    let report = pair(&v::list_id::UserCtx::SCHEMA, &v::base::UserCtx::SCHEMA);
     assert_eq!(
         only(&report).message,
         "a list read as a scalar: list of u64 written, u64 read"
     );
-    let report = check(&[
-        writer("gateway", &[&v::base::UserCtx::SCHEMA]),
-        reader("billing", &[&v::list_id::UserCtx::SCHEMA]),
-    ]);
+    let report = pair(&v::base::UserCtx::SCHEMA, &v::list_id::UserCtx::SCHEMA);
     assert_eq!(
         only(&report).message,
         "a scalar read as a list: u64 written, list of u64 read"
@@ -375,10 +353,7 @@ fn a_float_read_as_an_integer_and_lists_as_scalars() {
 
 #[test]
 fn enum_variants_the_reader_does_not_know() {
-    let report = check(&[
-        writer("gateway", &[&v::three_tiers::UserCtx::SCHEMA]),
-        reader("billing", &[&v::base::UserCtx::SCHEMA]),
-    ]);
+    let report = pair(&v::three_tiers::UserCtx::SCHEMA, &v::base::UserCtx::SCHEMA);
     let p = only(&report);
     assert_eq!(
         (p.kind, p.key.as_str()),
@@ -389,20 +364,17 @@ fn enum_variants_the_reader_does_not_know() {
         "the writer may send `enterprise` that the reader does not know"
     );
     // Fewer variants written than read is fine.
-    let report = check(&[
-        writer("gateway", &[&v::base::UserCtx::SCHEMA]),
-        reader("billing", &[&v::three_tiers::UserCtx::SCHEMA]),
-    ]);
+    let report = pair(&v::base::UserCtx::SCHEMA, &v::three_tiers::UserCtx::SCHEMA);
     assert!(report.is_compatible(), "{report}");
 }
 
 #[test]
 fn a_reader_max_len_tighter_than_the_writer() {
     // Unbounded written, bounded read.
-    let report = check(&[
-        writer("gateway", &[&v::base::UserCtx::SCHEMA]),
-        reader("billing", &[&v::region_bounded::UserCtx::SCHEMA]),
-    ]);
+    let report = pair(
+        &v::base::UserCtx::SCHEMA,
+        &v::region_bounded::UserCtx::SCHEMA,
+    );
     let p = only(&report);
     assert_eq!(
         (p.kind, p.key.as_str()),
@@ -412,26 +384,23 @@ fn a_reader_max_len_tighter_than_the_writer() {
         p.message,
         "the reader takes at most 8 characters, the writer may write any number"
     );
-    let report = check(&[
-        writer("gateway", &[&v::region_bounded_16::UserCtx::SCHEMA]),
-        reader("billing", &[&v::region_bounded::UserCtx::SCHEMA]),
-    ]);
+    let report = pair(
+        &v::region_bounded_16::UserCtx::SCHEMA,
+        &v::region_bounded::UserCtx::SCHEMA,
+    );
     assert_eq!(
         only(&report).message,
         "the reader takes at most 8 characters, the writer may write 16"
     );
     // Looser read than written is fine.
-    let report = check(&[
-        writer("gateway", &[&v::region_bounded::UserCtx::SCHEMA]),
-        reader("billing", &[&v::region_bounded_16::UserCtx::SCHEMA]),
-    ]);
+    let report = pair(
+        &v::region_bounded::UserCtx::SCHEMA,
+        &v::region_bounded_16::UserCtx::SCHEMA,
+    );
     assert!(report.is_compatible(), "{report}");
 
     // Lists: elements and element length.
-    let report = check(&[
-        writer("gateway", &[&v::tags::Tags::SCHEMA]),
-        reader("billing", &[&v::tags_tight::Tags::SCHEMA]),
-    ]);
+    let report = pair(&v::tags::Tags::SCHEMA, &v::tags_tight::Tags::SCHEMA);
     let kinds: Vec<_> = report
         .problems
         .iter()
@@ -454,10 +423,7 @@ fn a_reader_max_len_tighter_than_the_writer() {
 
 #[test]
 fn a_signed_reader_behind_an_unsigned_writer() {
-    let report = check(&[
-        writer("gateway", &[&v::base::UserCtx::SCHEMA]),
-        reader("billing", &[&v::signed::UserCtx::SCHEMA]),
-    ]);
+    let report = pair(&v::base::UserCtx::SCHEMA, &v::signed::UserCtx::SCHEMA);
     let p = only(&report);
     assert_eq!((p.kind, p.key.as_str()), (Kind::Unsigned, "app.sig"));
     assert_eq!(
@@ -468,25 +434,19 @@ fn a_signed_reader_behind_an_unsigned_writer() {
         ]
     );
     // A signed writer and an unsigned reader: the reader ignores the signature.
-    let report = check(&[
-        writer("gateway", &[&v::signed::UserCtx::SCHEMA]),
-        reader("billing", &[&v::base::UserCtx::SCHEMA]),
-    ]);
+    let report = pair(&v::signed::UserCtx::SCHEMA, &v::base::UserCtx::SCHEMA);
     assert!(report.is_compatible(), "{report}");
-    let report = check(&[
-        writer("gateway", &[&v::signed::UserCtx::SCHEMA]),
-        reader("billing", &[&v::signed::UserCtx::SCHEMA]),
-    ]);
+    let report = pair(&v::signed::UserCtx::SCHEMA, &v::signed::UserCtx::SCHEMA);
     assert!(report.is_compatible(), "{report}");
 }
 
 #[test]
 fn signatures_that_cannot_verify() {
     // Another schema name: the MAC binds it.
-    let report = check(&[
-        writer("gateway", &[&v::signed_renamed::Caller::SCHEMA]),
-        reader("billing", &[&v::signed::UserCtx::SCHEMA]),
-    ]);
+    let report = pair(
+        &v::signed_renamed::Caller::SCHEMA,
+        &v::signed::UserCtx::SCHEMA,
+    );
     let p = only(&report);
     assert_eq!(
         (p.kind, p.key.as_str()),
@@ -497,19 +457,19 @@ fn signatures_that_cannot_verify() {
         "the writer signs as schema `Caller`, the reader verifies as `UserCtx`: the signature binds the schema name"
     );
     // Bound to the trace on one side only.
-    let report = check(&[
-        writer("gateway", &[&v::signed::UserCtx::SCHEMA]),
-        reader("billing", &[&v::signed_bound::UserCtx::SCHEMA]),
-    ]);
+    let report = pair(
+        &v::signed::UserCtx::SCHEMA,
+        &v::signed_bound::UserCtx::SCHEMA,
+    );
     assert_eq!(
         only(&report).message,
         "the writer does not bind the signature to the trace, the reader requires it"
     );
     // The writer signs a key the reader does not declare.
-    let report = check(&[
-        writer("gateway", &[&v::signed_more::UserCtx::SCHEMA]),
-        reader("billing", &[&v::signed::UserCtx::SCHEMA]),
-    ]);
+    let report = pair(
+        &v::signed_more::UserCtx::SCHEMA,
+        &v::signed::UserCtx::SCHEMA,
+    );
     assert_eq!(
         only(&report).message,
         "the writer signs `app.plan` that the reader does not declare: every signature is a mismatch"
@@ -565,10 +525,7 @@ fn two_schemas_whose_keys_collide() {
 fn flattened_keys_are_compared_as_they_are_on_the_wire() {
     // `Request` flattens `User` under `payer.`: its key is `payer.id`, a u64;
     // a reader of `payer.id` as a u16 is behind.
-    let report = check(&[
-        writer("gateway", &[&v::flat::Request::SCHEMA]),
-        reader("billing", &[&v::flat::Payer::SCHEMA]),
-    ]);
+    let report = pair(&v::flat::Request::SCHEMA, &v::flat::Payer::SCHEMA);
     let p = only(&report);
     assert_eq!((p.kind, p.key.as_str()), (Kind::FormatMismatch, "payer.id"));
     let written = p.sides[0].entry.as_ref().unwrap();
