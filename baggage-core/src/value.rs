@@ -657,6 +657,55 @@ mod tests {
     }
 
     #[test]
+    fn integer_widths_on_the_wire() {
+        assert_eq!(u8::MAX_WIRE_LEN, Some(3));
+        assert_eq!(u16::MAX_WIRE_LEN, Some(5));
+        assert_eq!(u64::MAX_WIRE_LEN, Some(20));
+        assert_eq!(u128::MAX_WIRE_LEN, Some(39));
+        assert_eq!(i8::MAX_WIRE_LEN, Some(4));
+        assert_eq!(i64::MAX_WIRE_LEN, Some(20));
+        assert_eq!(i128::MAX_WIRE_LEN, Some(40));
+        assert_eq!(decimal_len(0), 1);
+        assert_eq!(decimal_len(9), 1);
+        assert_eq!(decimal_len(10), 2);
+        assert_eq!(decimal_len(99), 2);
+        assert_eq!(decimal_len(100), 3);
+    }
+
+    #[test]
+    fn a_lone_minus_is_not_a_negative_number() {
+        let e = u8::decode("-").unwrap_err();
+        assert!(!e.is_out_of_range());
+        assert_eq!(e.detail(), Some("not a decimal integer"));
+        assert_eq!(u8::decode("-5").unwrap_err().detail(), Some("negative"));
+        assert_eq!(u8::decode("").unwrap_err().detail(), Some("empty"));
+    }
+
+    #[test]
+    fn fields_and_optional_fields() {
+        assert_eq!(<u8 as BaggageField>::value(&5), Some(&5));
+        assert_eq!(<u8 as BaggageField>::from_value(Some(5)), Some(5));
+        assert_eq!(<u8 as BaggageField>::from_value(None), None);
+        assert_eq!(<Option<u8> as BaggageField>::value(&Some(5)), Some(&5));
+        assert_eq!(<Option<u8> as BaggageField>::value(&None), None);
+        assert_eq!(
+            <Option<u8> as BaggageField>::from_value(Some(5)),
+            Some(Some(5))
+        );
+        assert_eq!(<Option<u8> as BaggageField>::from_value(None), Some(None));
+        const { assert!(<u8 as BaggageField>::REQUIRED) };
+        const { assert!(!<Option<u8> as BaggageField>::REQUIRED) };
+    }
+
+    #[test]
+    fn chars_round_trip() {
+        for c in ['a', '\u{e9}', '\u{1f600}', ',', '%'] {
+            assert_eq!(enc(&c), c.to_string());
+            assert_eq!(char::decode(&enc(&c)), Ok(c));
+        }
+    }
+
+    #[test]
     fn integers_decimal_and_range_errors() {
         assert_eq!(enc(&-7i32), "-7");
         assert_eq!(u8::decode("255"), Ok(255));

@@ -21,6 +21,9 @@ mod generics;
 mod respan;
 mod valid;
 
+#[cfg(test)]
+mod ui_corpus;
+
 use proc_macro::TokenStream;
 use syn::{parse_macro_input, DeriveInput};
 
