@@ -160,3 +160,37 @@ fn the_must_compile_corpus_expands_without_an_error() {
         );
     }
 }
+
+fn errors(input: DeriveInput) -> Vec<String> {
+    compile_errors(crate::expand::derive(&input))
+}
+
+/// Edges the ui corpus does not hold.
+#[test]
+fn edges_of_the_checks() {
+    // `max_bytes` at the W3C limit is allowed; one more is not.
+    assert_eq!(
+        errors(syn::parse_quote! { #[baggage(max_bytes = 8192)] struct A { x: u8 } }),
+        Vec::<String>::new()
+    );
+    let e = errors(syn::parse_quote! { #[baggage(max_bytes = 8193)] struct A { x: u8 } });
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(
+        e[0].starts_with("`max_bytes = 8193` is out of range"),
+        "{e:?}"
+    );
+    // A control character in a prefix is named as one, escaped.
+    let e = errors(syn::parse_quote! { #[baggage(prefix = "app\x07.")] struct A { x: u8 } });
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(
+        e[0].starts_with(r#"the prefix "app\u{7}." has the control character '\u{7}', which"#),
+        "{e:?}"
+    );
+    // An empty reason on a field that is not a secret: one error, about the reason.
+    let e = errors(syn::parse_quote! { struct A { #[baggage(allow_secret = "")] region: String } });
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(
+        e[0].starts_with("the reason of `allow_secret` is empty"),
+        "{e:?}"
+    );
+}
