@@ -376,11 +376,86 @@ mod tests {
             "p.id"
         );
         assert!(is_resolved("p.id", (b"p.", b"id")));
+        assert!(is_resolved("ab.c", (b"ab.", b"c")));
+        assert!(!is_resolved("ab.", (b"ab.", b"c")));
         assert!(!is_resolved("p.idd", (b"p.", b"id")));
         assert!(!is_resolved("q.id", (b"p.", b"id")));
         assert_eq!(resolved_text((b"p.", b"id")), "p.id");
         assert!(concat_eq((b"ab", b"c"), (b"a", b"bc")));
         assert!(!concat_eq((b"ab", b"c"), (b"a", b"bd")));
+    }
+
+    #[test]
+    fn key_set_is_exact_where_bits_collide() {
+        // Same length and last byte: the same bit, and not the same key.
+        let keys = ["app.a"];
+        let contains = |k: &str| keys.contains(&k);
+        let set = KeySet::new(keys, &contains);
+        assert_eq!(key_bit("app.a"), key_bit("xpp.a"));
+        assert!(set.contains("app.a"), "a set of one key holds it");
+        assert!(!set.contains("xpp.a"), "the bit alone does not decide");
+        let none = |_: &str| false;
+        assert!(
+            !KeySet::new(["app.a"], &none).contains("app.a"),
+            "the predicate decides"
+        );
+    }
+
+    struct Field(&'static str);
+
+    impl Keyed for Field {
+        fn key(&self) -> &'static str {
+            self.0
+        }
+    }
+
+    #[test]
+    fn key_table_finds_each_key_at_its_index() {
+        // 32 keys sharing a prefix, and their near misses.
+        static KEYS: std::sync::LazyLock<Vec<Field>> = std::sync::LazyLock::new(|| {
+            (0..SCAN_SLOTS)
+                .map(|i| Field(Box::leak(format!("app.field_{i}").into_boxed_str())))
+                .collect()
+        });
+        let table = KeyTable::new(KEYS.as_slice());
+        for (i, f) in KEYS.iter().enumerate() {
+            assert_eq!(table.find(f.0), Some(i), "{}", f.0);
+        }
+        for missing in ["app.field_32", "app.field_", "", "app.field_1 ", "x"] {
+            assert_eq!(table.find(missing), None, "{missing}");
+        }
+        static FEW: [Field; 3] = [Field("a"), Field("b"), Field("ab")];
+        let table = KeyTable::new(&FEW);
+        assert_eq!(
+            ["a", "b", "ab", "ba", "c"].map(|k| table.find(k)),
+            [Some(0), Some(1), Some(2), None, None]
+        );
+    }
+
+    #[test]
+    fn field_keys_and_remaps() {
+        let declared: &'static str = "app.id";
+        assert_eq!(FieldKey::text(&declared), "app.id");
+        assert_eq!(declared.to_key(), "app.id");
+        let rebuilt: Cow<'static, str> = Cow::Owned("p.id".to_owned());
+        assert_eq!(FieldKey::text(&&rebuilt), "p.id");
+        assert_eq!((&rebuilt).to_key(), "p.id");
+        assert!(Remap::NONE.keeps_keys());
+        assert!(!Remap::NONE.child(Some("p.")).keeps_keys());
+        assert!(Remap::NONE.child(None).keeps_keys());
+    }
+
+    #[test]
+    fn retain_keeps_values_and_properties_of_the_kept_keys() {
+        use opentelemetry::baggage::BaggageMetadata;
+        let mut b = OtelBaggage::new();
+        let _ = b.insert_with_metadata("a", "1", BaggageMetadata::from("p=1"));
+        let _ = b.insert("b", "2");
+        let kept = retain(&b, |k| k == "a");
+        assert_eq!(kept.len(), 1);
+        let (value, metadata) = kept.get_with_metadata("a").expect("kept");
+        assert_eq!((value.as_str(), metadata.as_str()), ("1", "p=1"));
+        assert_eq!(retain(&b, |_| true).len(), 2);
     }
 
     #[test]
