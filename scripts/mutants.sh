@@ -12,9 +12,10 @@
 #                                     dependency, then about 6 s a mutant)
 #   scripts/mutants.sh again FILE TEST...
 #                                     the survivors of `core FILE` only,
-#                                     against the integration tests named
-#                                     (tests/TEST.rs of the root crate);
-#                                     about a minute a mutant
+#                                     against the unit tests and the
+#                                     integration tests named (tests/TEST.rs
+#                                     of the root crate); about a minute a
+#                                     mutant
 #   scripts/mutants.sh score FILE     caught / viable over both passes
 #
 # Results go to target/mutants/<name>/mutants.out (caught.txt, missed.txt,
@@ -53,8 +54,9 @@ case "$what" in
       cp "$dir/mutants.out/caught.txt" "$dir/first-caught.txt"
       cp "$dir/mutants.out/unviable.txt" "$dir/first-unviable.txt"
     fi
-    cargo mutants -p baggage-core --test-package typed-baggage --all-features -j 2 \
-      --iterate -f "baggage-core/src/$file" -o "$(out "$file")" -- "${tests[@]}"
+    cargo mutants -p baggage-core --test-package baggage-core --test-package typed-baggage \
+      --all-features -j 2 --iterate -f "baggage-core/src/$file" -o "$(out "$file")" \
+      -- --lib "${tests[@]}"
     ;;
   score)
     file=${1:?usage: scripts/mutants.sh score FILE}

@@ -763,6 +763,14 @@ mod tests {
     }
 
     #[test]
+    fn lists_of_escapes_only() {
+        // Texts made of escapes alone: every element is unescaped.
+        assert_eq!(Vec::<String>::decode("%25").unwrap(), ["%"]);
+        assert_eq!(Vec::<String>::decode("%2C%25,%25").unwrap(), [",%", "%"]);
+        assert!(Vec::<String>::decode("%").is_err());
+    }
+
+    #[test]
     fn vec_edge_cases_round_trip() {
         let cases: Vec<Vec<String>> = vec![
             vec![],
