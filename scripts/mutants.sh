@@ -71,8 +71,11 @@ case "$what" in
     fi
     missed=$(count "$dir/mutants.out/missed.txt")
     timeout=$(count "$dir/mutants.out/timeout.txt")
+    # A mutant that makes the tests hang is detected: the suite does not
+    # pass with it (as PIT and Stryker count it).
     viable=$(( caught + missed + timeout ))
-    echo "$file: $viable viable ($unviable unviable), caught $caught, missed $missed, timeout $timeout: $(( 1000 * caught / viable / 10 )).$(( 1000 * caught / viable % 10 )) %"
+    detected=$(( caught + timeout ))
+    echo "$file: $viable viable ($unviable unviable), caught $caught, timed out $timeout, missed $missed: $(( 1000 * detected / viable / 10 )).$(( 1000 * detected / viable % 10 )) %"
     ;;
   *)
     echo "unknown target $what: rules | derive | core FILE | again FILE TEST... | score FILE" >&2

@@ -561,6 +561,60 @@ mod tests {
     }
 
     #[test]
+    fn decodes_lowercase_hex_and_repeated_escapes() {
+        assert_eq!(decode_value("%e2%82%ac", false).as_deref(), Ok("\u{20ac}"));
+        assert_eq!(decode_value("%2c%2C", false).as_deref(), Ok(",,"));
+        assert_eq!(decode_value("a%20b%20c", false).as_deref(), Ok("a b c"));
+        assert_eq!(decode_value("%20%20", false).as_deref(), Ok("  "));
+        // A bad octet next to an escape is still a bad octet.
+        assert_eq!(decode_value("%20\"", false), Err(Malformed::ValueOctet));
+        assert_eq!(decode_value("\"%20+", true), Err(Malformed::ValueOctet));
+    }
+
+    /// Values of [`VECTOR_MIN_LEN`] bytes and more take the other path of
+    /// `check_value`: the same answers.
+    #[test]
+    fn long_values_are_checked_and_decoded_alike() {
+        let long = |s: &str| format!("{}{s}", "a".repeat(VECTOR_MIN_LEN));
+        let plain = long("");
+        assert!(matches!(
+            decode_value(&plain, false),
+            Ok(std::borrow::Cow::Borrowed(_))
+        ));
+        assert!(matches!(
+            decode_value(&long("+"), false),
+            Ok(std::borrow::Cow::Borrowed(_))
+        ));
+        assert_eq!(decode_value(&long("\""), false), Err(Malformed::ValueOctet));
+        assert_eq!(decode_value(&long(" "), true), Err(Malformed::ValueOctet));
+        assert_eq!(
+            decode_value(&long("%20"), false).as_deref(),
+            Ok(long(" ").as_str())
+        );
+        assert_eq!(
+            decode_value(&long("%20%20"), false).as_deref(),
+            Ok(long("  ").as_str())
+        );
+        assert_eq!(
+            decode_value(&long("+"), true).as_deref(),
+            Ok(long(" ").as_str())
+        );
+        assert_eq!(
+            decode_value(&long("+%2B"), true).as_deref(),
+            Ok(long(" +").as_str())
+        );
+        let pluses = "+".repeat(VECTOR_MIN_LEN + 8);
+        assert_eq!(
+            decode_value(&pluses, true).as_deref(),
+            Ok(" ".repeat(VECTOR_MIN_LEN + 8).as_str())
+        );
+        assert_eq!(
+            decode_value(&"%".repeat(VECTOR_MIN_LEN + 8), false),
+            Err(Malformed::Percent)
+        );
+    }
+
+    #[test]
     fn parses_members() {
         let m = parse_member("k \t= a=b ; p ; q = %41 ", false).unwrap();
         assert_eq!(
