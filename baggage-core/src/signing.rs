@@ -1408,6 +1408,190 @@ fn check_time(ring: &KeyRing, signature: Signature, issued: u64) -> Result<(), S
 mod tests {
     use super::*;
 
+    /// 32 bytes that pass the weakness checks, different for each seed.
+    fn secret(seed: u64) -> Vec<u8> {
+        let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        (0..32)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                (state >> 24) as u8
+            })
+            .collect()
+    }
+
+    fn key(id: &str, seed: u64) -> SigningKey {
+        SigningKey::new(id, &secret(seed)).expect("a strong key")
+    }
+
+    #[test]
+    fn a_ring_says_what_it_holds_and_shows_no_secret() {
+        let ring = KeyRing::new(key("k1", 1))
+            .with_verifying_key(key("k2", 2))
+            .unwrap()
+            .with_max_age(Duration::from_secs(300))
+            .with_clock_skew(Duration::from_secs(7));
+        assert_eq!(ring.active_key_id(), "k1");
+        assert_eq!(ring.key_ids().collect::<Vec<_>>(), ["k1", "k2"]);
+        assert_eq!(ring.max_age(), Some(Duration::from_secs(300)));
+        assert_eq!(ring.clock_skew(), Duration::from_secs(7));
+        assert_eq!(KeyRing::new(key("k1", 1)).clock_skew(), DEFAULT_CLOCK_SKEW);
+        assert_eq!(KeyRing::new(key("k1", 1)).max_age(), None);
+        assert_eq!(ring.key("k2").map(SigningKey::id), Some("k2"));
+        assert_eq!(ring.key("k1").map(SigningKey::id), Some("k1"));
+        assert!(ring.key("k3").is_none());
+        assert_eq!(
+            format!("{ring:?}"),
+            "KeyRing { active: \"k1\", verifying: [\"k2\"], max_age: Some(300s), clock_skew: 7s }"
+        );
+        assert_eq!(
+            format!("{:?}", key("k9", 9)),
+            "SigningKey { id: \"k9\", secret: \"<redacted>\" }"
+        );
+        assert!(matches!(
+            ring.with_verifying_key(key("k2", 3)),
+            Err(KeyError::DuplicateKeyId { key_id }) if key_id == "k2"
+        ));
+    }
+
+    /// The only unit test that installs a ring.
+    #[test]
+    fn the_process_ring_is_installed_and_removed() {
+        let first = KeyRing::new(key("a", 4));
+        let second = KeyRing::new(key("b", 5));
+        let _ = KeyRing::uninstall();
+        assert!(KeyRing::installed().is_none());
+        assert!(first.install().is_none());
+        assert_eq!(
+            KeyRing::installed()
+                .map(|r| r.active_key_id().to_owned())
+                .as_deref(),
+            Some("a")
+        );
+        let replaced = second.install().expect("the first ring");
+        assert_eq!(replaced.active_key_id(), "a");
+        assert_eq!(
+            KeyRing::uninstall()
+                .map(|r| r.active_key_id().to_owned())
+                .as_deref(),
+            Some("b")
+        );
+        assert!(KeyRing::installed().is_none());
+    }
+
+    #[test]
+    fn ring_text_skips_empty_entries_and_numbers_the_bad_ones() {
+        let b64 = |seed| base64::engine::general_purpose::STANDARD.encode(secret(seed));
+        let text = format!(" k1:{} , ,k2:{},", b64(1), b64(2));
+        let ring = KeyRing::parse(&text).unwrap();
+        assert_eq!(ring.key_ids().collect::<Vec<_>>(), ["k1", "k2"]);
+        let err = KeyRing::parse(&format!("k1:{},nocolon", b64(1))).unwrap_err();
+        assert!(
+            matches!(err, KeyError::NotAnEntry { entry: 2, .. }),
+            "{err}"
+        );
+        let err = KeyRing::parse(&format!(",k1:{},bad.id:{}", b64(1), b64(2))).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("entry 2 of the key ring text: the key id is not valid"),
+            "{err}"
+        );
+        assert!(matches!(KeyRing::parse(" , "), Err(KeyError::Empty { .. })));
+    }
+
+    #[test]
+    fn weakness_edges_and_words() {
+        // 33 bytes whose consecutive differences are 1 exactly half the
+        // time (16 of 32 steps): not a run, which needs more than half.
+        let diffs = [
+            1u8, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 17, 19, 23, 29, 31, 37, 41, 43, 47,
+            53, 59, 61, 67, 71, 73, 79,
+        ];
+        let mut bytes = vec![0u8];
+        for d in diffs {
+            let last = *bytes.last().unwrap();
+            bytes.push(last.wrapping_add(d));
+        }
+        assert_eq!(Weakness::of(&bytes), None);
+        // One more step of 1 is a run.
+        let mut more = bytes.clone();
+        more[17] = more[16].wrapping_add(1);
+        let mut fixed = more.clone();
+        for i in 18..fixed.len() {
+            fixed[i] = fixed[i - 1].wrapping_add(diffs[i - 1]);
+        }
+        assert!(matches!(
+            Weakness::of(&fixed),
+            Some(Weakness::Run {
+                same: 17,
+                steps: 32
+            })
+        ));
+        assert_eq!(
+            Weakness::FewDistinctBytes { distinct: 1, min: 8 }.to_string(),
+            "it has 1 distinct byte value, and at least 8 are needed (a random 32-byte key has about 30)"
+        );
+        assert!(Weakness::Repeats { period: 4 }.to_string().contains('4'));
+        assert!(Weakness::Run {
+            same: 20,
+            steps: 31
+        }
+        .to_string()
+        .contains("20"));
+    }
+
+    #[test]
+    fn schemas_that_share_a_signature_key_clash() {
+        const SIG: Option<Signature> = Some(Signature {
+            key: "app.sig",
+            max_age_secs: None,
+            bind_trace: false,
+        });
+        const fn schema(name: &'static str, signature: Option<Signature>) -> Schema {
+            Schema {
+                name,
+                crate_name: "t",
+                doc: "",
+                prefix: "app.",
+                max_bytes: None,
+                fields: &[],
+                flattened: &[],
+                signature,
+            }
+        }
+        static USER: Schema = schema("User", SIG);
+        static ADMIN: Schema = schema("Admin", SIG);
+        static OTHER: Schema = schema(
+            "Other",
+            Some(Signature {
+                key: "other.sig",
+                max_age_secs: None,
+                bind_trace: false,
+            }),
+        );
+        static PLAIN: Schema = schema("Plain", None);
+        assert_eq!(check_distinct(&[&USER, &OTHER, &PLAIN]), Ok(()));
+        assert_eq!(check_distinct(&[&USER, &USER]), Ok(()), "one schema twice");
+        assert_eq!(
+            check_distinct(&[&PLAIN, &USER, &OTHER, &ADMIN]),
+            Err(SchemaClash::SharedSignatureKey {
+                key: "app.sig",
+                first: "User",
+                second: "Admin"
+            })
+        );
+    }
+
+    #[test]
+    fn an_unbound_value_with_a_dot_in_its_mac_is_not_called_bound() {
+        let mac = URL_SAFE_NO_PAD.encode([9u8; 32]);
+        let Err(err) = Parsed::parse(&format!("v1.k1.1.zz.{mac}"), false) else {
+            panic!("a MAC with a dot parses");
+        };
+        assert!(!err.starts_with("it has a trace id"), "{err}");
+    }
+
     #[test]
     fn the_keyed_state_is_zeroed_on_drop() {
         // A `SigningKey` keeps only the HMAC state, two SHA-256 cores (the
