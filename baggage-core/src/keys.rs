@@ -432,6 +432,48 @@ mod tests {
         );
     }
 
+    /// The set's promise: most keys that are not in it are turned away by
+    /// their bit, without asking the predicate.
+    #[test]
+    fn key_set_filters_most_other_keys_by_their_bit() {
+        let keys = ["app.user_id", "app.tier", "app.region"];
+        let calls = std::cell::Cell::new(0);
+        let contains = |k: &str| {
+            calls.set(calls.get() + 1);
+            keys.contains(&k)
+        };
+        let set = KeySet::new(keys, &contains);
+        let mut others = 0;
+        for len in 1..=20 {
+            for last in b'a'..=b'j' {
+                let key = format!("{}{}", "x".repeat(len - 1), char::from(last));
+                assert!(!set.contains(&key));
+                others += 1;
+            }
+        }
+        // 3 bits of 64 taken: about 5 % of other keys reach the predicate.
+        assert!(calls.get() * 8 < others, "{} of {others}", calls.get());
+    }
+
+    /// The table's promise: short probes, most keys in their home bucket.
+    #[test]
+    fn key_table_keys_mostly_sit_in_their_home_bucket() {
+        static KEYS: std::sync::LazyLock<Vec<Field>> = std::sync::LazyLock::new(|| {
+            (0..SCAN_SLOTS)
+                .map(|i| Field(Box::leak(format!("app.field_{i}").into_boxed_str())))
+                .collect()
+        });
+        let table = KeyTable::new(KEYS.as_slice());
+        let home = (0..KEYS.len())
+            .filter(|&i| {
+                let print = table.prints[i];
+                assert_eq!(print, fingerprint(KEYS[i].0));
+                usize::from(table.buckets[bucket(print)]) == i + 1
+            })
+            .count();
+        assert!(home * 2 >= KEYS.len(), "{home} of {} at home", KEYS.len());
+    }
+
     #[test]
     fn field_keys_and_remaps() {
         let declared: &'static str = "app.id";
