@@ -603,6 +603,10 @@ mod tests {
             decode_value(&long("+%2B"), true).as_deref(),
             Ok(long(" +").as_str())
         );
+        assert_eq!(
+            decode_value(&long("%2B+"), true).as_deref(),
+            Ok(long("+ ").as_str())
+        );
         let pluses = "+".repeat(VECTOR_MIN_LEN + 8);
         assert_eq!(
             decode_value(&pluses, true).as_deref(),
