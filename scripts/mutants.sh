@@ -27,7 +27,7 @@ AGAIN_TESTS=(context bounded guards pipeline_equivalence roundtrip conformance
   signing signing_seams)
 # The modules whose survivors of the unit tests are reached by derived
 # schemas (the others' survivors are equivalent or reached by unit tests).
-AGAIN_FILES=(context.rs signing.rs read.rs)
+AGAIN_FILES=(context.rs read.rs)
 CORE=target/mutants/core
 
 what=${1:?usage: scripts/mutants.sh rules | derive | core | again | score}
@@ -63,7 +63,11 @@ case "$what" in
     files=()
     for f in "${AGAIN_FILES[@]}"; do files+=(-f "baggage-core/src/$f"); done
     status=0
+    # No baseline: cargo-mutants 27 runs it on the mutated package's tests,
+    # where these test targets do not exist. The unmutated tree passes them
+    # in every CI run; the timeout is set by hand instead.
     cargo mutants -p baggage-core --test-package typed-baggage --all-features -j 2 \
+      --baseline=skip --timeout 180 --build-timeout 600 \
       --iterate "${files[@]}" -o "$CORE" -- "${tests[@]}" || status=$?
     case $status in 0 | 2 | 3) ;; *) exit "$status" ;; esac
     ;;

@@ -965,6 +965,9 @@ fn mac_over(subject: &Subject<'_>, members: &mut [(&str, &str)]) -> HmacSha256 {
         put(&mut form, k.as_bytes());
         put(&mut form, v.as_bytes());
     }
+    // The length reserved above is the form's exact length: one
+    // allocation, and a description of the form that a test build checks.
+    debug_assert_eq!(form.len(), len, "the MAC input's length");
     let mut mac = subject.key.mac.clone();
     mac.update(&form);
     mac
