@@ -164,3 +164,133 @@ fn merge(
     }
     Ok(merged)
 }
+
+/// `merge`, the rules of `with_typed` that need no derived schema: what is
+/// kept, replaced and removed, and each limit at its edge.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use opentelemetry::baggage::BaggageMetadata;
+
+    fn entries(pairs: &[(&'static str, Option<&'static str>)]) -> Entries {
+        let mut e = Entries::default();
+        for &(key, value) in pairs {
+            match value {
+                Some(text) => e.put_static(Cow::Borrowed(key), text),
+                None => e.items.push((Cow::Borrowed(key), None)),
+            }
+        }
+        e
+    }
+
+    fn text(b: &OtelBaggage) -> Vec<(String, String, String)> {
+        let mut all: Vec<_> = b
+            .iter()
+            .map(|(k, (v, m))| (k.to_string(), v.to_string(), m.as_str().to_owned()))
+            .collect();
+        all.sort();
+        all
+    }
+
+    fn others(pairs: &[(&str, String)]) -> OtelBaggage {
+        let mut b = OtelBaggage::new();
+        for (k, v) in pairs {
+            let _ = b.insert(k.to_string(), v.clone());
+        }
+        assert_eq!(b.len(), pairs.len(), "the SDK kept every entry");
+        b
+    }
+
+    #[test]
+    fn own_keys_replace_or_remove_and_others_stay_with_their_properties() {
+        let mut current = OtelBaggage::new();
+        let _ = current.insert_with_metadata("a", "1", BaggageMetadata::from("p=1"));
+        let _ = current.insert("b", "2");
+        let _ = current.insert("c", "3");
+        let mut own = entries(&[("b", Some("20")), ("c", None), ("d", Some("4"))]);
+        let merged = merge(&current, &mut own, "S", None).unwrap();
+        let s = |x: &str| x.to_owned();
+        assert_eq!(
+            text(&merged),
+            [
+                (s("a"), s("1"), s("p=1")),
+                (s("b"), s("20"), s("")),
+                (s("d"), s("4"), s(""))
+            ]
+        );
+    }
+
+    #[test]
+    fn the_schema_budget_is_exact() {
+        // `k1=aaaa,k2=%20` is 7 + 1 + 6 = 14 bytes.
+        let own = || entries(&[("k1", Some("aaaa")), ("k2", Some(" "))]);
+        assert!(merge(&OtelBaggage::new(), &mut own(), "S", Some(14)).is_ok());
+        match merge(&OtelBaggage::new(), &mut own(), "S", Some(13)) {
+            Err(Error::LimitExceeded {
+                limit: Limit::SchemaBytes { schema: "S" },
+                size: 14,
+                allowance: 13,
+            }) => {}
+            other => panic!("expected the schema budget, got {other:?}"),
+        }
+        // Removed keys take no room.
+        let mut removed = entries(&[("k1", Some("aaaa")), ("k2", None)]);
+        assert!(merge(&OtelBaggage::new(), &mut removed, "S", Some(7)).is_ok());
+    }
+
+    #[test]
+    fn the_member_limit_counts_kept_and_own_entries_once() {
+        let full: Vec<(String, String)> = (0..MAX_MEMBERS)
+            .map(|i| (format!("o{i}"), "v".to_owned()))
+            .collect();
+        let pairs = |n: usize| -> Vec<(&str, String)> {
+            full[..n]
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.clone()))
+                .collect()
+        };
+        // 63 others and one own key: 64.
+        let current = others(&pairs(MAX_MEMBERS - 1));
+        assert!(merge(&current, &mut entries(&[("k", Some("v"))]), "S", None).is_ok());
+        // 64 others and one own key: 65.
+        let current = others(&pairs(MAX_MEMBERS));
+        match merge(&current, &mut entries(&[("k", Some("v"))]), "S", None) {
+            Err(Error::LimitExceeded {
+                limit: Limit::Members,
+                size: 65,
+                allowance: 64,
+            }) => {}
+            other => panic!("expected the member limit, got {other:?}"),
+        }
+        // An own key that replaces one of the 64 is not one more.
+        let mut replacing = entries(&[("o0", Some("w"))]);
+        assert!(merge(&current, &mut replacing, "S", None).is_ok());
+    }
+
+    #[test]
+    fn the_byte_limit_is_exact() {
+        // o1=<3000>,o2=<3000>,o3=<x>,k=v: 3003 + 3003 + (3 + x) + 3 + 3 commas.
+        let x = MAX_BYTES - (3003 + 3003 + 3 + 3 + 3);
+        let current = |x: usize| {
+            others(&[
+                ("o1", "a".repeat(3000)),
+                ("o2", "b".repeat(3000)),
+                ("o3", "c".repeat(x)),
+            ])
+        };
+        let own = || entries(&[("k", Some("v"))]);
+        assert!(merge(&current(x), &mut own(), "S", None).is_ok());
+        match merge(&current(x + 1), &mut own(), "S", None) {
+            Err(Error::LimitExceeded {
+                limit: Limit::Bytes,
+                size,
+                allowance,
+            }) => assert_eq!((size, allowance), (MAX_BYTES + 1, MAX_BYTES)),
+            other => panic!("expected the byte limit, got {other:?}"),
+        }
+        // An own value that needs percent-encoding is measured encoded.
+        let own_space = || entries(&[("k", Some(" "))]);
+        assert!(merge(&current(x - 2), &mut own_space(), "S", None).is_ok());
+        assert!(merge(&current(x - 1), &mut own_space(), "S", None).is_err());
+    }
+}
