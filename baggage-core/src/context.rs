@@ -293,4 +293,74 @@ mod tests {
         assert!(merge(&current(x - 2), &mut own_space(), "S", None).is_ok());
         assert!(merge(&current(x - 1), &mut own_space(), "S", None).is_err());
     }
+
+    use crate::test_schemas::{Budget, Plain};
+
+    #[test]
+    fn with_typed_writes_the_schema_and_keeps_the_rest() {
+        let cx = Context::new().with_baggage([
+            opentelemetry::KeyValue::new("other", "x"),
+            opentelemetry::KeyValue::new("p.tag", "old"),
+        ]);
+        let cx = cx.with_typed(&Plain { id: 7, tag: None }).unwrap();
+        let b = cx.baggage();
+        assert_eq!(b.get("p.id").map(|v| v.as_str()), Some("7"));
+        assert_eq!(b.get("p.tag"), None, "a `None` removes its key");
+        assert_eq!(b.get("other").map(|v| v.as_str()), Some("x"));
+        assert_eq!(cx.typed::<Plain>().unwrap(), Plain { id: 7, tag: None });
+        let cx = cx
+            .with_typed(&Plain {
+                id: 8,
+                tag: Some("t".into()),
+            })
+            .unwrap();
+        assert_eq!(
+            cx.typed::<Plain>().unwrap(),
+            Plain {
+                id: 8,
+                tag: Some("t".into())
+            }
+        );
+    }
+
+    #[test]
+    fn without_typed_removes_only_the_schema() {
+        let cx = Context::new()
+            .with_baggage([
+                opentelemetry::KeyValue::new("other", "x"),
+                opentelemetry::KeyValue::new("p.other", "y"),
+            ])
+            .with_typed(&Plain {
+                id: 7,
+                tag: Some("t".into()),
+            })
+            .unwrap();
+        let cx = cx.without_typed::<Plain>();
+        let b = cx.baggage();
+        let mut keys: Vec<&str> = b.iter().map(|(k, _)| k.as_str()).collect();
+        keys.sort_unstable();
+        assert_eq!(keys, ["other", "p.other"]);
+    }
+
+    #[test]
+    fn with_typed_holds_the_schema_budget() {
+        // `b.id=<n digits>`: 5 + n bytes, within 24 up to 19 digits.
+        assert!(Context::new()
+            .with_typed(&Budget {
+                id: 10u64.pow(18),
+                tag: None
+            })
+            .is_ok());
+        match Context::new().with_typed(&Budget {
+            id: u64::MAX,
+            tag: None,
+        }) {
+            Err(Error::LimitExceeded {
+                limit: Limit::SchemaBytes { schema: "Budget" },
+                size: 25,
+                allowance: 24,
+            }) => {}
+            other => panic!("expected the schema budget, got {other:?}"),
+        }
+    }
 }

@@ -24,6 +24,8 @@ mod keys;
 pub mod limits;
 pub mod schema;
 mod signature;
+#[cfg(test)]
+mod test_schemas;
 mod value;
 pub mod wire;
 

@@ -630,6 +630,22 @@ fn policy_rejected(reporter: &Reporter) {
     );
 }
 
+/// A `baggage` header removed from an outgoing request or message toward a
+/// destination (`host` or subject) that is not allowed: every carrier
+/// reports it here, rate-limited at `DEBUG`.
+#[cold]
+#[cfg_attr(
+    not(any(feature = "tower", feature = "reqwest", feature = "messages")),
+    allow(dead_code)
+)]
+pub(crate) fn outgoing_removed(destination: Option<&str>) {
+    limited!(
+        DEBUG,
+        "outgoing baggage header removed: destination not allowed",
+        destination = ?destination.map(excerpt)
+    );
+}
+
 #[cfg(test)]
 mod subject_tests {
     use super::*;
@@ -784,20 +800,4 @@ mod subject_tests {
         assert!(err.pattern().len() < 200 && err.pattern().ends_with('…'));
         assert!(err.to_string().len() < 400, "{err}");
     }
-}
-
-/// A `baggage` header removed from an outgoing request or message toward a
-/// destination (`host` or subject) that is not allowed: every carrier
-/// reports it here, rate-limited at `DEBUG`.
-#[cold]
-#[cfg_attr(
-    not(any(feature = "tower", feature = "reqwest", feature = "messages")),
-    allow(dead_code)
-)]
-pub(crate) fn outgoing_removed(destination: Option<&str>) {
-    limited!(
-        DEBUG,
-        "outgoing baggage header removed: destination not allowed",
-        destination = ?destination.map(excerpt)
-    );
 }

@@ -361,4 +361,46 @@ mod tests {
         assert_eq!(CarrierValue::text(&b"a=\xc3\xa9"[..]), "a=é");
         assert_eq!(CarrierValue::text(&b"a=\xff"[..]), "a=\u{fffd}");
     }
+
+    use crate::test_schemas::Plain;
+
+    #[test]
+    fn the_direct_read_takes_the_schemas_members_only_and_the_last_of_each() {
+        let reporter = Reporter::default();
+        let header = "other=1, p.id=5, p.tag=a%20b, p.id=6";
+        let plain: Plain = typed_from(&reporter, false, || [header].into_iter()).unwrap();
+        assert_eq!(
+            plain,
+            Plain {
+                id: 6,
+                tag: Some("a b".into())
+            }
+        );
+        // Nothing received: every key is missing.
+        let err = typed_from::<Plain, &str, _>(&reporter, false, std::iter::empty).unwrap_err();
+        assert_eq!(err.key(), Some("p.id"));
+        // Values read as members but none of the schema's.
+        let err =
+            typed_from::<Plain, _, _>(&reporter, false, || ["q.id=1"].into_iter()).unwrap_err();
+        assert_eq!(err.key(), Some("p.id"));
+        // A plus is a plus, or a space when asked.
+        let plus = "p.id=1,p.tag=a+b";
+        let read: Plain = typed_from(&reporter, false, || [plus].into_iter()).unwrap();
+        assert_eq!(read.tag.as_deref(), Some("a+b"));
+        let read: Plain = typed_from(&reporter, true, || [plus].into_iter()).unwrap();
+        assert_eq!(read.tag.as_deref(), Some("a b"));
+    }
+
+    #[test]
+    fn the_context_read_keeps_every_member() {
+        let reporter = Reporter::default();
+        let header = "other=1;p=2, p.id=5, bad key=3";
+        let incoming = receive(&reporter, || [header].into_iter()).unwrap();
+        let baggage = incoming.into_baggage(&reporter, false).unwrap();
+        assert_eq!(baggage.len(), 2);
+        let (value, metadata) = baggage.get_with_metadata("other").unwrap();
+        assert_eq!((value.as_str(), metadata.as_str()), ("1", "p=2"));
+        let only_bad = receive(&reporter, || ["bad key=3"].into_iter()).unwrap();
+        assert!(only_bad.into_baggage(&reporter, false).is_none());
+    }
 }

@@ -1428,6 +1428,118 @@ mod tests {
         SigningKey::new(id, &secret(seed)).expect("a strong key")
     }
 
+    use crate::test_schemas::{Signed, Traced};
+    use crate::BaggageContextExt;
+    use opentelemetry::baggage::BaggageExt;
+    use opentelemetry::trace::{SpanContext, SpanId, TraceFlags, TraceState};
+
+    fn in_trace(cx: Context, trace: u128) -> Context {
+        cx.with_remote_span_context(SpanContext::new(
+            TraceId::from(trace),
+            SpanId::from(1u64),
+            TraceFlags::SAMPLED,
+            true,
+            TraceState::default(),
+        ))
+    }
+
+    fn problem(e: Error) -> SignatureProblem {
+        match e {
+            Error::Signature { problem, .. } => problem,
+            other => panic!("expected a signature error, got {other}"),
+        }
+    }
+
+    #[test]
+    fn a_signed_schema_round_trips_and_a_changed_value_does_not_verify() {
+        let cx = Context::new().with_value(KeyRing::new(key("k1", 1)));
+        let written = cx
+            .with_typed(&Signed {
+                id: 1,
+                tag: Some("t".into()),
+            })
+            .unwrap();
+        let sig = written
+            .baggage()
+            .get("s.sig")
+            .map(|v| v.to_string())
+            .unwrap();
+        assert!(sig.starts_with("v1.k1."), "{sig}");
+        assert_eq!(
+            written.typed::<Signed>().unwrap(),
+            Signed {
+                id: 1,
+                tag: Some("t".into())
+            }
+        );
+        // Another value under the same signature.
+        let forged = written.with_baggage(
+            written
+                .baggage()
+                .iter()
+                .map(|(k, (v, _))| {
+                    let v = if k.as_str() == "s.id" {
+                        "2".to_owned()
+                    } else {
+                        v.to_string()
+                    };
+                    opentelemetry::KeyValue::new(k.clone(), v)
+                })
+                .collect::<Vec<_>>(),
+        );
+        assert_eq!(
+            problem(forged.typed::<Signed>().unwrap_err()),
+            SignatureProblem::Mismatch
+        );
+        // No signature at all.
+        let unsigned = cx.with_baggage([opentelemetry::KeyValue::new("s.id", "1")]);
+        assert_eq!(
+            problem(unsigned.typed::<Signed>().unwrap_err()),
+            SignatureProblem::Missing
+        );
+    }
+
+    #[test]
+    fn a_signature_bound_to_a_trace_verifies_only_in_that_trace() {
+        let ring = Context::new().with_value(KeyRing::new(key("k1", 1)));
+        let value = Traced { id: 3, tag: None };
+        // Nothing to bind to.
+        assert!(matches!(
+            ring.with_typed(&value),
+            Err(Error::Invalid { .. })
+        ));
+        let written = in_trace(ring.clone(), 0xabc).with_typed(&value).unwrap();
+        let sig = written
+            .baggage()
+            .get("t.sig")
+            .map(|v| v.to_string())
+            .unwrap();
+        assert!(sig.contains(&format!("{:032x}", 0xabc)), "{sig}");
+        assert_eq!(written.typed::<Traced>().unwrap(), value);
+        // The same baggage in another trace, and in none.
+        let baggage = written.baggage();
+        let elsewhere = in_trace(ring.clone(), 0xdef).with_baggage(
+            baggage
+                .iter()
+                .map(|(k, (v, _))| opentelemetry::KeyValue::new(k.clone(), v.to_string()))
+                .collect::<Vec<_>>(),
+        );
+        assert!(matches!(
+            elsewhere.typed::<Traced>(),
+            Err(Error::Invalid { .. })
+        ));
+        let nowhere = ring.with_baggage(
+            baggage
+                .iter()
+                .map(|(k, (v, _))| opentelemetry::KeyValue::new(k.clone(), v.to_string()))
+                .collect::<Vec<_>>(),
+        );
+        assert!(matches!(
+            nowhere.typed::<Traced>(),
+            Err(Error::Invalid { .. })
+        ));
+    }
+
     #[test]
     fn a_ring_says_what_it_holds_and_shows_no_secret() {
         let ring = KeyRing::new(key("k1", 1))
@@ -1465,6 +1577,11 @@ mod tests {
         let second = KeyRing::new(key("b", 5));
         let _ = KeyRing::uninstall();
         assert!(KeyRing::installed().is_none());
+        // No ring in the context and none installed: nothing can sign.
+        let err = Context::new()
+            .with_typed(&Signed { id: 1, tag: None })
+            .unwrap_err();
+        assert_eq!(problem(err), SignatureProblem::NoKeyRing);
         assert!(first.install().is_none());
         assert_eq!(
             KeyRing::installed()

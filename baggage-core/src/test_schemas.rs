@@ -1,0 +1,114 @@
+//! Schemas written by hand, for unit tests of the paths that take a
+//! `Baggage` type (`with_typed`, `without_typed`, signing, the read
+//! pipeline's typed read): the derive's output names the published crate,
+//! a different copy of the trait, so this crate's own unit tests cannot
+//! derive. Each impl is what `#[derive(Baggage)]` writes for the struct in
+//! its doc comment, through the same runtime helpers.
+
+use opentelemetry::KeyValue;
+
+use crate::decode::{decode_field, Lookup};
+use crate::encode::{put_field, Entries};
+use crate::keys::Remap;
+use crate::schema::{Cardinality, FieldSchema, Requirement, Schema, Signature};
+use crate::{Baggage, BaggageValue, Error};
+
+const fn id_field(key: &'static str) -> FieldSchema {
+    FieldSchema {
+        key,
+        field: "id",
+        rust_type: "u64",
+        format: <u64 as BaggageValue>::EXPECTED,
+        wire: &<u64 as BaggageValue>::FORMAT,
+        requirement: Requirement::Required,
+        cardinality: Cardinality::High,
+        metric_label: false,
+        doc: "",
+        max_len: None,
+        max_item_len: None,
+        max_wire_len: Some(20),
+    }
+}
+
+const fn tag_field(key: &'static str) -> FieldSchema {
+    FieldSchema {
+        key,
+        field: "tag",
+        rust_type: "Option<String>",
+        format: <String as BaggageValue>::EXPECTED,
+        wire: &<String as BaggageValue>::FORMAT,
+        requirement: Requirement::Optional,
+        cardinality: Cardinality::High,
+        metric_label: false,
+        doc: "",
+        max_len: None,
+        max_item_len: None,
+        max_wire_len: None,
+    }
+}
+
+macro_rules! hand_schema {
+    ($(#[$doc:meta])* $name:ident, $prefix:literal, $signature:expr, $max_bytes:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq)]
+        pub(crate) struct $name {
+            pub(crate) id: u64,
+            pub(crate) tag: Option<String>,
+        }
+
+        impl Baggage for $name {
+            const SCHEMA: Schema = Schema {
+                name: stringify!($name),
+                crate_name: "baggage-core",
+                doc: "",
+                prefix: $prefix,
+                max_bytes: $max_bytes,
+                fields: &[
+                    id_field(concat!($prefix, "id")),
+                    tag_field(concat!($prefix, "tag")),
+                ],
+                flattened: &[],
+                signature: $signature,
+            };
+
+            fn __decode<L: Lookup + ?Sized>(source: &L, remap: Remap) -> Result<Self, Error> {
+                let id = decode_field(source, &remap.key(concat!($prefix, "id"), $prefix.len()), None)?;
+                let tag = decode_field(source, &remap.key(concat!($prefix, "tag"), $prefix.len()), None)?;
+                Ok(Self { id, tag })
+            }
+
+            fn __encode(&self, entries: &mut Entries, remap: Remap) -> Result<(), Error> {
+                put_field(entries, remap.key(concat!($prefix, "id"), $prefix.len()), &self.id);
+                put_field(entries, remap.key(concat!($prefix, "tag"), $prefix.len()), &self.tag);
+                Ok(())
+            }
+
+            fn __key_values(&self, out: &mut Vec<KeyValue>, remap: Remap) {
+                out.push(KeyValue::new(remap.key(concat!($prefix, "id"), $prefix.len()), self.id.to_otel_value()));
+                if let Some(tag) = &self.tag {
+                    out.push(KeyValue::new(remap.key(concat!($prefix, "tag"), $prefix.len()), tag.to_otel_value()));
+                }
+            }
+        }
+    };
+}
+
+hand_schema!(
+    /// `#[baggage(prefix = "p.")] struct Plain { id: u64, tag: Option<String> }`
+    Plain, "p.", None, None
+);
+
+hand_schema!(
+    /// `#[baggage(prefix = "b.", max_bytes = 24)] struct Budget { id: u64, tag: Option<String> }`
+    Budget, "b.", None, Some(24)
+);
+
+hand_schema!(
+    /// `#[baggage(prefix = "s.", signed)] struct Signed { id: u64, tag: Option<String> }`
+    Signed, "s.", Some(Signature { key: "s.sig", max_age_secs: None, bind_trace: false }), None
+);
+
+hand_schema!(
+    /// `#[baggage(prefix = "t.", signed, bind_trace)] struct Traced { id: u64, tag: Option<String> }`
+    Traced, "t.", Some(Signature { key: "t.sig", max_age_secs: None, bind_trace: true }), None
+);
