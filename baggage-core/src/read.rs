@@ -391,6 +391,22 @@ mod tests {
         assert_eq!(read.tag.as_deref(), Some("a b"));
     }
 
+    /// Nothing received: a signed schema says its signature is missing,
+    /// as a read of a context would, rather than naming a field.
+    #[test]
+    fn nothing_received_for_a_signed_schema_is_a_missing_signature() {
+        use crate::test_schemas::Signed;
+        let reporter = Reporter::default();
+        match typed_from::<Signed, &str, _>(&reporter, false, std::iter::empty) {
+            Err(Error::Signature {
+                key,
+                problem: crate::SignatureProblem::Missing,
+                ..
+            }) => assert_eq!(key, "s.sig"),
+            other => panic!("expected a missing signature, got {other:?}"),
+        }
+    }
+
     #[test]
     fn the_context_read_keeps_every_member() {
         let reporter = Reporter::default();
