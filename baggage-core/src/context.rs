@@ -294,6 +294,31 @@ mod tests {
         assert!(merge(&current(x - 1), &mut own_space(), "S", None).is_err());
     }
 
+    /// The SDK holds up to 8192 bytes of keys and values; written out, with
+    /// a `=` per member and the commas, that can be more than the W3C
+    /// allows, and a write that only removes keys still says so.
+    #[test]
+    fn a_baggage_over_the_limit_once_written_is_refused_even_by_a_removal() {
+        let pairs: Vec<(String, String)> = (0..MAX_MEMBERS)
+            .map(|i| (format!("k{i:02}"), "v".repeat(MAX_BYTES / MAX_MEMBERS - 3)))
+            .collect();
+        let current = others(
+            &pairs
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.clone()))
+                .collect::<Vec<_>>(),
+        );
+        let written = MAX_BYTES + 2 * MAX_MEMBERS - 1;
+        match merge(&current, &mut entries(&[("absent", None)]), "S", None) {
+            Err(Error::LimitExceeded {
+                limit: Limit::Bytes,
+                size,
+                allowance,
+            }) => assert_eq!((size, allowance), (written, MAX_BYTES)),
+            other => panic!("expected the byte limit, got {other:?}"),
+        }
+    }
+
     use crate::test_schemas::{Budget, Plain};
 
     #[test]
