@@ -3,6 +3,7 @@
 //! another's text.
 
 use baggage_core::schema::document::FormatDoc;
+use baggage_core::BaggageValue;
 
 /// Why a reader's format does not accept every value of a writer's.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -162,7 +163,7 @@ fn reads_text(reader: &FormatDoc, text: &str) -> bool {
 /// format alone.
 pub(crate) fn max_chars(f: &FormatDoc) -> Option<usize> {
     match f {
-        FormatDoc::Bool => Some(5),
+        FormatDoc::Bool => <bool as BaggageValue>::MAX_WIRE_LEN,
         FormatDoc::Char => Some(1),
         FormatDoc::Integer { min, max } => {
             let neg = if *min < 0 {
@@ -172,8 +173,9 @@ pub(crate) fn max_chars(f: &FormatDoc) -> Option<usize> {
             };
             Some(neg.max(max.to_string().len()))
         }
-        // ryu's longest output.
-        FormatDoc::Float { bits } => Some(if *bits >= 64 { 24 } else { 16 }),
+        // The codecs' own bound (digits, `-`, `.`, `e`: one character a byte).
+        FormatDoc::Float { bits } if *bits >= 64 => <f64 as BaggageValue>::MAX_WIRE_LEN,
+        FormatDoc::Float { .. } => <f32 as BaggageValue>::MAX_WIRE_LEN,
         FormatDoc::Enum { variants } => variants.iter().map(|v| v.chars().count()).max(),
         _ => None,
     }

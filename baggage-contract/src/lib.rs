@@ -133,21 +133,16 @@ pub fn parse(text: &str) -> Result<Document, String> {
         version: serde_json::Value,
     }
     let header: Header = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
-    let header = Document {
-        format: match header.format {
-            serde_json::Value::String(s) => s,
-            other => other.to_string(),
-        },
-        version: header
-            .version
-            .as_u64()
-            .and_then(|v| u32::try_from(v).ok())
-            .unwrap_or(0),
-        service: String::new(),
-        writes: Vec::new(),
-        reads: Vec::new(),
+    let format = match &header.format {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
     };
-    header.check_version()?;
+    let version = header
+        .version
+        .as_u64()
+        .and_then(|v| u32::try_from(v).ok())
+        .unwrap_or(0);
+    baggage_core::schema::document::check_header(&format, version)?;
     // From the text itself: integer ranges up to u128 do not survive a
     // `serde_json::Value`.
     serde_json::from_str(text).map_err(|e| format!("not a contract document: {e}"))

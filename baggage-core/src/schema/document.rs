@@ -182,20 +182,25 @@ impl Document {
     /// Whether the document is one this crate can compare: its
     /// [`format`](Self::format) and [`version`](Self::version), checked.
     pub fn check_version(&self) -> Result<(), String> {
-        if self.format != FORMAT_NAME {
-            return Err(format!(
-                "not a typed-baggage contract: `format` is {:?}, expected {FORMAT_NAME:?}",
-                crate::error::excerpt(&self.format)
-            ));
-        }
-        if self.version != FORMAT_VERSION {
-            return Err(format!(
-                "contract format version {} (this build reads version {FORMAT_VERSION})",
-                self.version
-            ));
-        }
-        Ok(())
+        check_header(&self.format, self.version)
     }
+}
+
+/// Whether a document's `format` and `version` are ones this crate reads
+/// (for a reader that checks them before reading the rest).
+pub fn check_header(format: &str, version: u32) -> Result<(), String> {
+    if format != FORMAT_NAME {
+        return Err(format!(
+            "not a typed-baggage contract: `format` is {:?}, expected {FORMAT_NAME:?}",
+            crate::error::excerpt(format)
+        ));
+    }
+    if version != FORMAT_VERSION {
+        return Err(format!(
+            "contract format version {version} (this build reads version {FORMAT_VERSION})"
+        ));
+    }
+    Ok(())
 }
 
 impl SchemaDoc {
