@@ -242,6 +242,11 @@ fn same_schema(a: &SchemaDoc, b: &SchemaDoc) -> bool {
 /// A key a service reads may be written by any other (along a chain of
 /// calls, each hop adds its own): a required key must be written by at
 /// least one, and every writer of a key must write what the reader reads.
+///
+/// Local schemas (`#[baggage(local)]`) never leave their service: they are
+/// no other service's source, and a service's local reads are not checked
+/// (it writes them itself). A key a service reads that another writes only
+/// locally is not written, and the problem says so.
 pub fn check(documents: &[Document]) -> Report {
     let mut report = Report {
         services: documents.iter().map(|d| d.service.clone()).collect(),
@@ -249,7 +254,7 @@ pub fn check(documents: &[Document]) -> Report {
     };
     collisions(documents, &mut report.problems);
     for (i, reader) in documents.iter().enumerate() {
-        let writers: Vec<Written<'_>> = documents
+        let (local, writers): (Vec<Written<'_>>, Vec<Written<'_>>) = documents
             .iter()
             .enumerate()
             .filter(|(j, _)| *j != i)
@@ -259,10 +264,14 @@ pub fn check(documents: &[Document]) -> Report {
                     schema,
                 })
             })
-            .collect();
-        for schema in &reader.reads {
+            .partition(|w| w.schema.local);
+        for schema in reader.reads.iter().filter(|s| !s.local) {
             report.keys_checked += schema.entries.len();
-            check_schema(&writers, &reader.service, schema, &mut report.problems);
+            let sources = Sources {
+                writers: &writers,
+                local: &local,
+            };
+            check_schema(&sources, &reader.service, schema, &mut report.problems);
         }
     }
     report
@@ -282,24 +291,43 @@ pub fn check_reader(writers: &[Document], reader: &Document) -> Report {
     check(&fleet)
 }
 
+/// The other services' written schemas: those they send, and their local
+/// ones (which they do not send, named when a reader misses their keys).
+struct Sources<'a, 'd> {
+    writers: &'a [Written<'d>],
+    local: &'a [Written<'d>],
+}
+
 /// One read schema against every writer.
 fn check_schema(
-    writers: &[Written<'_>],
+    sources: &Sources<'_, '_>,
     service: &str,
     reader: &SchemaDoc,
     out: &mut Vec<Problem>,
 ) {
+    let writers = sources.writers;
     let reader_side = |key: &str| Side::new(Role::Reader, service, reader, reader.entry(key));
     for entry in &reader.entries {
         let key = entry.key.as_str();
         let emitting: Vec<&Written<'_>> = writers.iter().filter(|w| w.emits(key)).collect();
         if emitting.is_empty() {
             if entry.requirement == Requirement::Required {
+                let local = sources.local.iter().find(|w| w.emits(key));
+                let message = match local {
+                    None => "the reader requires it and no writer writes it".to_owned(),
+                    Some(w) => format!(
+                        "the reader requires it and no writer sends it: `{}` of {} writes it only in its own context (`#[baggage(local)]`)",
+                        w.schema.name.escape_debug(),
+                        w.service.escape_debug()
+                    ),
+                };
+                let mut sides = vec![reader_side(key)];
+                sides.extend(local.map(|w| w.side(key)));
                 out.push(Problem {
                     kind: Kind::NotWritten,
                     key: key.to_owned(),
-                    message: "the reader requires it and no writer writes it".to_owned(),
-                    sides: vec![reader_side(key)],
+                    message,
+                    sides,
                 });
             }
             continue;
@@ -524,7 +552,7 @@ fn collisions(documents: &[Document], out: &mut Vec<Problem>) {
     // key -> the first writer of it.
     let mut written: BTreeMap<&str, (&str, &SchemaDoc)> = BTreeMap::new();
     for d in documents {
-        for schema in &d.writes {
+        for schema in d.writes.iter().filter(|s| !s.local) {
             let keys = schema
                 .entries
                 .iter()
@@ -556,7 +584,7 @@ fn collisions(documents: &[Document], out: &mut Vec<Problem>) {
         }
         // One service reading a key as two formats.
         let mut read: BTreeMap<&str, (&SchemaDoc, &Entry)> = BTreeMap::new();
-        for schema in &d.reads {
+        for schema in d.reads.iter().filter(|s| !s.local) {
             for e in &schema.entries {
                 match read.get(e.key.as_str()) {
                     None => {

@@ -106,14 +106,14 @@ fn a_peer_document_that_is_not_a_contract_is_refused() {
     write(dir.path(), &own);
     std::fs::write(
         dir.path().join("peer.json"),
-        r#"{"format":"typed-baggage.contract","version":2}"#,
+        r#"{"format":"typed-baggage.contract","version":3}"#,
     )
     .unwrap();
     let err = verify(&own, dir.path()).unwrap_err();
     assert_eq!(
         err.to_string(),
         format!(
-            "{}: contract format version 2 (this build reads version 1)",
+            "{}: contract format version 3 (this build reads versions 1 to 2)",
             dir.path().join("peer.json").display()
         )
     );

@@ -103,7 +103,7 @@ pub const fn budget_message(schema: &crate::Schema) -> Message {
 /// makes look like a secret, or two fields (through `flatten`) that share a
 /// key.
 pub const fn duplicate_message(schema: &crate::Schema) -> Message {
-    let signed = signed_flattened_message(schema);
+    let signed = flattened_message(schema);
     if !signed.is_empty() {
         return signed;
     }
@@ -130,8 +130,21 @@ pub const fn duplicate_message(schema: &crate::Schema) -> Message {
     }
 }
 
-/// The error of a schema that flattens a signed one, or an empty message.
-pub const fn signed_flattened_message(schema: &crate::Schema) -> Message {
+/// The error of a schema that flattens a signed one, or a propagated schema
+/// that flattens a local one; or an empty message.
+pub const fn flattened_message(schema: &crate::Schema) -> Message {
+    if let Some(local) = schema.local_flattened() {
+        return Message::new()
+            .push(b"schema `")
+            .push(local.as_bytes())
+            .push(b"` is local and cannot be flattened into `")
+            .push(schema.name.as_bytes())
+            .push(b"`, which is propagated: its entries would leave the service with `")
+            .push(schema.name.as_bytes())
+            .push(b"`'s; mark `")
+            .push(schema.name.as_bytes())
+            .push(b"` `#[baggage(local)]` too, or keep the two schemas apart");
+    }
     match schema.signed_flattened() {
         None => Message::new(),
         Some(signed) => Message::new()

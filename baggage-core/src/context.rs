@@ -4,13 +4,14 @@ use opentelemetry::baggage::{Baggage as OtelBaggage, BaggageExt};
 use opentelemetry::{Context, Key};
 
 use std::borrow::Cow;
+use std::sync::LazyLock;
 
 use crate::encode::Entries;
 use crate::error::{Error, Limit};
 use crate::keys::{retain, KeySet, Remap};
 use crate::limits::{encoded_size, member_len_bound, MAX_BYTES, MAX_MEMBERS};
 use crate::signature::sign;
-use crate::Baggage;
+use crate::{Baggage, Schema};
 
 /// Typed baggage on [`opentelemetry::Context`].
 ///
@@ -54,6 +55,56 @@ pub trait BaggageContextExt {
 
     /// A copy of this context without any of `T`'s keys (other entries kept).
     fn without_typed<T: Baggage>(&self) -> Context;
+
+    /// The entries of the local schemas (`#[baggage(local)]`) written into
+    /// this context: beside its baggage, never written by a carrier, read
+    /// by the same `from_context` and `from_current` as propagated schemas
+    /// and copied to telemetry by the same rules. Empty if there are none.
+    ///
+    /// ```
+    /// use typed_baggage::prelude::*;
+    /// use opentelemetry::{baggage::BaggageExt, Context};
+    ///
+    /// /// Which route handles the request: for this service's telemetry only.
+    /// #[derive(Baggage, Debug, PartialEq)]
+    /// #[baggage(prefix = "route.", local)]
+    /// struct RouteCtx { name: String }
+    ///
+    /// let cx = Context::new().with_typed(&RouteCtx { name: "checkout".into() })?;
+    /// assert_eq!(cx.local_baggage().get("route.name").map(|v| v.as_str()), Some("checkout"));
+    /// assert!(cx.baggage().is_empty()); // nothing a carrier would send
+    /// assert_eq!(RouteCtx::from_context(&cx)?, RouteCtx { name: "checkout".into() });
+    /// # Ok::<(), typed_baggage::Error>(())
+    /// ```
+    fn local_baggage(&self) -> &OtelBaggage;
+}
+
+/// The entries of local schemas, in a `Context` beside its baggage. No
+/// carrier knows this type: it is never written nor read by one.
+#[derive(Debug, Default)]
+struct LocalEntries(OtelBaggage);
+
+/// The entries of a context without local schemas.
+static NO_LOCAL_ENTRIES: LazyLock<OtelBaggage> = LazyLock::new(OtelBaggage::new);
+
+/// Where the entries of `schema` live in `cx`: the baggage, or for a local
+/// schema the local entries. Every typed read and write of a context asks
+/// this one rule.
+pub(crate) fn entries_in<'c>(schema: &Schema, cx: &'c Context) -> &'c OtelBaggage {
+    if schema.local {
+        cx.local_baggage()
+    } else {
+        cx.baggage()
+    }
+}
+
+/// A copy of `cx` whose entries of `schema`'s kind are `entries`.
+fn with_entries(schema: &Schema, cx: &Context, entries: OtelBaggage) -> Context {
+    if schema.local {
+        cx.with_value(LocalEntries(entries))
+    } else {
+        cx.with_baggage(entries)
+    }
 }
 
 impl BaggageContextExt for Context {
@@ -69,13 +120,13 @@ impl BaggageContextExt for Context {
             return Err(e);
         }
         let baggage = merge(
-            self.baggage(),
+            entries_in(&T::SCHEMA, self),
             &mut entries,
             T::SCHEMA.name,
             T::SCHEMA.max_bytes,
         );
         entries.return_buffers();
-        Ok(self.with_baggage(baggage?))
+        Ok(with_entries(&T::SCHEMA, self, baggage?))
     }
 
     fn typed<T: Baggage>(&self) -> Result<T, Error> {
@@ -83,7 +134,17 @@ impl BaggageContextExt for Context {
     }
 
     fn without_typed<T: Baggage>(&self) -> Context {
-        self.with_baggage(retain(self.baggage(), |key| !T::SCHEMA.contains_key(key)))
+        let kept = retain(entries_in(&T::SCHEMA, self), |key| {
+            !T::SCHEMA.contains_key(key)
+        });
+        with_entries(&T::SCHEMA, self, kept)
+    }
+
+    fn local_baggage(&self) -> &OtelBaggage {
+        match self.get::<LocalEntries>() {
+            Some(LocalEntries(entries)) => entries,
+            None => &NO_LOCAL_ENTRIES,
+        }
     }
 }
 
@@ -387,5 +448,61 @@ mod tests {
             }) => {}
             other => panic!("expected the schema budget, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_local_schema_lives_beside_the_baggage_and_only_there() {
+        use crate::test_schemas::{Local, Plain};
+        use opentelemetry::KeyValue;
+
+        // A client's forged `l.id` in the baggage is not the local schema.
+        let forged = Context::new().with_baggage([KeyValue::new("l.id", "9")]);
+        assert_eq!(
+            Local::from_context(&forged)
+                .unwrap_err()
+                .keys()
+                .collect::<Vec<_>>(),
+            ["l.id"]
+        );
+
+        let local = Local {
+            id: 1,
+            tag: Some("t".into()),
+        };
+        let plain = Plain { id: 2, tag: None };
+        let cx = forged
+            .with_typed(&local)
+            .unwrap()
+            .with_typed(&plain)
+            .unwrap();
+        assert_eq!(
+            text(cx.local_baggage()),
+            [
+                ("l.id".to_owned(), "1".to_owned(), String::new()),
+                ("l.tag".to_owned(), "t".to_owned(), String::new()),
+            ]
+        );
+        // The baggage holds what it held and the propagated schema, never
+        // the local entries.
+        assert_eq!(cx.baggage().get("l.id").map(|v| v.as_str()), Some("9"));
+        assert_eq!(cx.baggage().get("l.tag"), None);
+        assert_eq!(cx.baggage().len(), 2);
+        assert_eq!(cx.typed::<Local>().unwrap(), local);
+        assert_eq!(cx.typed::<Plain>().unwrap(), plain);
+
+        // Merge, never clobber, in the local entries too.
+        let next = cx.with_typed(&Local { id: 3, tag: None }).unwrap();
+        assert_eq!(
+            text(next.local_baggage()),
+            [("l.id".to_owned(), "3".to_owned(), String::new())]
+        );
+
+        let without = cx.without_typed::<Local>();
+        assert!(without.local_baggage().is_empty());
+        assert_eq!(without.baggage().len(), 2);
+        assert_eq!(without.typed::<Plain>().unwrap(), plain);
+        // Removing a propagated schema leaves the local entries.
+        assert_eq!(cx.without_typed::<Plain>().typed::<Local>().unwrap(), local);
+        assert!(Context::new().local_baggage().is_empty());
     }
 }

@@ -117,6 +117,24 @@ pub enum Error {
         /// What is wrong with it.
         problem: SignatureProblem,
     },
+    /// A local schema (`#[baggage(local)]`) was asked for from a carrier (a
+    /// header, gRPC metadata, a message, the environment): its entries never
+    /// travel, so a carrier can only hold what somebody forged. Read it from
+    /// the service's context instead (`from_current`, `from_context`).
+    ///
+    /// ```
+    /// # use typed_baggage::Error;
+    /// let e = Error::Local { schema: "RouteCtx" };
+    /// assert_eq!(
+    ///     e.to_string(),
+    ///     "schema `RouteCtx` is local (`#[baggage(local)]`): it is never read from a carrier, only from this service's context; read it with `RouteCtx::from_current()`",
+    /// );
+    /// ```
+    #[error("schema `{schema}` is local (`#[baggage(local)]`): it is never read from a carrier, only from this service's context; read it with `{schema}::from_current()`")]
+    Local {
+        /// The schema (the Rust type name).
+        schema: &'static str,
+    },
     /// Several errors at once, one per bad field (never nested, never empty).
     #[error("{} baggage errors: {}", .0.len(), List(.0))]
     Multiple(Vec<Error>),
@@ -316,7 +334,7 @@ impl Error {
             | Error::TooLong { key, .. }
             | Error::DuplicateKey { key, .. }
             | Error::Signature { key, .. } => Some(key),
-            Error::LimitExceeded { .. } | Error::Multiple(_) => None,
+            Error::LimitExceeded { .. } | Error::Local { .. } | Error::Multiple(_) => None,
         }
     }
 

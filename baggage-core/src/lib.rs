@@ -44,6 +44,9 @@ mod report;
 #[cfg(feature = "propagation")]
 pub mod metrics;
 
+#[cfg(feature = "propagation")]
+pub mod attributes;
+
 #[cfg(feature = "http")]
 pub mod http;
 
@@ -71,6 +74,9 @@ pub mod reqwest;
 #[cfg(feature = "sdk")]
 pub mod sdk;
 
+#[cfg(feature = "tracing")]
+pub mod tracing_fmt;
+
 #[cfg(feature = "signing")]
 pub mod signing;
 
@@ -83,7 +89,7 @@ pub use error::{Error, Limit, SignatureProblem, DETAIL_EXCERPT_BYTES, FOUND_EXCE
 pub use schema::Schema;
 pub use value::{BaggageField, BaggageValue, LowCardinality, ValueError};
 
-use opentelemetry::baggage::{Baggage as OtelBaggage, BaggageExt};
+use opentelemetry::baggage::Baggage as OtelBaggage;
 use opentelemetry::{Context, KeyValue};
 
 /// A typed baggage schema: a struct whose fields are baggage entries.
@@ -140,9 +146,13 @@ pub trait Baggage: Sized {
     /// A signed schema (`#[baggage(signed)]`) is read only if its signature
     /// verifies ([`Error::Signature`] otherwise), with the key ring that
     /// `cx` carries, or else the installed one (see `signing`).
+    ///
+    /// A local schema (`#[baggage(local)]`) is read from the context's
+    /// local entries ([`BaggageContextExt::local_baggage`]), never from its
+    /// baggage: what a client sent cannot pass for it.
     #[inline]
     fn from_context(cx: &Context) -> Result<Self, Error> {
-        let baggage = cx.baggage();
+        let baggage = context::entries_in(&Self::SCHEMA, cx);
         if let Some(sig) = Self::SCHEMA.signature {
             signature::verify(&Self::SCHEMA, sig, cx, baggage)?;
         }

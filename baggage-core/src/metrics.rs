@@ -13,7 +13,8 @@
 //! | `baggage.entries` | histogram | `{entry}` | `baggage.direction` | the list-members written (outgoing), or read by the propagator (incoming, before an inbound policy; `0` when none could be) |
 //! | `baggage.entries.dropped` | counter | `{entry}` | `baggage.direction`, `baggage.reason` | list-members left out one by one |
 //! | `baggage.headers.rejected` | counter | `{header}` | `baggage.direction`, `baggage.reason` | incoming `baggage` headers rejected whole (one count per request) |
-//! | `baggage.attributes.invalid` | counter | `{entry}` | `baggage.key` | (feature `sdk`) values of schema keys that the [`sdk`](crate::sdk) processors left out of a span or log record because they do not decode as their field's type (`baggage.key` is a schema key, so its values are few) |
+//! | `baggage.attributes.invalid` | counter | `{entry}` | `baggage.key` | values of schema keys left out of telemetry (a span, a log record, a `tracing` event, a metric's labels) because they do not decode as their field's type (`baggage.key` is a schema key, so its values are few) |
+//! | `baggage.metric_labels.missing` | counter | `{label}` | `baggage.key` | recordings of a [`labelled`] instrument made without a required metric label, absent from the context |
 //!
 //! `baggage.direction` is `incoming` (extract) or `outgoing` (inject).
 //! `baggage.reason` is one of:
@@ -63,6 +64,8 @@
 //! assert_eq!(names, ["baggage.entries", "baggage.entries.dropped", "baggage.size"]);
 //! ```
 
+pub mod labelled;
+
 use std::fmt;
 
 use opentelemetry::metrics::{Counter, Histogram, Meter};
@@ -81,8 +84,13 @@ pub const ENTRIES_DROPPED: &str = "baggage.entries.dropped";
 /// Counter of incoming `baggage` headers rejected whole (`{header}`).
 pub const HEADERS_REJECTED: &str = "baggage.headers.rejected";
 
-/// Counter of schema values the span and log processors left out (`{entry}`).
+/// Counter of schema values left out of telemetry (`{entry}`): by the span
+/// and log processors, the `tracing` formatter and the labelled instruments.
 pub const ATTRIBUTES_INVALID: &str = "baggage.attributes.invalid";
+
+/// Counter of metric labels of required fields absent from the context of a
+/// recording by a [`labelled`] instrument (`{label}`).
+pub const LABELS_MISSING: &str = "baggage.metric_labels.missing";
 
 /// Attribute: `incoming` (extract) or `outgoing` (inject).
 pub const DIRECTION: &str = "baggage.direction";
@@ -153,8 +161,8 @@ pub struct BaggageMetrics {
     entries: Histogram<u64>,
     dropped: Counter<u64>,
     rejected: Counter<u64>,
-    #[cfg(feature = "sdk")]
     invalid: Counter<u64>,
+    labels_missing: Counter<u64>,
 }
 
 impl fmt::Debug for BaggageMetrics {
@@ -199,12 +207,18 @@ impl BaggageMetrics {
                 .with_unit("{header}")
                 .with_description("Incoming baggage headers rejected whole.")
                 .build(),
-            #[cfg(feature = "sdk")]
             invalid: meter
                 .u64_counter(ATTRIBUTES_INVALID)
                 .with_unit("{entry}")
                 .with_description(
                     "Baggage values of schema keys left out of telemetry: they do not decode as their field's type.",
+                )
+                .build(),
+            labels_missing: meter
+                .u64_counter(LABELS_MISSING)
+                .with_unit("{label}")
+                .with_description(
+                    "Metric labels of required schema fields absent from the context of a recording: recorded without them.",
                 )
                 .build(),
         }
@@ -253,14 +267,22 @@ impl BaggageMetrics {
 }
 
 impl BaggageMetrics {
-    /// One value of `key` left out of a span or log record.
-    #[cfg(feature = "sdk")]
+    /// One value of `key` left out of telemetry.
     pub(crate) fn invalid(&self, key: std::borrow::Cow<'static, str>) {
-        let key = match key {
-            std::borrow::Cow::Borrowed(k) => opentelemetry::Value::from(k),
-            std::borrow::Cow::Owned(k) => opentelemetry::Value::from(k),
-        };
-        self.invalid.add(1, &[KeyValue::new(KEY, key)]);
+        self.invalid.add(1, &[KeyValue::new(KEY, key_value(key))]);
+    }
+
+    /// One recording of a labelled instrument without the label `key`.
+    pub(crate) fn label_missing(&self, key: std::borrow::Cow<'static, str>) {
+        self.labels_missing
+            .add(1, &[KeyValue::new(KEY, key_value(key))]);
+    }
+}
+
+fn key_value(key: std::borrow::Cow<'static, str>) -> opentelemetry::Value {
+    match key {
+        std::borrow::Cow::Borrowed(k) => opentelemetry::Value::from(k),
+        std::borrow::Cow::Owned(k) => opentelemetry::Value::from(k),
     }
 }
 

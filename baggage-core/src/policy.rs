@@ -226,6 +226,7 @@ impl InboundPolicy {
         match self {
             InboundPolicy::TrustAll => propagator.read_values(values),
             InboundPolicy::DropAll | InboundPolicy::Allow(_) => {
+                crate::read::carried::<T>()?;
                 T::from_baggage(&self.admit(propagator, values).baggage)
             }
         }

@@ -8,7 +8,7 @@ pub use crate::bounds::{check_item_len, check_len, len_bound, ItemLenBounded, Le
 pub use crate::checks::{
     assert_baggage, assert_default, assert_field, assert_from_str, assert_item_len_bounded,
     assert_len_bounded, assert_low_cardinality, budget_message, duplicate_error, duplicate_message,
-    signed_flattened_message, Message,
+    flattened_message, Message,
 };
 pub use crate::decode::{
     attribute_of, codec_attribute, collect_errors, decode_baggage, decode_bounded_field,

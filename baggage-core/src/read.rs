@@ -241,6 +241,18 @@ impl<'h> Incoming<'h> {
     }
 }
 
+/// Refuses to read a local schema (`#[baggage(local)]`) from a carrier:
+/// its entries never travel, so a carrier holds only forgeries. Every typed
+/// read from a carrier asks this first.
+pub(crate) fn carried<T: Baggage>() -> Result<(), Error> {
+    match T::SCHEMA.local {
+        true => Err(Error::Local {
+            schema: T::SCHEMA.name,
+        }),
+        false => Ok(()),
+    }
+}
+
 /// Reads `T` from carrier values that may be missing or over the limits:
 /// the direct mode of the pipeline, with nothing read when
 /// [`receive`] returns `None` (every key then missing).
@@ -249,6 +261,7 @@ pub(crate) fn typed_from<'h, T: Baggage, V: CarrierValue<'h>, I: Iterator<Item =
     plus_as_space: bool,
     values: impl Fn() -> I,
 ) -> Result<T, Error> {
+    carried::<T>()?;
     match receive(reporter, values) {
         Some(incoming) => incoming.typed(reporter, plus_as_space),
         None if T::SCHEMA.signature.is_some() => T::from_baggage(&OtelBaggage::new()),
@@ -418,5 +431,18 @@ mod tests {
         assert_eq!((value.as_str(), metadata.as_str()), ("1", "p=2"));
         let only_bad = receive(&reporter, || ["bad key=3"].into_iter()).unwrap();
         assert!(only_bad.into_baggage(&reporter, false).is_none());
+    }
+
+    #[test]
+    fn a_local_schema_is_never_read_from_a_carrier() {
+        use crate::test_schemas::Local;
+        let reporter = Reporter::default();
+        for header in ["l.id=1,l.tag=t", ""] {
+            let err =
+                typed_from::<Local, _, _>(&reporter, false, || [header].into_iter()).unwrap_err();
+            assert_eq!(err, Error::Local { schema: "Local" });
+        }
+        let err = typed_from::<Local, &str, _>(&reporter, false, std::iter::empty).unwrap_err();
+        assert_eq!(err, Error::Local { schema: "Local" });
     }
 }

@@ -183,6 +183,12 @@ pub struct Schema {
     pub flattened: &'static [Flattened],
     /// How the schema is signed, for a `#[baggage(signed)]` schema.
     pub signature: Option<Signature>,
+    /// A local schema (`#[baggage(local)]`): its entries live in the
+    /// `Context` beside the baggage, are read and written by the same
+    /// methods, reach spans, log records, `tracing` events and metrics,
+    /// and are never written by a carrier nor read from one. See
+    /// [`BaggageContextExt`](crate::BaggageContextExt).
+    pub local: bool,
 }
 
 /// A resolved key as two parts written one after the other ([`keys::resolve`]).
@@ -449,6 +455,45 @@ impl Schema {
         while let [fl, tail @ ..] = rest {
             if let Some(hit) = fl.schema.secret_at(keys::site(site, fl.prefix)) {
                 return Some(hit);
+            }
+            rest = tail;
+        }
+        None
+    }
+
+    /// Whether a field of this schema, or of one flattened into it, is a
+    /// metric label (`#[baggage(metric_label)]`).
+    pub const fn has_metric_label(&self) -> bool {
+        let mut fields = self.fields;
+        while let [f, tail @ ..] = fields {
+            if f.metric_label {
+                return true;
+            }
+            fields = tail;
+        }
+        let mut rest = self.flattened;
+        while let [fl, tail @ ..] = rest {
+            if fl.schema.has_metric_label() {
+                return true;
+            }
+            rest = tail;
+        }
+        false
+    }
+
+    /// The name of a local schema flattened into this propagated one, at
+    /// any depth: its entries would travel with this schema's.
+    pub const fn local_flattened(&self) -> Option<&'static str> {
+        if self.local {
+            return None;
+        }
+        let mut rest = self.flattened;
+        while let [fl, tail @ ..] = rest {
+            if fl.schema.local {
+                return Some(fl.schema.name);
+            }
+            if let Some(name) = fl.schema.local_flattened() {
+                return Some(name);
             }
             rest = tail;
         }

@@ -1678,6 +1678,7 @@ mod tests {
                 fields: &[],
                 flattened: &[],
                 signature,
+                local: false,
             }
         }
         static USER: Schema = schema("User", SIG);

@@ -48,7 +48,7 @@ const fn tag_field(key: &'static str) -> FieldSchema {
 }
 
 macro_rules! hand_schema {
-    ($(#[$doc:meta])* $name:ident, $prefix:literal, $signature:expr, $max_bytes:expr) => {
+    ($(#[$doc:meta])* $name:ident, $prefix:literal, $signature:expr, $max_bytes:expr $(, $local:literal)?) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq)]
         pub(crate) struct $name {
@@ -69,6 +69,7 @@ macro_rules! hand_schema {
                 ],
                 flattened: &[],
                 signature: $signature,
+                local: false $(|| $local)?,
             };
 
             fn __decode<L: Lookup + ?Sized>(source: &L, remap: Remap) -> Result<Self, Error> {
@@ -111,4 +112,9 @@ hand_schema!(
 hand_schema!(
     /// `#[baggage(prefix = "t.", signed, bind_trace)] struct Traced { id: u64, tag: Option<String> }`
     Traced, "t.", Some(Signature { key: "t.sig", max_age_secs: None, bind_trace: true }), None
+);
+
+hand_schema!(
+    /// `#[baggage(prefix = "l.", local)] struct Local { id: u64, tag: Option<String> }`
+    Local, "l.", None, None, true
 );

@@ -251,8 +251,13 @@ impl IncomingContext {
     }
 
     /// Reads `T` from the context [`IncomingContext::of`] gives, without
-    /// cloning it.
+    /// cloning it. A local schema (`#[baggage(local)]`) never came with the
+    /// request: it is read from the current context, where the service's
+    /// own middleware wrote it.
     pub fn read<T: Baggage>(extensions: &http::Extensions) -> Result<T, crate::Error> {
+        if T::SCHEMA.local {
+            return T::from_current();
+        }
         match extensions.get::<IncomingContext>() {
             Some(IncomingContext(cx)) => T::from_context(cx),
             None => T::from_current(),

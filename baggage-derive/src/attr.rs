@@ -16,6 +16,7 @@ pub const MAX_BYTES: &str = "max_bytes";
 pub const SIGNED: &str = "signed";
 pub const MAX_AGE_SECS: &str = "max_age_secs";
 pub const BIND_TRACE: &str = "bind_trace";
+pub const LOCAL: &str = "local";
 pub const RENAME: &str = "rename";
 pub const DEFAULT: &str = "default";
 pub const SKIP: &str = "skip";
@@ -81,6 +82,8 @@ pub struct ContainerAttrs {
     pub max_age_secs: Option<Attr<u64>>,
     /// `bind_trace`: the signature covers the trace id too.
     pub bind_trace: Option<Span>,
+    /// `local`: the schema stays in the service (never carried).
+    pub local: Option<Span>,
 }
 
 pub enum DefaultAttr {
@@ -132,6 +135,7 @@ impl Place {
                 SIGNED,
                 MAX_AGE_SECS,
                 BIND_TRACE,
+                LOCAL,
             ],
             Place::Enum => &[RENAME_ALL, CRATE],
             Place::Field => &[
@@ -408,6 +412,15 @@ pub fn container(cx: &mut Ctxt, attrs: &[Attribute], place: Place) -> ContainerA
                 let _ = meta.value()?.parse::<syn::Expr>()?;
             }
             set_once(cx, &mut out.bind_trace, span, BIND_TRACE, span);
+        } else if place == Place::Struct && meta.path.is_ident(LOCAL) {
+            if meta.input.peek(syn::Token![=]) {
+                cx.error(
+                    span,
+                    "`local` takes no value: write `#[baggage(local)]` to keep the schema in this service, or leave `local` out",
+                );
+                let _ = meta.value()?.parse::<syn::Expr>()?;
+            }
+            set_once(cx, &mut out.local, span, LOCAL, span);
         } else {
             unknown(cx, meta, place)?;
         }

@@ -38,6 +38,7 @@ pub fn expand(input: &DeriveInput, krate: &Path, errors: syn::Error) -> TokenStr
                     fields: &[],
                     flattened: &[],
                     signature: ::core::option::Option::None,
+                    local: false,
                 };
                 fn __decode<__L: #p::Lookup + ?::core::marker::Sized>(_: &__L, _: #p::Remap) -> ::core::result::Result<Self, #krate::Error> {
                     ::core::unimplemented!("#[derive(Baggage)] failed")

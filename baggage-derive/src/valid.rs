@@ -163,6 +163,12 @@ pub fn check_struct(cx: &mut Ctxt, s: &Struct) {
 /// valid key that no field has; a maximum age and a trace binding only on a
 /// signed schema.
 fn check_signed(cx: &mut Ctxt, s: &Struct) {
+    if let (Some(_), Some(signed)) = (s.attrs.local, &s.attrs.signed) {
+        cx.error(
+            signed.span,
+            "a local schema never leaves this service, so nobody could forge it and nothing would check a signature: remove `signed`, or remove `local` to send the schema signed",
+        );
+    }
     if let (Some(span), None) = (s.attrs.bind_trace, &s.attrs.signed) {
         cx.error(
             span,

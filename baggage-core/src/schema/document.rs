@@ -33,10 +33,16 @@ use super::{Cardinality, FieldSchema, Format, Requirement, Schema, Signature};
 /// The value of [`Document::format`]: what the file is.
 pub const FORMAT_NAME: &str = "typed-baggage.contract";
 
-/// The value of [`Document::version`] this crate writes and reads. A
-/// reader of documents refuses other versions (a newer version may mean
-/// something this one cannot compare).
-pub const FORMAT_VERSION: u32 = 1;
+/// The value of [`Document::version`] this crate writes. It reads this
+/// version and every one since [`OLDEST_FORMAT_VERSION`], and refuses
+/// others (a newer version may mean something this one cannot compare).
+///
+/// Version 2 added [`SchemaDoc::local`]; a version 1 document has no local
+/// schemas.
+pub const FORMAT_VERSION: u32 = 2;
+
+/// The oldest [`Document::version`] this crate reads.
+pub const OLDEST_FORMAT_VERSION: u32 = 1;
 
 /// The JSON Schema (draft 7) of a [`Document`] serialized to JSON.
 pub const JSON_SCHEMA: &str = include_str!("document.schema.json");
@@ -75,6 +81,11 @@ pub struct SchemaDoc {
     pub max_encoded_len: Option<usize>,
     /// How the schema is signed, for a `#[baggage(signed)]` schema.
     pub signature: Option<SignatureDoc>,
+    /// A local schema (`#[baggage(local)]`, [`Schema::local`]): its entries
+    /// never leave the service, so it is written to no other service and
+    /// read from none. Absent in version 1 documents (`false`).
+    #[serde(default)]
+    pub local: bool,
     /// Every key, flattened schemas resolved, in declaration order.
     pub entries: Vec<Entry>,
 }
@@ -195,9 +206,9 @@ pub fn check_header(format: &str, version: u32) -> Result<(), String> {
             crate::error::excerpt(format)
         ));
     }
-    if version != FORMAT_VERSION {
+    if !(OLDEST_FORMAT_VERSION..=FORMAT_VERSION).contains(&version) {
         return Err(format!(
-            "contract format version {version} (this build reads version {FORMAT_VERSION})"
+            "contract format version {version} (this build reads versions {OLDEST_FORMAT_VERSION} to {FORMAT_VERSION})"
         ));
     }
     Ok(())
@@ -214,6 +225,7 @@ impl SchemaDoc {
             max_bytes: schema.max_bytes,
             max_encoded_len: schema.max_encoded_len(),
             signature: schema.signature.as_ref().map(SignatureDoc::of),
+            local: schema.local,
             entries: schema
                 .resolved()
                 .into_iter()

@@ -28,6 +28,7 @@ pub fn schema_const(s: &Struct, krate: &syn::Path) -> TokenStream {
     let schema_fields = own.iter().map(|f| field_schema(f, krate));
     let flattened = flattened.iter().map(|f| flattened_schema(f, krate));
     let signature = signature(s, krate);
+    let local = s.attrs.local.is_some();
     quote! {
         const SCHEMA: #krate::Schema = #krate::Schema {
             name: #name,
@@ -38,6 +39,7 @@ pub fn schema_const(s: &Struct, krate: &syn::Path) -> TokenStream {
             fields: &[#(#schema_fields),*],
             flattened: &[#(#flattened),*],
             signature: #signature,
+            local: #local,
         };
     }
 }
@@ -204,7 +206,7 @@ pub fn runtime_checks(s: &Struct, krate: &syn::Path) -> TokenStream {
         // A signed schema flattened in: a compile error where the
         // generic schema is used with it.
         const {
-            let __message = #p::signed_flattened_message(&<Self as #krate::Baggage>::SCHEMA);
+            let __message = #p::flattened_message(&<Self as #krate::Baggage>::SCHEMA);
             if !__message.is_empty() {
                 ::core::panic!("{}", __message.as_str());
             }
