@@ -4,6 +4,10 @@
 //! forged or oversized `BAGGAGE` meets the same pipeline and policies as a
 //! header.
 
+#[path = "common/caller.rs"]
+mod caller;
+
+use caller::{shard, Shard, FORGED_SHARD};
 use std::ffi::OsStr;
 use std::process::Command;
 
@@ -268,4 +272,42 @@ fn the_trace_goes_with_the_baggage() {
     let env = EnvExtractor::from_vars(envs);
     let read = TraceContextPropagator::new().extract(&env);
     assert_eq!(read.span().span_context().trace_id(), span.trace_id());
+}
+
+#[test]
+fn a_local_schema_is_never_written_to_a_child_nor_read_from_the_environment() {
+    let cx = Context::new()
+        .with_typed(&job())
+        .and_then(|cx| cx.with_typed(&shard()))
+        .unwrap();
+    let mut command = Command::new("true");
+    typed_baggage::env::inject(&cx, &mut command);
+    let sent: Vec<_> = command
+        .get_envs()
+        .filter(|(name, _)| *name == OsStr::new(BAGGAGE_VAR))
+        .map(|(_, value)| value.and_then(OsStr::to_str).unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(sent.len(), 1);
+    assert!(!sent[0].contains("shard."), "{sent:?}");
+    let lines = run_child("trust", |c| typed_baggage::env::inject(&cx, c));
+    assert_eq!(
+        lines[1],
+        "CHILD-KEYS job.attempt job.region job.tags job.tenant"
+    );
+
+    // A parent that forges the local keys: refused under every policy.
+    let propagator = BaggagePropagator::new();
+    for policy in [InboundPolicy::TrustAll, InboundPolicy::DropAll] {
+        let err = typed_baggage::env::typed_of::<Shard>(
+            &policy,
+            &propagator,
+            Some(OsStr::new(FORGED_SHARD)),
+        )
+        .unwrap_err();
+        assert_eq!(err, typed_baggage::Error::Local { schema: "Shard" });
+    }
+    assert_eq!(
+        Shard::from_env(&InboundPolicy::TrustAll).unwrap_err(),
+        typed_baggage::Error::Local { schema: "Shard" }
+    );
 }

@@ -16,7 +16,7 @@
 #[path = "common/caller.rs"]
 mod caller;
 
-use caller::{caller, Caller, CALLER_HEADER};
+use caller::{caller, caller_and_shard, Caller, Shard, CALLER_HEADER, FORGED_SHARD};
 
 use std::net::SocketAddr;
 
@@ -521,5 +521,46 @@ async fn responses_carry_no_baggage_out() {
             .get("baggage")
             .map(|v| v.to_str().unwrap()),
         Some("internal.cost=17")
+    );
+}
+
+/// The local schema, or the status message of the failed read.
+fn read_shard(request: &Request<CallRequest>) -> Result<String, Status> {
+    Ok(match request.typed::<Shard>() {
+        Ok(s) => format!("{s:?}"),
+        Err(status) => format!("{:?}: {}", status.code(), status.message()),
+    })
+}
+
+#[tokio::test]
+async fn a_local_schema_is_never_sent_in_metadata_nor_read_from_it() {
+    let b = serve(
+        BaggageLayer::new(InboundPolicy::TrustAll),
+        Node::reading(read_shard),
+    )
+    .await;
+    let reply = client(via_localhost(b), internal())
+        .call(CallRequest { note: "n".into() })
+        .with_context(caller_and_shard())
+        .await
+        .expect("B answers")
+        .into_inner();
+    assert_eq!(reply.baggage, [CALLER_HEADER]);
+    // B has no local entries of its own: the read finds nothing.
+    assert_eq!(
+        reply.seen,
+        "InvalidArgument: invalid baggage: shard.id, shard.route: 2 baggage errors: baggage key `shard.id` is missing: expected an unsigned 32-bit integer (u32); baggage key `shard.route` is missing: expected any text (String)"
+    );
+
+    // A caller that forges the local keys in metadata: not read either.
+    let forged = format!("{FORGED_SHARD},{CALLER_HEADER}");
+    let reply = call_from_outside(b, &[&forged]).await.expect("B answers");
+    assert_eq!(reply.baggage, [forged.as_str()]);
+    assert!(
+        reply
+            .seen
+            .starts_with("InvalidArgument: invalid baggage: shard.id, shard.route:"),
+        "{}",
+        reply.seen
     );
 }

@@ -1,10 +1,19 @@
 //! `http::HeaderMap` helpers: typed reads, every header, hostile bytes.
 #![cfg(feature = "http")]
 
+#[path = "common/caller.rs"]
+mod caller;
+
+use std::collections::HashMap;
+
+use caller::{caller_and_shard, Shard, CALLER_HEADER, FORGED_SHARD};
 use http::{HeaderMap, HeaderValue};
 use opentelemetry::baggage::BaggageExt;
+use opentelemetry::propagation::TextMapPropagator;
 use opentelemetry::Context;
 use typed_baggage::prelude::*;
+use typed_baggage::propagation::BaggagePropagator;
+use typed_baggage::Error;
 
 #[derive(Baggage, Debug, PartialEq)]
 #[baggage(prefix = "app.")]
@@ -65,4 +74,45 @@ fn a_header_with_raw_non_ascii_bytes_loses_only_the_spoiled_member() {
 fn no_header_means_no_baggage_and_a_missing_key_error() {
     let err = UserCtx::from_headers(&HeaderMap::new()).unwrap_err();
     assert_eq!(err.keys().collect::<Vec<_>>(), ["app.user_id", "app.city"]);
+}
+
+#[test]
+fn a_local_schema_is_never_written_to_headers_nor_read_from_them() {
+    let cx = caller_and_shard();
+    let mut headers = HeaderMap::new();
+    typed_baggage::http::inject(&cx, &mut headers);
+    let sent: Vec<_> = headers
+        .get_all("baggage")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    assert_eq!(sent, [CALLER_HEADER]);
+
+    // Any OpenTelemetry injector, through the propagator.
+    let mut carrier: HashMap<String, String> = HashMap::new();
+    BaggagePropagator::new().inject_context(&cx, &mut carrier);
+    assert_eq!(
+        carrier,
+        HashMap::from([("baggage".to_owned(), CALLER_HEADER.to_owned())])
+    );
+
+    // What a client forges under the local schema's keys is refused by the
+    // direct read, and never becomes the local entries of the context.
+    let mut forged = HeaderMap::new();
+    forged.insert(
+        "baggage",
+        HeaderValue::from_str(&format!("{FORGED_SHARD},{CALLER_HEADER}")).unwrap(),
+    );
+    assert_eq!(
+        Shard::from_headers(&forged).unwrap_err(),
+        Error::Local { schema: "Shard" }
+    );
+    let incoming = typed_baggage::http::extract(&forged);
+    assert!(incoming.local_baggage().is_empty());
+    assert_eq!(
+        incoming.baggage().get("shard.id").map(|v| v.as_str()),
+        Some("9")
+    );
+    let err = Shard::from_context(&incoming).unwrap_err();
+    assert_eq!(err.keys().collect::<Vec<_>>(), ["shard.id", "shard.route"]);
 }

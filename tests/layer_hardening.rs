@@ -16,7 +16,7 @@
 #[path = "common/caller.rs"]
 mod caller;
 
-use caller::{caller, Caller, CALLER_HEADER};
+use caller::{caller, caller_and_shard, shard, Caller, Shard, CALLER_HEADER, FORGED_SHARD};
 
 #[path = "common/loopback.rs"]
 mod loopback;
@@ -389,4 +389,56 @@ async fn an_8000_byte_key_outside_the_allowlist_makes_one_short_line_and_exact_c
         metered.dropped(),
         ["baggage.direction=incoming,baggage.reason=policy = 1"]
     );
+}
+
+#[tokio::test]
+async fn a_local_schema_is_never_sent_by_the_outbound_layer() {
+    let upstream = serve(echo()).await;
+    let client = ServiceBuilder::new()
+        .layer(OutboundBaggageLayer::new(Destinations::any()))
+        .service(plain_client());
+    let url = format!("http://{upstream}/");
+    let reply = send(&client, &url, &[])
+        .with_context(caller_and_shard())
+        .await;
+    assert_eq!(reply.body, CALLER_HEADER);
+    let only_local = Context::new().with_typed(&shard()).expect("fits");
+    let reply = send(&client, &url, &[]).with_context(only_local).await;
+    assert_eq!(reply.body, "<none>");
+}
+
+#[tokio::test]
+async fn a_handler_reads_the_local_schema_its_own_middleware_wrote_never_a_forged_one() {
+    async fn add_shard(
+        request: axum::extract::Request,
+        next: axum::middleware::Next,
+    ) -> axum::response::Response {
+        let cx = Context::current().with_typed(&shard()).expect("fits");
+        next.run(request).with_context(cx).await
+    }
+    let handler = |Typed(shard): Typed<Shard>, Typed(caller): Typed<Caller>| async move {
+        format!("{shard:?} {caller:?}")
+    };
+    let with_middleware = Router::new()
+        .route("/", get(handler))
+        .layer(axum::middleware::from_fn(add_shard))
+        .layer(BaggageLayer::new(InboundPolicy::TrustAll));
+    let without = Router::new()
+        .route("/", get(handler))
+        .layer(BaggageLayer::new(InboundPolicy::TrustAll));
+    let forged = format!("{FORGED_SHARD},{CALLER_HEADER}");
+    let header = [("baggage", forged.as_bytes())];
+
+    let addr = serve(with_middleware).await;
+    let reply = send(&plain_client(), &format!("http://{addr}/"), &header).await;
+    assert_eq!(
+        (reply.status, reply.body),
+        (200, format!("{:?} {:?}", shard(), caller()))
+    );
+
+    let addr = serve(without).await;
+    let reply = send(&plain_client(), &format!("http://{addr}/"), &header).await;
+    assert_eq!(reply.status, 400, "{}", reply.body);
+    assert!(reply.body.contains("shard.id"), "{}", reply.body);
+    assert!(!reply.body.contains("admin"), "{}", reply.body);
 }

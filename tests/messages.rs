@@ -16,7 +16,7 @@
 #[path = "common/caller.rs"]
 mod caller;
 
-use caller::{caller, Caller, Tier};
+use caller::{caller, caller_and_shard, Caller, Shard, Tier, FORGED_SHARD};
 
 use http::{HeaderMap, HeaderValue};
 use opentelemetry::baggage::{Baggage as OtelBaggage, BaggageExt};
@@ -654,4 +654,36 @@ mod signed {
             "{err:?}"
         );
     }
+}
+
+#[test]
+fn a_local_schema_is_never_written_to_a_message_nor_read_from_one() {
+    let mut out: Headers = Vec::new();
+    assert!(messages::inject(
+        &caller_and_shard(),
+        &mut out,
+        "orders.created",
+        &Destinations::subjects(["orders.>"]).unwrap()
+    ));
+    assert_eq!(baggage_headers(&out), [("baggage", CALLER_HEADER)]);
+
+    let forged = format!(
+        "{FORGED_SHARD},{}",
+        std::str::from_utf8(CALLER_HEADER).unwrap()
+    );
+    let incoming = headers(&[("baggage", forged.as_bytes())]);
+    for policy in policies() {
+        assert_eq!(
+            messages::typed::<Shard, _>(&policy, &incoming).unwrap_err(),
+            Error::Local { schema: "Shard" },
+            "{policy:?}"
+        );
+        assert!(messages::context(&policy, &incoming)
+            .local_baggage()
+            .is_empty());
+    }
+    assert_eq!(
+        messages::typed::<Caller, _>(&InboundPolicy::TrustAll, &incoming).unwrap(),
+        caller()
+    );
 }

@@ -15,7 +15,7 @@
 #[path = "common/caller.rs"]
 mod caller;
 
-use caller::{caller, Caller, Tier, CALLER_HEADER};
+use caller::{caller, caller_and_shard, Caller, Shard, Tier, CALLER_HEADER, FORGED_SHARD};
 
 #[path = "../examples/shared/nats_server.rs"]
 mod nats_server;
@@ -357,4 +357,40 @@ async fn over_limit_and_malformed_headers_read_as_the_http_carrier_reads_them() 
             ("raw-utf8", 1, (1, 0)),
         ]
     );
+}
+
+#[tokio::test]
+async fn a_local_schema_is_never_published_nor_read_from_a_message() {
+    let (_server, client) = broker().await;
+    let mut orders = subscribe(&client, "orders.created").await;
+    let allowed = Destinations::subjects(["orders.*"]).expect("patterns");
+    nats::publish(
+        &client,
+        &caller_and_shard(),
+        "orders.created",
+        HeaderMap::new(),
+        "{}".into(),
+        &allowed,
+    )
+    .await
+    .expect("publish");
+    let message = next(&mut orders).await;
+    assert_eq!(
+        baggage_headers(&message),
+        [("baggage".to_owned(), CALLER_HEADER.to_owned())]
+    );
+
+    // A publisher that forges the local keys: refused, never local.
+    let mut forged = HeaderMap::new();
+    forged.insert(
+        "baggage",
+        format!("{FORGED_SHARD},{CALLER_HEADER}").as_str(),
+    );
+    publish_raw(&client, "orders.created", forged).await;
+    let message = next(&mut orders).await;
+    let err = nats::typed::<Shard>(&InboundPolicy::TrustAll, &message).unwrap_err();
+    assert_eq!(err, typed_baggage::Error::Local { schema: "Shard" });
+    assert!(nats::context(&InboundPolicy::TrustAll, &message)
+        .local_baggage()
+        .is_empty());
 }

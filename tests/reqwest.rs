@@ -15,7 +15,7 @@
 #[path = "common/caller.rs"]
 mod caller;
 
-use caller::{caller, Caller, CALLER_HEADER};
+use caller::{caller, caller_and_shard, Caller, CALLER_HEADER};
 
 // (its log recorder is for other tests)
 #[allow(unused_imports)]
@@ -345,4 +345,17 @@ async fn members_that_cannot_be_written_are_left_out_and_counted() {
     );
     assert_eq!(counters.inject_members_invalid(), 2);
     assert_eq!(counters.inject_members_dropped(), 1);
+}
+
+#[tokio::test]
+async fn a_local_schema_is_never_sent_by_the_middleware() {
+    let echo = serve(echo()).await;
+    let (status, body) = fetch(&client(), &localhost(echo), caller_and_shard()).await;
+    assert_eq!((status, body.as_str()), (200, CALLER_HEADER));
+    // Only local context: no header at all.
+    let only_local = Context::new().with_typed(&caller::shard()).expect("fits");
+    assert_eq!(
+        fetch(&client(), &localhost(echo), only_local).await,
+        (200, "<none>".to_owned())
+    );
 }
