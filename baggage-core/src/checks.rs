@@ -156,6 +156,21 @@ pub const fn flattened_message(schema: &crate::Schema) -> Message {
     }
 }
 
+/// The error of a schema made into a labelled instrument without a metric
+/// label, or an empty message.
+#[cfg(feature = "propagation")]
+pub(crate) const fn unlabelled_message(schema: &crate::Schema) -> Message {
+    if schema.has_metric_label() {
+        return Message::new();
+    }
+    Message::new()
+        .push(b"`Labelled::new::<")
+        .push(schema.name.as_bytes())
+        .push(b">`: the schema `")
+        .push(schema.name.as_bytes())
+        .push(b"` has no `#[baggage(metric_label)]` field, so the instrument's recordings would carry no label; mark the fields to label with `#[baggage(metric_label)]`, or record with the plain instrument")
+}
+
 /// The runtime error of a generic schema whose keys collide.
 #[cold]
 pub fn duplicate_error(schema: &crate::Schema) -> Error {

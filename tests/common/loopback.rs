@@ -138,6 +138,7 @@ pub fn echo() -> Router {
 
 #[path = "logs.rs"]
 mod logs;
+#[allow(unused_imports)] // each test file uses what it needs
 pub use logs::Lines;
 
 /// A meter provider of the test's own, and a propagator recording into it.

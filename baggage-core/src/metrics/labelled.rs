@@ -118,8 +118,9 @@ impl<I> Labelled<I> {
     /// one this does not compile.
     pub fn new<T: Baggage>(instrument: I) -> Self {
         const {
-            if !T::SCHEMA.has_metric_label() {
-                panic!("`Labelled::new::<T>`: the schema `T` has no `#[baggage(metric_label)]` field, so its recordings would carry no label; mark the fields to label with `#[baggage(metric_label)]`");
+            let message = crate::checks::unlabelled_message(&T::SCHEMA);
+            if !message.is_empty() {
+                panic!("{}", message.as_str());
             }
         }
         let required: Vec<RequiredLabel> = T::SCHEMA
