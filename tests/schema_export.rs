@@ -149,7 +149,8 @@ fn schema_serializes_to_json() {
     }
   ],
   "flattened": [],
-  "signature": null
+  "signature": null,
+  "local": false
 }"#
     );
 }

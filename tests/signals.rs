@@ -473,3 +473,41 @@ fn the_recordings_own_attributes_win_over_a_label_of_the_same_name() {
     assert_eq!(meters.points("requests"), ["app.tier=premium = 1"]);
     assert_eq!(requests.missing_labels(), 0);
 }
+
+/// A schema that flattens `UserCtx` under another prefix: its labels are
+/// the flattened ones, under their keys on the wire.
+#[derive(Baggage, Debug, Clone, PartialEq)]
+#[baggage(prefix = "edge.")]
+struct EdgeCtx {
+    #[baggage(flatten, prefix = "edge.user.")]
+    user: UserCtx,
+    hop: u8,
+}
+
+#[test]
+fn a_flattened_schemas_labels_are_read_under_their_keys_on_the_wire() {
+    let meters = Meters::new();
+    let requests = Labelled::new::<EdgeCtx>(
+        meters
+            .provider
+            .meter("edge")
+            .u64_counter("requests")
+            .build(),
+    );
+    let edge = EdgeCtx {
+        user: UserCtx {
+            user_id: 5,
+            tier: Tier::Free,
+            beta: true,
+        },
+        hop: 1,
+    };
+    // The same keys without the flatten site's prefix are someone else's.
+    let cx = Context::new()
+        .with_baggage([KeyValue::new("app.tier", "premium")])
+        .with_typed(&edge)
+        .unwrap();
+    let _attached = cx.attach();
+    requests.add(1, &[]);
+    assert_eq!(meters.points("requests"), ["edge.user.tier=free = 1"]);
+}

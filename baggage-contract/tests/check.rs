@@ -577,3 +577,71 @@ fn hostile_text_in_a_document_is_escaped_in_the_report() {
     assert!(!text.contains('\u{1b}'), "{text:?}");
     assert!(text.contains(r"`\u{1b}[31mred\n`"), "{text}");
 }
+
+mod local {
+    //! A local schema (`#[baggage(local)]`): the service keeps its keys.
+    use typed_baggage::prelude::*;
+
+    #[derive(Baggage)]
+    #[baggage(prefix = "route.", local)]
+    pub struct RouteCtx {
+        pub name: String,
+        pub shard: u32,
+    }
+
+    /// Another service expecting the same keys on the wire.
+    #[derive(Baggage)]
+    #[baggage(prefix = "route.")]
+    pub struct RouteCtxWire {
+        pub name: String,
+        pub shard: Option<u32>,
+    }
+}
+
+#[test]
+fn a_key_another_service_keeps_local_is_not_written_and_the_problem_says_who_keeps_it() {
+    let gateway = writer("gateway", &[&local::RouteCtx::SCHEMA]);
+    let billing = reader("billing", &[&local::RouteCtxWire::SCHEMA]);
+    let report = check(&[gateway, billing]);
+    let p = only(&report);
+    assert_eq!(p.kind, Kind::NotWritten);
+    assert_eq!(p.key, "route.name");
+    assert_eq!(
+        p.message,
+        "the reader requires it and no writer sends it: `RouteCtx` of gateway writes it only in its own context (`#[baggage(local)]`)"
+    );
+    assert_eq!(
+        sides(p),
+        [
+            (Role::Reader, "billing", "RouteCtxWire"),
+            (Role::Writer, "gateway", "RouteCtx")
+        ]
+    );
+}
+
+#[test]
+fn local_reads_are_the_services_own_and_local_writes_collide_with_nothing() {
+    // A service that writes and reads its local schema, beside one that
+    // writes the same keys on the wire: no problem at all.
+    let own = Document::new(
+        "checkout",
+        &[&local::RouteCtx::SCHEMA],
+        &[&local::RouteCtx::SCHEMA],
+    );
+    let other = writer("router", &[&local::RouteCtxWire::SCHEMA]);
+    let report = check(&[own.clone(), other]);
+    assert!(report.problems.is_empty(), "{report}");
+    // The local read is not counted as a checked key.
+    assert_eq!(report.keys_checked, 0);
+    assert!(own.reads[0].local && own.writes[0].local);
+
+    // A version 1 document (no `local`) reads as propagated schemas.
+    let mut json: serde_json::Value = serde_json::to_value(&own).unwrap();
+    json["version"] = 1.into();
+    for schema in json["writes"].as_array_mut().unwrap() {
+        schema.as_object_mut().unwrap().remove("local");
+    }
+    let v1: Document = serde_json::from_value(json).unwrap();
+    v1.check_version().unwrap();
+    assert!(!v1.writes[0].local);
+}

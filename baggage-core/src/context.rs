@@ -505,4 +505,43 @@ mod tests {
         assert_eq!(cx.without_typed::<Plain>().typed::<Local>().unwrap(), local);
         assert!(Context::new().local_baggage().is_empty());
     }
+
+    #[test]
+    fn local_entries_take_no_room_in_the_baggage_and_have_limits_of_their_own() {
+        use crate::test_schemas::{Local, Plain};
+        use opentelemetry::KeyValue;
+
+        // A baggage at the W3C member limit: no propagated schema fits, a
+        // local one does.
+        let full = Context::new()
+            .with_baggage((0..MAX_MEMBERS).map(|i| KeyValue::new(format!("k{i}"), "v")));
+        assert_eq!(full.baggage().len(), MAX_MEMBERS);
+        let plain = Plain { id: 1, tag: None };
+        assert!(matches!(
+            full.with_typed(&plain),
+            Err(Error::LimitExceeded {
+                limit: Limit::Members,
+                ..
+            })
+        ));
+        let local = Local { id: 1, tag: None };
+        let cx = full.with_typed(&local).unwrap();
+        assert_eq!(cx.baggage().len(), MAX_MEMBERS);
+        assert_eq!(cx.typed::<Local>().unwrap(), local);
+
+        // The local entries are measured by the same rules: a value over
+        // the W3C byte limit is refused, and the context is left as it was.
+        let huge = Local {
+            id: 2,
+            tag: Some("x".repeat(MAX_BYTES)),
+        };
+        assert!(matches!(
+            cx.with_typed(&huge),
+            Err(Error::LimitExceeded {
+                limit: Limit::Bytes,
+                ..
+            })
+        ));
+        assert_eq!(cx.typed::<Local>().unwrap(), local);
+    }
 }

@@ -22,7 +22,7 @@
 //!
 //! assert_eq!(
 //!     serde_json::to_string(&Flags::SCHEMA)?,
-//!     r#"{"name":"Flags","crate":"baggage-core","doc":"Feature flags.","prefix":"ff.","max_bytes":null,"fields":[{"key":"ff.new_checkout","field":"new_checkout","rust_type":"bool","format":"a boolean (`true` or `false`, any letter case)","wire":{"kind":"bool"},"requirement":"required","cardinality":"low","metric_label":true,"doc":"The new checkout page.","max_len":null,"max_item_len":null,"max_wire_len":5}],"flattened":[],"signature":null}"#
+//!     r#"{"name":"Flags","crate":"baggage-core","doc":"Feature flags.","prefix":"ff.","max_bytes":null,"fields":[{"key":"ff.new_checkout","field":"new_checkout","rust_type":"bool","format":"a boolean (`true` or `false`, any letter case)","wire":{"kind":"bool"},"requirement":"required","cardinality":"low","metric_label":true,"doc":"The new checkout page.","max_len":null,"max_item_len":null,"max_wire_len":5}],"flattened":[],"signature":null,"local":false}"#
 //! );
 //! # Ok(())
 //! # }
