@@ -12,7 +12,7 @@
 //!   Python, .NET and Go take a key predicate too, and have no default.)
 //! - **Local schemas.** The keys of a local schema (`#[baggage(local)]`)
 //!   are read from the context's local entries
-//!   ([`BaggageContextExt::local_baggage`](crate::BaggageContextExt::local_baggage)),
+//!   ([`local_baggage`](crate::BaggageContextExt::local_baggage)),
 //!   never from its baggage: a client cannot send a value that passes for
 //!   one. The predicate applies to the baggage only.
 //! - **Typed values.** A key of a schema becomes an attribute of its field's
@@ -79,7 +79,8 @@ struct TypedKey {
 }
 
 /// Which baggage entries become attributes, named and cut how; shared by
-/// [`BaggageSpanProcessor`] and [`BaggageLogProcessor`]. See the [module
+/// the span and log processors (`sdk`), the `tracing` formatter and the
+/// labelled instruments. See the [module
 /// documentation](self) for the rules.
 ///
 /// Cheap to clone: clones share their [`invalid_values`](Self::invalid_values) counter.
