@@ -1,0 +1,345 @@
+//! The server path over real HTTP on loopback: what baggage costs a server
+//! per request, next to the code people write by hand.
+//!
+//! Four axum services, each on its own thread (a current-thread tokio
+//! runtime), the same route and the same response:
+//!
+//! - `none`: no baggage at all (the floor);
+//! - `layer`: `BaggageLayer` (trust-all), the handler reads nothing: the
+//!   layer's own cost;
+//! - `layer_typed`: `BaggageLayer`, the handler reads `UserCtx::from_current()`;
+//! - `hand`: a hand-written `axum::middleware::from_fn`: the SDK's
+//!   propagator, `HeaderExtractor`, `with_context`, then `get` + `parse` per
+//!   field in the handler (`benches/common`'s `read_hand`).
+//!
+//! The client (keep-alive connections, a fixed number of requests in
+//! flight) sends the representative header of `benches/common` to each
+//! service in turn, round after round, so that the services share the
+//! machine's drift. For each service: requests per second, p50 and p99
+//! latency, and **server-thread CPU per request** (`/proc/thread-self/schedstat`
+//! of the service's thread, read by the thread itself), and the cost each
+//! adds over `none`. On loopback the client's CPU per request is about the
+//! floor server's, so wall-clock ratios understate server cost: the CPU
+//! figures are the ones to compare.
+//!
+//! It also measures, in this process, the layer's read without a server
+//! (extract into a context, then `from_context`) for the "within 1.3× of
+//! its own in-process cost" comparison.
+//!
+//! ```sh
+//! cargo bench --bench server --features tower,axum            # 7 rounds of 3000 requests, 4 in flight
+//! cargo bench --bench server --features tower,axum -- 3 1000 8  # rounds, requests per round, in flight
+//! ```
+//! Linux only (the CPU time comes from `/proc`).
+
+mod common;
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use axum::routing::get;
+use axum::Router;
+use bytes::Bytes;
+use common::UserCtx;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use opentelemetry::context::FutureExt;
+use opentelemetry::propagation::TextMapPropagator;
+use opentelemetry::Context;
+use opentelemetry_http::HeaderExtractor;
+use opentelemetry_sdk::propagation::BaggagePropagator as SdkPropagator;
+use tokio::sync::{mpsc, oneshot};
+use typed_baggage::prelude::*;
+use typed_baggage::tower::{BaggageLayer, InboundPolicy};
+
+/// The CPU time of the calling thread, in nanoseconds (Linux).
+fn thread_cpu_ns() -> u64 {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat")
+        .expect("/proc/thread-self/schedstat (Linux)");
+    stat.split_whitespace()
+        .next()
+        .and_then(|ns| ns.parse().ok())
+        .expect("schedstat starts with the run time in ns")
+}
+
+/// A service running on its own thread, and a way to ask that thread for
+/// its CPU time.
+struct Service {
+    name: &'static str,
+    addr: SocketAddr,
+    probe: mpsc::UnboundedSender<oneshot::Sender<u64>>,
+}
+
+impl Service {
+    fn start(name: &'static str, app: Router) -> Service {
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name(format!("server-{name}"))
+            .spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
+                runtime.block_on(async move {
+                    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                        .await
+                        .expect("bind");
+                    let (probe, mut requests) = mpsc::unbounded_channel::<oneshot::Sender<u64>>();
+                    // Runs on this same thread: the runtime has one.
+                    tokio::spawn(async move {
+                        while let Some(reply) = requests.recv().await {
+                            let _ = reply.send(thread_cpu_ns());
+                        }
+                    });
+                    ready_tx
+                        .send((listener.local_addr().expect("addr"), probe))
+                        .expect("ready");
+                    axum::serve(listener, app).await.expect("serve");
+                });
+            })
+            .expect("server thread");
+        let (addr, probe) = ready_rx.recv().expect("server started");
+        Service { name, addr, probe }
+    }
+
+    async fn cpu_ns(&self) -> u64 {
+        let (tx, rx) = oneshot::channel();
+        self.probe.send(tx).expect("server alive");
+        rx.await.expect("cpu time")
+    }
+}
+
+async fn hand_middleware(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    static PROPAGATOR: std::sync::LazyLock<SdkPropagator> =
+        std::sync::LazyLock::new(SdkPropagator::new);
+    let cx =
+        PROPAGATOR.extract_with_context(&Context::current(), &HeaderExtractor(request.headers()));
+    next.run(request).with_context(cx).await
+}
+
+fn services() -> Vec<Service> {
+    let none = Router::new().route("/", get(|| async { "12345678901" }));
+    let layer = Router::new()
+        .route("/", get(|| async { "12345678901" }))
+        .layer(BaggageLayer::new(InboundPolicy::TrustAll));
+    let layer_typed = Router::new()
+        .route(
+            "/",
+            get(|| async {
+                match UserCtx::from_current() {
+                    Ok(user) => user.user_id.to_string(),
+                    Err(e) => e.to_string(),
+                }
+            }),
+        )
+        .layer(BaggageLayer::new(InboundPolicy::TrustAll));
+    let hand = Router::new()
+        .route(
+            "/",
+            get(|| async {
+                match UserCtx::read_hand(&Context::current()) {
+                    Ok(user) => user.user_id.to_string(),
+                    Err(e) => format!("{e:?}"),
+                }
+            }),
+        )
+        .layer(axum::middleware::from_fn(hand_middleware));
+    vec![
+        Service::start("none", none),
+        Service::start("layer", layer),
+        Service::start("layer_typed", layer_typed),
+        Service::start("hand", hand),
+    ]
+}
+
+type HttpClient = Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>;
+
+/// One request: its latency, after checking the answer.
+async fn one(client: &HttpClient, url: &http::Uri, header: &http::HeaderValue) -> Duration {
+    let request = http::Request::get(url.clone())
+        .header("baggage", header.clone())
+        .body(Full::new(Bytes::new()))
+        .expect("request");
+    let start = Instant::now();
+    let response = client.request(request).await.expect("response");
+    let status = response.status();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    let latency = start.elapsed();
+    assert!(
+        status.is_success() && &body[..] == b"12345678901",
+        "{status} {body:?}"
+    );
+    latency
+}
+
+/// One round of `requests` to `service`, `in_flight` at a time: the
+/// latencies, the wall time and the server's CPU time.
+async fn round(
+    client: &HttpClient,
+    service: &Service,
+    header: &http::HeaderValue,
+    requests: usize,
+    in_flight: usize,
+) -> (Vec<Duration>, Duration, Duration) {
+    let url: http::Uri = format!("http://{}/", service.addr).parse().expect("uri");
+    let cpu_before = service.cpu_ns().await;
+    let start = Instant::now();
+    let mut workers = tokio::task::JoinSet::new();
+    for w in 0..in_flight {
+        let (client, url, header) = (client.clone(), url.clone(), header.clone());
+        let share = requests / in_flight + usize::from(w < requests % in_flight);
+        workers.spawn(async move {
+            let mut latencies = Vec::with_capacity(share);
+            for _ in 0..share {
+                latencies.push(one(&client, &url, &header).await);
+            }
+            latencies
+        });
+    }
+    let mut latencies = Vec::with_capacity(requests);
+    while let Some(done) = workers.join_next().await {
+        latencies.extend(done.expect("worker"));
+    }
+    let wall = start.elapsed();
+    let cpu = Duration::from_nanos(service.cpu_ns().await - cpu_before);
+    (latencies, wall, cpu)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn micros(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e6
+}
+
+/// The read the layer does, in process: extract into a context, then
+/// `from_context`; CPU µs per read (this thread), median of rounds.
+fn in_process(header: &http::HeaderValue, rounds: usize) -> f64 {
+    let mut headers = http::HeaderMap::new();
+    headers.insert("baggage", header.clone());
+    let per_round = 20_000;
+    let mut each = Vec::new();
+    for _ in 0..rounds {
+        let before = thread_cpu_ns();
+        for _ in 0..per_round {
+            let cx = typed_baggage::http::extract_with_context(
+                &Context::new(),
+                std::hint::black_box(&headers),
+            );
+            let user = UserCtx::from_context(&cx).expect("reads");
+            std::hint::black_box(user);
+        }
+        each.push((thread_cpu_ns() - before) as f64 / 1e3 / per_round as f64);
+    }
+    median(each)
+}
+
+fn main() {
+    let args: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let rounds = args.first().copied().unwrap_or(7);
+    let requests = args.get(1).copied().unwrap_or(3000);
+    let in_flight = args.get(2).copied().unwrap_or(4);
+
+    let mut headers = http::HeaderMap::new();
+    typed_baggage::http::inject(
+        &Context::new().with_typed(&UserCtx::sample()).expect("fits"),
+        &mut headers,
+    );
+    let header = headers.get("baggage").expect("a baggage header").clone();
+
+    let services = services();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("client runtime");
+    let client: HttpClient = Client::builder(TokioExecutor::new())
+        .pool_max_idle_per_host(in_flight)
+        .build_http();
+
+    let n = services.len();
+    let mut latencies: Vec<Vec<Duration>> = vec![Vec::new(); n];
+    let mut rps: Vec<Vec<f64>> = vec![Vec::new(); n];
+    let mut cpu: Vec<Vec<f64>> = vec![Vec::new(); n];
+    runtime.block_on(async {
+        // Warm-up: connections open, code paged in.
+        for s in &services {
+            let _ = round(&client, s, &header, requests / 4 + 1, in_flight).await;
+        }
+        for r in 0..rounds {
+            // A different order each round: no service always goes first.
+            for k in 0..n {
+                let i = (k + r) % n;
+                let (lat, wall, server) =
+                    round(&client, &services[i], &header, requests, in_flight).await;
+                latencies[i].extend(lat);
+                rps[i].push(requests as f64 / wall.as_secs_f64());
+                cpu[i].push(micros(server) / requests as f64);
+            }
+        }
+    });
+    let inproc = in_process(&header, rounds);
+
+    println!(
+        "server bench: {rounds} rounds x {requests} requests per service, {in_flight} in flight, header of {} bytes",
+        header.len()
+    );
+    println!(
+        "{:<12} {:>10} {:>9} {:>9} {:>14} {:>12} {:>12}",
+        "service", "req/s", "p50 µs", "p99 µs", "server CPU µs", "+CPU µs", "+p50 µs"
+    );
+    let mut cpu_med = Vec::new();
+    let mut p50s = Vec::new();
+    for (i, s) in services.iter().enumerate() {
+        let mut sorted = latencies[i].clone();
+        sorted.sort();
+        let c = median(cpu[i].clone());
+        cpu_med.push(c);
+        p50s.push(micros(percentile(&sorted, 0.5)));
+        println!(
+            "{:<12} {:>10.0} {:>9.1} {:>9.1} {:>14.2} {:>12.2} {:>12.2}",
+            s.name,
+            median(rps[i].clone()),
+            micros(percentile(&sorted, 0.5)),
+            micros(percentile(&sorted, 0.99)),
+            c,
+            c - cpu_med[0],
+            p50s[i] - p50s[0],
+        );
+    }
+    let added = |i: usize| cpu_med[i] - cpu_med[0];
+    println!();
+    println!(
+        "added server CPU per request: layer_typed / hand = {:.2} (target <= 0.7); layer / hand = {:.2}",
+        added(2) / added(3),
+        added(1) / added(3)
+    );
+    println!(
+        "layer_typed added CPU / its in-process extract + from_context ({inproc:.2} µs) = {:.2} (target <= 1.3)",
+        added(2) / inproc
+    );
+    // Per-round ratios, to show their spread.
+    let per_round: Vec<String> = (0..rounds)
+        .map(|r| format!("{:.2}", (cpu[2][r] - cpu[0][r]) / (cpu[3][r] - cpu[0][r])))
+        .collect();
+    println!("layer_typed / hand per round: {}", per_round.join(" "));
+}
