@@ -2,7 +2,8 @@
 //! per request, next to the code people write by hand.
 //!
 //! Four axum services, each on its own thread (a current-thread tokio
-//! runtime), the same route and the same response:
+//! runtime; all of them pinned to one core, the client to the other), the
+//! same route and the same response:
 //!
 //! - `none`: no baggage at all (the floor);
 //! - `layer`: `BaggageLayer` (trust-all), the handler reads nothing: the
@@ -53,6 +54,19 @@ use tokio::sync::{mpsc, oneshot};
 use typed_baggage::prelude::*;
 use typed_baggage::tower::{BaggageLayer, InboundPolicy};
 
+/// The core every server thread runs on, and the client's: two different
+/// cores (the machine has 2), so that no service shares a core with the
+/// client more often than another.
+const SERVER_CORE: usize = 1;
+const CLIENT_CORE: usize = 0;
+
+/// Pins the calling thread to core `index` (if the machine has it).
+fn pin(index: usize) {
+    if let Some(core) = core_affinity::get_core_ids().and_then(|ids| ids.get(index).copied()) {
+        assert!(core_affinity::set_for_current(core), "pin to core {index}");
+    }
+}
+
 /// The CPU time of the calling thread, in nanoseconds (Linux).
 fn thread_cpu_ns() -> u64 {
     let stat = std::fs::read_to_string("/proc/thread-self/schedstat")
@@ -77,6 +91,7 @@ impl Service {
         std::thread::Builder::new()
             .name(format!("server-{name}"))
             .spawn(move || {
+                pin(SERVER_CORE);
                 let runtime = tokio::runtime::Builder::new_current_thread()
                     .enable_all()
                     .build()
@@ -268,6 +283,7 @@ fn main() {
     let header = headers.get("baggage").expect("a baggage header").clone();
 
     let services = services();
+    pin(CLIENT_CORE);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
