@@ -5,6 +5,8 @@
 //! In each group, for each schema:
 //! - `typed`: `cx.with_typed(&value)` / `T::from_context(&cx)`;
 //! - `hand`: the idiomatic hand-written code (`benches/common/mod.rs`);
+//! - `copy` (attach): the other hand-written attach: the existing baggage
+//!   copied with `insert_with_metadata`, the values `insert`ed;
 //! - `floor`: the least any implementation can do.
 
 mod common;
@@ -16,8 +18,8 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use opentelemetry::Context;
 use typed_baggage::prelude::*;
 
-/// Benchmarks the three ways to attach `value` to `cx`.
-fn attach_three<T: Baggage>(
+/// Benchmarks the four ways to attach `value` to `cx`.
+fn attach_three<T: Baggage + common::HandEntries>(
     c: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
     name: &str,
     cx: &Context,
@@ -37,12 +39,20 @@ fn attach_three<T: Baggage>(
         sorted(&floor(cx)),
         "{name}: typed and floor differ"
     );
+    assert_eq!(
+        sorted(&typed),
+        sorted(&common::copy_with(cx, value)),
+        "{name}: typed and copy differ"
+    );
 
     c.bench_with_input(BenchmarkId::new("typed", name), cx, |b, cx| {
         b.iter(|| black_box(cx).with_typed(black_box(value)).unwrap())
     });
     c.bench_with_input(BenchmarkId::new("hand", name), cx, |b, cx| {
         b.iter(|| hand(black_box(value), black_box(cx)))
+    });
+    c.bench_with_input(BenchmarkId::new("copy", name), cx, |b, cx| {
+        b.iter(|| common::copy_with(black_box(cx), black_box(value)))
     });
     c.bench_with_input(BenchmarkId::new("floor", name), cx, |b, cx| {
         b.iter(|| floor(black_box(cx)))

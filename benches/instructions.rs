@@ -46,6 +46,11 @@ fn ops() -> Vec<(String, Op)> {
             format!("attach/hand/representative{input}"),
             Box::new(move || sink(u.attach_hand(black_box(&c)))),
         );
+        let (c, u) = (cx.clone(), UserCtx::sample());
+        add(
+            format!("attach/copy/representative{input}"),
+            Box::new(move || sink(u.attach_copy(black_box(&c)))),
+        );
         let c = cx.clone();
         add(
             format!("attach/floor/representative{input}"),
@@ -62,6 +67,11 @@ fn ops() -> Vec<(String, Op)> {
         "attach/hand/small".into(),
         Box::new(move || sink(s.attach_hand(black_box(&c)))),
     );
+    let (c, s) = (empty.clone(), Small::sample());
+    add(
+        "attach/copy/small".into(),
+        Box::new(move || sink(s.attach_copy(black_box(&c)))),
+    );
     let c = empty.clone();
     add(
         "attach/floor/small".into(),
@@ -76,6 +86,11 @@ fn ops() -> Vec<(String, Op)> {
     add(
         "attach/hand/large".into(),
         Box::new(move || sink(l.attach_hand(black_box(&c)))),
+    );
+    let (c, l) = (empty.clone(), Large::sample());
+    add(
+        "attach/copy/large".into(),
+        Box::new(move || sink(l.attach_copy(black_box(&c)))),
     );
     let c = empty.clone();
     add(
@@ -207,6 +222,37 @@ fn ops() -> Vec<(String, Op)> {
     add(
         "end_to_end/sdk_hand/large".into(),
         Box::new(move || sink(Large::read_hand(&sdk_extract(black_box(&h))).unwrap())),
+    );
+    // The server path: extract into a context (what the tower layer does),
+    // then a typed read of that context; against the SDK's extract and the
+    // hand-written read.
+    for (input, cx) in [("", empty.clone()), ("_plus_8", up8.clone())] {
+        let h = headers_of(&cx.with_typed(&UserCtx::sample()).unwrap());
+        let h2 = h.clone();
+        add(
+            format!("server_path/typed/representative{input}"),
+            Box::new(move || {
+                let cx = typed_baggage::http::extract_with_context(&Context::new(), black_box(&h2));
+                sink(UserCtx::from_context(&cx).unwrap())
+            }),
+        );
+        add(
+            format!("server_path/sdk_hand/representative{input}"),
+            Box::new(move || sink(UserCtx::read_hand(&sdk_extract(black_box(&h))).unwrap())),
+        );
+    }
+    let h = headers_of(&empty.with_typed(&Small::sample()).unwrap());
+    let h2 = h.clone();
+    add(
+        "server_path/typed/small".into(),
+        Box::new(move || {
+            let cx = typed_baggage::http::extract_with_context(&Context::new(), black_box(&h2));
+            sink(Small::from_context(&cx).unwrap())
+        }),
+    );
+    add(
+        "server_path/sdk_hand/small".into(),
+        Box::new(move || sink(Small::read_hand(&sdk_extract(black_box(&h))).unwrap())),
     );
     ops
 }

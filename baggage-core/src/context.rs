@@ -182,9 +182,14 @@ fn merge(
     // The entries of other schemas, kept; measured before ours are added.
     // A bit per key of ours (from its length and last byte) tells most
     // other keys apart from all of ours without comparing them.
-    let owns = |key: &str| entries.owns(key);
-    let ours = KeySet::new(entries.items.iter().map(|(key, _)| key.as_ref()), &owns);
-    let mut merged = retain(current, |key| !ours.contains(key));
+    let mut merged = if current.is_empty() {
+        // Nothing to keep (a gateway's first write): no key set to build.
+        OtelBaggage::new()
+    } else {
+        let owns = |key: &str| entries.owns(key);
+        let ours = KeySet::new(entries.items.iter().map(|(key, _)| key.as_ref()), &owns);
+        retain(current, |key| !ours.contains(key))
+    };
     let members = own_members + merged.len();
     if members > MAX_MEMBERS {
         return Err(Error::LimitExceeded {

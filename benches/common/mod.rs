@@ -189,6 +189,45 @@ pub fn copy_existing(cx: &Context) -> OtelBaggage {
     baggage
 }
 
+/// A schema's entries as the hand-written attaches make them: each key and
+/// its value's text (`None` for a field that is `None`), statically
+/// dispatched so that the baselines pay no indirection.
+pub trait HandEntries {
+    fn each_entry(&self, put: impl FnMut(&'static str, Option<StringValue>));
+}
+
+/// The hand-written attach: the entries `each_entry` makes collected as
+/// `KeyValue`s (a `None` left out), chained to the existing baggage,
+/// `with_baggage`.
+pub fn hand_with<T: HandEntries>(cx: &Context, n: usize, value: &T) -> Context {
+    let mut own = Vec::with_capacity(n);
+    value.each_entry(|key, value| {
+        if let Some(value) = value {
+            own.push(KeyValue::new(key, value));
+        }
+    });
+    let baggage: OtelBaggage = existing(cx)
+        .chain(own.into_iter().map(KeyValueMetadata::from))
+        .collect();
+    cx.with_baggage(baggage)
+}
+
+/// The other hand-written attach (issue 19): the existing baggage copied
+/// into a new `Baggage` with `insert_with_metadata`, then each entry
+/// `insert`ed, the key of a `None` removed, `with_baggage`.
+pub fn copy_with<T: HandEntries>(cx: &Context, value: &T) -> Context {
+    let mut baggage = copy_existing(cx);
+    value.each_entry(|key, value| match value {
+        Some(value) => {
+            let _ = baggage.insert(Key::from_static_str(key), value);
+        }
+        None => {
+            let _ = baggage.remove(key);
+        }
+    });
+    cx.with_baggage(baggage)
+}
+
 /// A context with `n` entries of other teams already in its baggage (an
 /// upstream service's), to merge into.
 pub fn upstream(n: usize) -> Context {
@@ -217,15 +256,18 @@ impl Small {
         }
     }
 
+    /// Each key and its value's text, as the hand-written attaches make it.
+    pub fn entries_of(&self, mut put: impl FnMut(&'static str, Option<StringValue>)) {
+        put("app.user_id", Some(self.user_id.to_string().into()));
+        put("app.is_premium", Some(self.is_premium.to_string().into()));
+    }
+
     pub fn attach_hand(&self, cx: &Context) -> Context {
-        let own = [
-            KeyValue::new("app.user_id", self.user_id.to_string()),
-            KeyValue::new("app.is_premium", self.is_premium.to_string()),
-        ];
-        let baggage: OtelBaggage = existing(cx)
-            .chain(own.into_iter().map(KeyValueMetadata::from))
-            .collect();
-        cx.with_baggage(baggage)
+        hand_with(cx, 2, self)
+    }
+
+    pub fn attach_copy(&self, cx: &Context) -> Context {
+        copy_with(cx, self)
     }
 
     pub fn attach_floor(cx: &Context) -> Context {
@@ -292,20 +334,23 @@ impl UserCtx {
         }
     }
 
+    /// Each key and its value's text, as the hand-written attaches make it
+    /// (`None` for a field that is `None`).
+    pub fn entries_of(&self, mut put: impl FnMut(&'static str, Option<StringValue>)) {
+        put("app.user_id", Some(self.user_id.to_string().into()));
+        put("app.tier", Some(self.tier.as_str().into()));
+        put("app.is_premium", Some(self.is_premium.to_string().into()));
+        put("app.features", Some(self.features.join(",").into()));
+        put("app.geo", self.region.clone().map(Into::into));
+        put("app.retries", Some(self.retries.to_string().into()));
+    }
+
     pub fn attach_hand(&self, cx: &Context) -> Context {
-        let mut own = Vec::with_capacity(6);
-        own.push(KeyValue::new("app.user_id", self.user_id.to_string()));
-        own.push(KeyValue::new("app.tier", self.tier.as_str()));
-        own.push(KeyValue::new("app.is_premium", self.is_premium.to_string()));
-        own.push(KeyValue::new("app.features", self.features.join(",")));
-        if let Some(region) = &self.region {
-            own.push(KeyValue::new("app.geo", region.clone()));
-        }
-        own.push(KeyValue::new("app.retries", self.retries.to_string()));
-        let baggage: OtelBaggage = existing(cx)
-            .chain(own.into_iter().map(KeyValueMetadata::from))
-            .collect();
-        cx.with_baggage(baggage)
+        hand_with(cx, 6, self)
+    }
+
+    pub fn attach_copy(&self, cx: &Context) -> Context {
+        copy_with(cx, self)
     }
 
     pub fn attach_floor(cx: &Context) -> Context {
@@ -470,63 +515,62 @@ impl Large {
         }
     }
 
-    pub fn attach_hand(&self, cx: &Context) -> Context {
-        let mut own = Vec::with_capacity(30);
-        own.push(KeyValue::new("big.request_id", self.request_id.to_string()));
-        own.push(KeyValue::new("big.account_id", self.account_id.to_string()));
-        own.push(KeyValue::new("big.org_id", self.org_id.to_string()));
-        own.push(KeyValue::new("big.shard", self.shard.to_string()));
-        own.push(KeyValue::new("big.priority", self.priority.to_string()));
-        own.push(KeyValue::new("big.attempt", self.attempt.to_string()));
-        own.push(KeyValue::new(
+    /// Each key and its value's text, as the hand-written attaches make it
+    /// (`None` for a field that is `None`).
+    pub fn entries_of(&self, mut put: impl FnMut(&'static str, Option<StringValue>)) {
+        put("big.request_id", Some((self.request_id.to_string()).into()));
+        put("big.account_id", Some((self.account_id.to_string()).into()));
+        put("big.org_id", Some((self.org_id.to_string()).into()));
+        put("big.shard", Some((self.shard.to_string()).into()));
+        put("big.priority", Some((self.priority.to_string()).into()));
+        put("big.attempt", Some((self.attempt.to_string()).into()));
+        put(
             "big.deadline_ms",
-            self.deadline_ms.to_string(),
-        ));
-        own.push(KeyValue::new("big.quota", self.quota.to_string()));
-        own.push(KeyValue::new("big.score", self.score.to_string()));
-        own.push(KeyValue::new("big.build", self.build.to_string()));
-        own.push(KeyValue::new("big.beta", self.beta.to_string()));
-        own.push(KeyValue::new("big.internal", self.internal.to_string()));
-        own.push(KeyValue::new("big.canary", self.canary.to_string()));
-        own.push(KeyValue::new("big.debug", self.debug.to_string()));
-        own.push(KeyValue::new("big.synthetic", self.synthetic.to_string()));
-        own.push(KeyValue::new("big.tier", self.tier.as_str()));
-        own.push(KeyValue::new("big.channel", self.channel.as_str()));
-        own.push(KeyValue::new(
+            Some((self.deadline_ms.to_string()).into()),
+        );
+        put("big.quota", Some((self.quota.to_string()).into()));
+        put("big.score", Some((self.score.to_string()).into()));
+        put("big.build", Some((self.build.to_string()).into()));
+        put("big.beta", Some((self.beta.to_string()).into()));
+        put("big.internal", Some((self.internal.to_string()).into()));
+        put("big.canary", Some((self.canary.to_string()).into()));
+        put("big.debug", Some((self.debug.to_string()).into()));
+        put("big.synthetic", Some((self.synthetic.to_string()).into()));
+        put("big.tier", Some((self.tier.as_str()).into()));
+        put("big.channel", Some((self.channel.as_str()).into()));
+        put(
             "big.fallback_tier",
-            self.fallback_tier.as_str(),
-        ));
-        own.push(KeyValue::new(
+            Some((self.fallback_tier.as_str()).into()),
+        );
+        put(
             "big.source_channel",
-            self.source_channel.as_str(),
-        ));
-        own.push(KeyValue::new(
+            Some((self.source_channel.as_str()).into()),
+        );
+        put(
             "big.support_tier",
-            self.support_tier.as_str(),
-        ));
-        own.push(KeyValue::new("big.tenant", self.tenant.clone()));
-        own.push(KeyValue::new("big.locale", self.locale.clone()));
-        own.push(KeyValue::new(
+            Some((self.support_tier.as_str()).into()),
+        );
+        put("big.tenant", Some((self.tenant.clone()).into()));
+        put("big.locale", Some((self.locale.clone()).into()));
+        put(
             "big.client_version",
-            self.client_version.clone(),
-        ));
-        own.push(KeyValue::new("big.experiment", self.experiment.clone()));
-        own.push(KeyValue::new("big.route", self.route.clone()));
-        if let Some(v) = &self.referrer {
-            own.push(KeyValue::new("big.referrer", v.clone()));
-        }
-        if let Some(v) = &self.campaign {
-            own.push(KeyValue::new("big.campaign", v.clone()));
-        }
-        if let Some(v) = &self.device {
-            own.push(KeyValue::new("big.device", v.clone()));
-        }
-        own.push(KeyValue::new("big.flags", self.flags.join(",")));
-        own.push(KeyValue::new("big.cohorts", self.cohorts.join(",")));
-        let baggage: OtelBaggage = existing(cx)
-            .chain(own.into_iter().map(KeyValueMetadata::from))
-            .collect();
-        cx.with_baggage(baggage)
+            Some((self.client_version.clone()).into()),
+        );
+        put("big.experiment", Some((self.experiment.clone()).into()));
+        put("big.route", Some((self.route.clone()).into()));
+        put("big.referrer", self.referrer.clone().map(Into::into));
+        put("big.campaign", self.campaign.clone().map(Into::into));
+        put("big.device", self.device.clone().map(Into::into));
+        put("big.flags", Some((self.flags.join(",")).into()));
+        put("big.cohorts", Some((self.cohorts.join(",")).into()));
+    }
+
+    pub fn attach_hand(&self, cx: &Context) -> Context {
+        hand_with(cx, 30, self)
+    }
+
+    pub fn attach_copy(&self, cx: &Context) -> Context {
+        copy_with(cx, self)
     }
 
     pub fn attach_floor(cx: &Context) -> Context {
@@ -668,4 +712,22 @@ pub fn baggage_of(header: &str) -> OtelBaggage {
             KeyValue::new(k.to_owned(), v)
         })
         .collect()
+}
+
+impl HandEntries for Small {
+    fn each_entry(&self, put: impl FnMut(&'static str, Option<StringValue>)) {
+        self.entries_of(put)
+    }
+}
+
+impl HandEntries for UserCtx {
+    fn each_entry(&self, put: impl FnMut(&'static str, Option<StringValue>)) {
+        self.entries_of(put)
+    }
+}
+
+impl HandEntries for Large {
+    fn each_entry(&self, put: impl FnMut(&'static str, Option<StringValue>)) {
+        self.entries_of(put)
+    }
 }
