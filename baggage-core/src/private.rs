@@ -18,4 +18,5 @@ pub use crate::encode::{
     codec_kv, encode_display, encode_result, field_kv, key_values, push_err, put_field, Entries,
 };
 pub use crate::keys::{FieldKey, Remap};
+pub use crate::schema::plain_field;
 pub use crate::signature::require_signing_feature;

@@ -191,6 +191,41 @@ pub struct Schema {
     pub local: bool,
 }
 
+/// The [`FieldSchema`] of a plain field of type `F` without `max_len`, for
+/// generated code: what its type says, computed here once rather than
+/// written out by the derive for every field.
+#[doc(hidden)]
+pub const fn plain_field<F: crate::BaggageField>(
+    key: &'static str,
+    field: &'static str,
+    rust_type: &'static str,
+    doc: &'static str,
+    metric_label: bool,
+    defaulted: bool,
+) -> FieldSchema {
+    use crate::BaggageValue;
+    FieldSchema {
+        key,
+        field,
+        rust_type,
+        format: <F::Value as BaggageValue>::EXPECTED,
+        wire: <F::Value as BaggageValue>::__WIRE,
+        requirement: if defaulted {
+            Requirement::Default
+        } else if F::REQUIRED {
+            Requirement::Required
+        } else {
+            Requirement::Optional
+        },
+        cardinality: <F::Value as BaggageValue>::CARDINALITY,
+        metric_label,
+        doc,
+        max_len: None,
+        max_item_len: None,
+        max_wire_len: <F::Value as BaggageValue>::MAX_WIRE_LEN,
+    }
+}
+
 /// A resolved key as two parts written one after the other ([`keys::resolve`]).
 type KeyParts = (&'static [u8], &'static [u8]);
 

@@ -52,6 +52,11 @@ pub trait BaggageValue: Sized {
         expected: Self::EXPECTED,
     };
 
+    /// [`FORMAT`](Self::FORMAT), as the `'static` reference a
+    /// [`FieldSchema`](crate::schema::FieldSchema) holds (for generated code).
+    #[doc(hidden)]
+    const __WIRE: &'static Format = &Self::FORMAT;
+
     /// The most bytes one value of the type takes as an entry value on the
     /// wire (after `encode` and the wire's percent-encoding), if the type is
     /// bounded (`None`, the default, for `String`, `Vec` and other

@@ -45,6 +45,10 @@ pub fn encode_fns(s: &Struct, krate: &Path, runtime_checks: &TokenStream) -> Tok
             #p::encode_result(__errors)
         }
 
+        // `#[inline]`: compiled where a program uses it, not for every
+        // schema a crate declares (as `__encode`, and `__decode`, which is
+        // generic).
+        #[inline]
         fn __key_values(
             &self,
             __out: &mut ::std::vec::Vec<#p::otel::KeyValue>,
@@ -53,6 +57,7 @@ pub fn encode_fns(s: &Struct, krate: &Path, runtime_checks: &TokenStream) -> Tok
             #(#kvs)*
         }
 
+        #[inline]
         fn __metric_key_values(
             &self,
             __out: &mut ::std::vec::Vec<#p::otel::KeyValue>,
@@ -61,6 +66,7 @@ pub fn encode_fns(s: &Struct, krate: &Path, runtime_checks: &TokenStream) -> Tok
             #(#metric_kvs)*
         }
 
+        #[inline]
         fn __attributes(__out: &mut ::std::vec::Vec<#p::KeyedAttribute>, __remap: #p::Remap) {
             #(__out.push(#attribute_fns);)*
             #(#flattened_attributes)*

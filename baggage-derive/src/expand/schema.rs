@@ -54,6 +54,12 @@ fn field_schema(f: &Field, krate: &syn::Path) -> TokenStream {
     let metric_label = f.attrs.metric_label.is_some();
     let Some(codec) = codec_fns(f, krate) else {
         let p = private(krate);
+        if f.attrs.max_len.is_none() && f.attrs.max_item_len.is_none() {
+            let defaulted = f.attrs.default.is_some();
+            return quote! {
+                #p::plain_field::<#ty>(#key, #field_name, #rust_type, #doc, #metric_label, #defaulted)
+            };
+        }
         let value = quote!(<#ty as #krate::BaggageField>::Value);
         let req = requirement(f, krate, quote!(<#ty as #krate::BaggageField>::REQUIRED));
         let max_len = option(f.attrs.max_len.as_ref().map(|m| m.value));
