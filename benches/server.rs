@@ -17,11 +17,13 @@
 //! flight) sends the representative header of `benches/common` to each
 //! service in turn, round after round, so that the services share the
 //! machine's drift. For each service: requests per second, p50 and p99
-//! latency, and **server-thread CPU per request** (`/proc/thread-self/schedstat`
-//! of the service's thread, read by the thread itself), and the cost each
-//! adds over `none`. On loopback the client's CPU per request is about the
-//! floor server's, so wall-clock ratios understate server cost: the CPU
-//! figures are the ones to compare.
+//! latency, and **server-thread CPU per request** (`getrusage(RUSAGE_THREAD)`
+//! of the service's thread, read by the thread itself: user time, where the
+//! middleware runs, and user + system, which adds the loopback TCP stack),
+//! and the cost each adds over `none`. On loopback the client's CPU per
+//! request is about the floor server's, so wall-clock ratios understate
+//! server cost: the CPU figures are the ones to compare, user time first
+//! (the system time is the same work for every service, and the noisier).
 //!
 //! It also measures, in this process, the layer's read without a server
 //! (extract into a context, then `from_context`) for the "within 1.3× of
@@ -31,7 +33,7 @@
 //! cargo bench --bench server --features tower,axum            # 7 rounds of 3000 requests, 4 in flight
 //! cargo bench --bench server --features tower,axum -- 3 1000 8  # rounds, requests per round, in flight
 //! ```
-//! Linux only (the CPU time comes from `/proc`).
+//! Linux only (`RUSAGE_THREAD`).
 
 mod common;
 
@@ -67,14 +69,44 @@ fn pin(index: usize) {
     }
 }
 
-/// The CPU time of the calling thread, in nanoseconds (Linux).
-fn thread_cpu_ns() -> u64 {
-    let stat = std::fs::read_to_string("/proc/thread-self/schedstat")
-        .expect("/proc/thread-self/schedstat (Linux)");
-    stat.split_whitespace()
-        .next()
-        .and_then(|ns| ns.parse().ok())
-        .expect("schedstat starts with the run time in ns")
+/// The calling thread's CPU time so far, user and system, in nanoseconds
+/// (`getrusage(RUSAGE_THREAD)`, Linux). The middleware under test runs in
+/// user space; the system time is the loopback TCP stack, the same for
+/// every service and the larger, noisier part.
+fn thread_cpu_ns() -> Cpu {
+    // SAFETY: `getrusage` writes a `rusage` into the zeroed value it is
+    // given, and reads nothing else.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        assert_eq!(
+            libc::getrusage(libc::RUSAGE_THREAD, &mut usage),
+            0,
+            "getrusage"
+        );
+        usage
+    };
+    let ns = |t: libc::timeval| t.tv_sec as u64 * 1_000_000_000 + t.tv_usec as u64 * 1_000;
+    Cpu {
+        user: ns(usage.ru_utime),
+        system: ns(usage.ru_stime),
+    }
+}
+
+/// CPU time, user and system, in nanoseconds.
+#[derive(Clone, Copy, Debug)]
+struct Cpu {
+    user: u64,
+    system: u64,
+}
+
+impl std::ops::Sub for Cpu {
+    type Output = Cpu;
+    fn sub(self, earlier: Cpu) -> Cpu {
+        Cpu {
+            user: self.user - earlier.user,
+            system: self.system - earlier.system,
+        }
+    }
 }
 
 /// A service running on its own thread, and a way to ask that thread for
@@ -82,7 +114,7 @@ fn thread_cpu_ns() -> u64 {
 struct Service {
     name: &'static str,
     addr: SocketAddr,
-    probe: mpsc::UnboundedSender<oneshot::Sender<u64>>,
+    probe: mpsc::UnboundedSender<oneshot::Sender<Cpu>>,
 }
 
 impl Service {
@@ -100,7 +132,7 @@ impl Service {
                     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
                         .await
                         .expect("bind");
-                    let (probe, mut requests) = mpsc::unbounded_channel::<oneshot::Sender<u64>>();
+                    let (probe, mut requests) = mpsc::unbounded_channel::<oneshot::Sender<Cpu>>();
                     // Runs on this same thread: the runtime has one.
                     tokio::spawn(async move {
                         while let Some(reply) = requests.recv().await {
@@ -118,7 +150,7 @@ impl Service {
         Service { name, addr, probe }
     }
 
-    async fn cpu_ns(&self) -> u64 {
+    async fn cpu_ns(&self) -> Cpu {
         let (tx, rx) = oneshot::channel();
         self.probe.send(tx).expect("server alive");
         rx.await.expect("cpu time")
@@ -204,7 +236,7 @@ async fn round(
     header: &http::HeaderValue,
     requests: usize,
     in_flight: usize,
-) -> (Vec<Duration>, Duration, Duration) {
+) -> (Vec<Duration>, Duration, Cpu) {
     let url: http::Uri = format!("http://{}/", service.addr).parse().expect("uri");
     let cpu_before = service.cpu_ns().await;
     let start = Instant::now();
@@ -225,7 +257,7 @@ async fn round(
         latencies.extend(done.expect("worker"));
     }
     let wall = start.elapsed();
-    let cpu = Duration::from_nanos(service.cpu_ns().await - cpu_before);
+    let cpu = service.cpu_ns().await - cpu_before;
     (latencies, wall, cpu)
 }
 
@@ -260,7 +292,8 @@ fn in_process(header: &http::HeaderValue, rounds: usize) -> f64 {
             let user = UserCtx::from_context(&cx).expect("reads");
             std::hint::black_box(user);
         }
-        each.push((thread_cpu_ns() - before) as f64 / 1e3 / per_round as f64);
+        let spent = thread_cpu_ns() - before;
+        each.push((spent.user + spent.system) as f64 / 1e3 / per_round as f64);
     }
     median(each)
 }
@@ -295,7 +328,9 @@ fn main() {
     let n = services.len();
     let mut latencies: Vec<Vec<Duration>> = vec![Vec::new(); n];
     let mut rps: Vec<Vec<f64>> = vec![Vec::new(); n];
-    let mut cpu: Vec<Vec<f64>> = vec![Vec::new(); n];
+    // CPU µs per request, per round: user, and user + system.
+    let mut user: Vec<Vec<f64>> = vec![Vec::new(); n];
+    let mut total: Vec<Vec<f64>> = vec![Vec::new(); n];
     runtime.block_on(async {
         // Warm-up: connections open, code paged in.
         for s in &services {
@@ -309,7 +344,8 @@ fn main() {
                     round(&client, &services[i], &header, requests, in_flight).await;
                 latencies[i].extend(lat);
                 rps[i].push(requests as f64 / wall.as_secs_f64());
-                cpu[i].push(micros(server) / requests as f64);
+                user[i].push(server.user as f64 / 1e3 / requests as f64);
+                total[i].push((server.user + server.system) as f64 / 1e3 / requests as f64);
             }
         }
     });
@@ -320,42 +356,52 @@ fn main() {
         header.len()
     );
     println!(
-        "{:<12} {:>10} {:>9} {:>9} {:>14} {:>12} {:>12}",
-        "service", "req/s", "p50 µs", "p99 µs", "server CPU µs", "+CPU µs", "+p50 µs"
+        "{:<12} {:>9} {:>8} {:>8} {:>10} {:>10} {:>11} {:>11}",
+        "service", "req/s", "p50 µs", "p99 µs", "user µs", "+user µs", "user+sys µs", "+total µs"
     );
-    let mut cpu_med = Vec::new();
-    let mut p50s = Vec::new();
+    let med = |v: &[f64]| median(v.to_vec());
+    let added_user = |i: usize| med(&user[i]) - med(&user[0]);
+    let added_total = |i: usize| med(&total[i]) - med(&total[0]);
     for (i, s) in services.iter().enumerate() {
         let mut sorted = latencies[i].clone();
         sorted.sort();
-        let c = median(cpu[i].clone());
-        cpu_med.push(c);
-        p50s.push(micros(percentile(&sorted, 0.5)));
         println!(
-            "{:<12} {:>10.0} {:>9.1} {:>9.1} {:>14.2} {:>12.2} {:>12.2}",
+            "{:<12} {:>9.0} {:>8.1} {:>8.1} {:>10.2} {:>10.2} {:>11.2} {:>11.2}",
             s.name,
-            median(rps[i].clone()),
+            med(&rps[i]),
             micros(percentile(&sorted, 0.5)),
             micros(percentile(&sorted, 0.99)),
-            c,
-            c - cpu_med[0],
-            p50s[i] - p50s[0],
+            med(&user[i]),
+            added_user(i),
+            med(&total[i]),
+            added_total(i),
         );
     }
-    let added = |i: usize| cpu_med[i] - cpu_med[0];
     println!();
     println!(
-        "added server CPU per request: layer_typed / hand = {:.2} (target <= 0.7); layer / hand = {:.2}",
-        added(2) / added(3),
-        added(1) / added(3)
+        "added server CPU (user) per request: layer_typed / hand = {:.2} (target <= 0.7); layer / hand = {:.2}",
+        added_user(2) / added_user(3),
+        added_user(1) / added_user(3)
     );
     println!(
-        "layer_typed added CPU / its in-process extract + from_context ({inproc:.2} µs) = {:.2} (target <= 1.3)",
-        added(2) / inproc
+        "added server CPU (user + system): layer_typed / hand = {:.2}",
+        added_total(2) / added_total(3)
     );
-    // Per-round ratios, to show their spread.
+    println!(
+        "layer_typed added CPU (user) / its in-process extract + from_context ({inproc:.2} µs) = {:.2} (target <= 1.3)",
+        added_user(2) / inproc
+    );
+    // Per-round ratios (user), to show their spread.
     let per_round: Vec<String> = (0..rounds)
-        .map(|r| format!("{:.2}", (cpu[2][r] - cpu[0][r]) / (cpu[3][r] - cpu[0][r])))
+        .map(|r| {
+            format!(
+                "{:.2}",
+                (user[2][r] - user[0][r]) / (user[3][r] - user[0][r])
+            )
+        })
         .collect();
-    println!("layer_typed / hand per round: {}", per_round.join(" "));
+    println!(
+        "layer_typed / hand per round (user): {}",
+        per_round.join(" ")
+    );
 }
