@@ -265,7 +265,7 @@ pub fn check(documents: &[Document]) -> Report {
                 })
             })
             .partition(|w| w.schema.local);
-        for schema in reader.reads.iter().filter(|s| !s.local) {
+        for schema in exchanged(&reader.reads) {
             report.keys_checked += schema.entries.len();
             let sources = Sources {
                 writers: &writers,
@@ -289,6 +289,13 @@ pub fn check_reader(writers: &[Document], reader: &Document) -> Report {
         .collect();
     fleet.push(reader.clone());
     check(&fleet)
+}
+
+/// The schemas that cross between services: all but the local ones
+/// (`#[baggage(local)]`), which a service writes and reads only in its own
+/// context.
+fn exchanged(schemas: &[SchemaDoc]) -> impl Iterator<Item = &SchemaDoc> {
+    schemas.iter().filter(|s| !s.local)
 }
 
 /// The other services' written schemas: those they send, and their local
@@ -552,7 +559,7 @@ fn collisions(documents: &[Document], out: &mut Vec<Problem>) {
     // key -> the first writer of it.
     let mut written: BTreeMap<&str, (&str, &SchemaDoc)> = BTreeMap::new();
     for d in documents {
-        for schema in d.writes.iter().filter(|s| !s.local) {
+        for schema in exchanged(&d.writes) {
             let keys = schema
                 .entries
                 .iter()
@@ -584,7 +591,7 @@ fn collisions(documents: &[Document], out: &mut Vec<Problem>) {
         }
         // One service reading a key as two formats.
         let mut read: BTreeMap<&str, (&SchemaDoc, &Entry)> = BTreeMap::new();
-        for schema in d.reads.iter().filter(|s| !s.local) {
+        for schema in exchanged(&d.reads) {
             for e in &schema.entries {
                 match read.get(e.key.as_str()) {
                     None => {

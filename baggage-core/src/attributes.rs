@@ -57,9 +57,6 @@ use crate::keys::Remap;
 use crate::metrics::BaggageMetrics;
 use crate::{Baggage, BaggageContextExt};
 
-/// The `tracing` target of the processors' log lines.
-const LOG_TARGET: &str = "typed_baggage";
-
 type KeyPredicate = Arc<dyn Fn(&str) -> bool + Send + Sync>;
 
 /// One key of a typed schema.
@@ -353,7 +350,7 @@ impl BaggageAttributes {
     /// [`context_attributes`](Self::context_attributes).)
     pub fn attributes(&self, baggage: &OtelBaggage) -> Vec<KeyValue> {
         let mut invalid = Vec::new();
-        let attributes = self.collect(baggage, &OtelBaggage::new(), |_| false, &mut invalid);
+        let attributes = self.collect_from(baggage, &OtelBaggage::new(), |_| false, &mut invalid);
         self.report(invalid);
         attributes
     }
@@ -382,7 +379,7 @@ impl BaggageAttributes {
     /// ```
     pub fn context_attributes(&self, cx: &Context) -> Vec<KeyValue> {
         let mut invalid = Vec::new();
-        let attributes = self.collect(cx.baggage(), cx.local_baggage(), |_| false, &mut invalid);
+        let attributes = self.collect(cx, |_| false, &mut invalid);
         self.report(invalid);
         attributes
     }
@@ -392,11 +389,22 @@ impl BaggageAttributes {
         self.typed.is_empty() && self.predicate.is_none()
     }
 
-    /// The attributes of `baggage` and of the `local` entries, leaving out
-    /// names `taken` says are taken. Values that did not decode go to
-    /// `invalid`, to be reported once the caller no longer borrows the
-    /// context.
+    /// The attributes of a context (its baggage and its local entries),
+    /// leaving out names `taken` says are taken. Values that did not decode
+    /// go to `invalid`, to be reported once the caller no longer borrows
+    /// the context.
     pub(crate) fn collect(
+        &self,
+        cx: &Context,
+        taken: impl FnMut(&str) -> bool,
+        invalid: &mut Vec<Invalid>,
+    ) -> Vec<KeyValue> {
+        self.collect_from(cx.baggage(), cx.local_baggage(), taken, invalid)
+    }
+
+    /// [`collect`](Self::collect) over a baggage and local entries given
+    /// apart.
+    fn collect_from(
         &self,
         baggage: &OtelBaggage,
         local: &OtelBaggage,
@@ -490,7 +498,7 @@ impl BaggageAttributes {
                 continue;
             }
             tracing::warn!(
-                target: LOG_TARGET,
+                target: crate::report::LOG_TARGET,
                 key = &*i.key,
                 schema = i.schema,
                 field = i.field,

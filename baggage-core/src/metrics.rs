@@ -269,20 +269,12 @@ impl BaggageMetrics {
 impl BaggageMetrics {
     /// One value of `key` left out of telemetry.
     pub(crate) fn invalid(&self, key: std::borrow::Cow<'static, str>) {
-        self.invalid.add(1, &[KeyValue::new(KEY, key_value(key))]);
+        self.invalid.add(1, &[KeyValue::new(KEY, key)]);
     }
 
     /// One recording of a labelled instrument without the label `key`.
     pub(crate) fn label_missing(&self, key: std::borrow::Cow<'static, str>) {
-        self.labels_missing
-            .add(1, &[KeyValue::new(KEY, key_value(key))]);
-    }
-}
-
-fn key_value(key: std::borrow::Cow<'static, str>) -> opentelemetry::Value {
-    match key {
-        std::borrow::Cow::Borrowed(k) => opentelemetry::Value::from(k),
-        std::borrow::Cow::Owned(k) => opentelemetry::Value::from(k),
+        self.labels_missing.add(1, &[KeyValue::new(KEY, key)]);
     }
 }
 

@@ -245,12 +245,12 @@ impl<'h> Incoming<'h> {
 /// its entries never travel, so a carrier holds only forgeries. Every typed
 /// read from a carrier asks this first.
 pub(crate) fn carried<T: Baggage>() -> Result<(), Error> {
-    match T::SCHEMA.local {
-        true => Err(Error::Local {
+    if T::SCHEMA.local {
+        return Err(Error::Local {
             schema: T::SCHEMA.name,
-        }),
-        false => Ok(()),
+        });
     }
+    Ok(())
 }
 
 /// Reads `T` from carrier values that may be missing or over the limits:

@@ -48,7 +48,6 @@
 
 use std::time::Duration;
 
-use opentelemetry::baggage::BaggageExt;
 use opentelemetry::logs::{AnyValue, LogRecord as _};
 use opentelemetry::trace::Span as _;
 use opentelemetry::{Array, Context, InstrumentationScope, Key, Value};
@@ -57,7 +56,6 @@ use opentelemetry_sdk::logs::{LogProcessor, SdkLogRecord};
 use opentelemetry_sdk::trace::{Span, SpanData, SpanProcessor};
 
 pub use crate::attributes::BaggageAttributes;
-use crate::BaggageContextExt;
 
 /// An attribute value as a log-record value.
 fn any_value(value: Value) -> AnyValue {
@@ -126,16 +124,10 @@ impl SpanProcessor for BaggageSpanProcessor {
     /// Adds the attributes of the parent context's baggage and local
     /// entries that the span does not already have.
     fn on_start(&self, span: &mut Span, parent_cx: &Context) {
-        let baggage = parent_cx.baggage();
-        let local = parent_cx.local_baggage();
-        if baggage.is_empty() && local.is_empty() {
-            return;
-        }
         let mut invalid = Vec::new();
         let mut own: Option<Vec<Key>> = None;
         let attributes = self.rules.collect(
-            baggage,
-            local,
+            parent_cx,
             |name| {
                 // The span's attributes are copied out only when there is
                 // something to compare them with.
@@ -224,8 +216,7 @@ impl LogProcessor for BaggageLogProcessor {
         let mut invalid = Vec::new();
         let attributes = Context::map_current(|cx| {
             self.rules.collect(
-                cx.baggage(),
-                cx.local_baggage(),
+                cx,
                 |name| record.attributes_iter().any(|(k, _)| k.as_str() == name),
                 &mut invalid,
             )

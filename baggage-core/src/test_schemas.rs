@@ -10,41 +10,15 @@ use opentelemetry::KeyValue;
 use crate::decode::{decode_field, Lookup};
 use crate::encode::{put_field, Entries};
 use crate::keys::Remap;
-use crate::schema::{Cardinality, FieldSchema, Requirement, Schema, Signature};
+use crate::schema::{plain_field, FieldSchema, Schema, Signature};
 use crate::{Baggage, BaggageValue, Error};
 
 const fn id_field(key: &'static str) -> FieldSchema {
-    FieldSchema {
-        key,
-        field: "id",
-        rust_type: "u64",
-        format: <u64 as BaggageValue>::EXPECTED,
-        wire: &<u64 as BaggageValue>::FORMAT,
-        requirement: Requirement::Required,
-        cardinality: Cardinality::High,
-        metric_label: false,
-        doc: "",
-        max_len: None,
-        max_item_len: None,
-        max_wire_len: Some(20),
-    }
+    plain_field::<u64>(key, "id", "u64", "", false, false)
 }
 
 const fn tag_field(key: &'static str) -> FieldSchema {
-    FieldSchema {
-        key,
-        field: "tag",
-        rust_type: "Option<String>",
-        format: <String as BaggageValue>::EXPECTED,
-        wire: &<String as BaggageValue>::FORMAT,
-        requirement: Requirement::Optional,
-        cardinality: Cardinality::High,
-        metric_label: false,
-        doc: "",
-        max_len: None,
-        max_item_len: None,
-        max_wire_len: None,
-    }
+    plain_field::<Option<String>>(key, "tag", "Option<String>", "", false, false)
 }
 
 macro_rules! hand_schema {

@@ -67,7 +67,6 @@ use std::fmt::{self, Write as _};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use opentelemetry::baggage::BaggageExt;
 use opentelemetry::{Array, Context, KeyValue, StringValue, Value};
 use serde::de::IgnoredAny;
 use tracing::{Event, Subscriber};
@@ -77,7 +76,6 @@ use tracing_subscriber::registry::LookupSpan;
 
 use crate::attributes::BaggageAttributes;
 use crate::error::sanitize_detail;
-use crate::BaggageContextExt;
 
 /// How the wrapped formatter writes a line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,10 +164,7 @@ where
         event: &Event<'_>,
     ) -> fmt::Result {
         let mut invalid = Vec::new();
-        let fields = Context::map_current(|cx| {
-            self.rules
-                .collect(cx.baggage(), cx.local_baggage(), |_| false, &mut invalid)
-        });
+        let fields = Context::map_current(|cx| self.rules.collect(cx, |_| false, &mut invalid));
         if !invalid.is_empty() {
             // Logged when a subscriber can take it: inside this one it is
             // kept for a later value (see `crate::attributes`).

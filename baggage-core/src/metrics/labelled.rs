@@ -67,7 +67,6 @@ use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
-use opentelemetry::baggage::BaggageExt;
 use opentelemetry::metrics::{Counter, Histogram, UpDownCounter};
 use opentelemetry::{Context, KeyValue};
 
@@ -75,10 +74,7 @@ use super::BaggageMetrics;
 use crate::attributes::BaggageAttributes;
 use crate::context::entries_in;
 use crate::schema::Requirement;
-use crate::{Baggage, BaggageContextExt, Schema};
-
-/// The `tracing` target of the instruments' log lines.
-const LOG_TARGET: &str = "typed_baggage";
+use crate::{Baggage, Schema};
 
 /// A required metric label of the schema.
 struct RequiredLabel {
@@ -184,8 +180,7 @@ impl<I> Labelled<I> {
         }
         let mut invalid = Vec::new();
         let labels = self.rules.collect(
-            cx.baggage(),
-            cx.local_baggage(),
+            cx,
             |name| attributes.iter().any(|kv| kv.key.as_str() == name),
             &mut invalid,
         );
@@ -206,7 +201,7 @@ impl<I> Labelled<I> {
             .label_missing(label.key.clone());
         if !label.logged.swap(true, Ordering::Relaxed) {
             tracing::warn!(
-                target: LOG_TARGET,
+                target: crate::report::LOG_TARGET,
                 key = &*label.key,
                 schema = self.schema.name,
                 "metric recorded without a required label: the key is absent from the context (logged once per key; counted every time)"
