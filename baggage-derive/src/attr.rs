@@ -182,6 +182,28 @@ fn set_once<T>(cx: &mut Ctxt, slot: &mut Option<T>, value: T, name: &str, span: 
 }
 
 /// A whole number after `name =` (`form`: `max_len = 64`).
+/// A container flag, `name` alone: set once. A value is an error that says
+/// how to write the flag (`how`), and is skipped so that parsing goes on
+/// with the next attribute.
+fn flag(
+    cx: &mut Ctxt,
+    meta: &ParseNestedMeta,
+    slot: &mut Option<Span>,
+    name: &str,
+    how: &str,
+    span: Span,
+) -> syn::Result<()> {
+    if meta.input.peek(syn::Token![=]) {
+        cx.error(
+            span,
+            format!("`{name}` takes no value: write {how}, or leave `{name}` out"),
+        );
+        let _ = meta.value()?.parse::<syn::Expr>()?;
+    }
+    set_once(cx, slot, span, name, span);
+    Ok(())
+}
+
 fn number(cx: &mut Ctxt, meta: &ParseNestedMeta, form: &str) -> syn::Result<Option<Attr<usize>>> {
     let lit = value::<LitInt>(meta, "a whole number", form)?;
     match lit.base10_parse::<usize>() {
@@ -403,24 +425,23 @@ pub fn container(cx: &mut Ctxt, attrs: &[Attribute], place: Place) -> ContainerA
                 ),
             }
         } else if place == Place::Struct && meta.path.is_ident(BIND_TRACE) {
-            if meta.input.peek(syn::Token![=]) {
-                cx.error(
-                    span,
-                    "`bind_trace` takes no value: write `#[baggage(signed, bind_trace)]` to bind the signature to the trace, or leave `bind_trace` out",
-                );
-                // Skip the value, so that parsing goes on with the next attribute.
-                let _ = meta.value()?.parse::<syn::Expr>()?;
-            }
-            set_once(cx, &mut out.bind_trace, span, BIND_TRACE, span);
+            flag(
+                cx,
+                meta,
+                &mut out.bind_trace,
+                BIND_TRACE,
+                "`#[baggage(signed, bind_trace)]` to bind the signature to the trace",
+                span,
+            )?;
         } else if place == Place::Struct && meta.path.is_ident(LOCAL) {
-            if meta.input.peek(syn::Token![=]) {
-                cx.error(
-                    span,
-                    "`local` takes no value: write `#[baggage(local)]` to keep the schema in this service, or leave `local` out",
-                );
-                let _ = meta.value()?.parse::<syn::Expr>()?;
-            }
-            set_once(cx, &mut out.local, span, LOCAL, span);
+            flag(
+                cx,
+                meta,
+                &mut out.local,
+                LOCAL,
+                "`#[baggage(local)]` to keep the schema in this service",
+                span,
+            )?;
         } else {
             unknown(cx, meta, place)?;
         }
