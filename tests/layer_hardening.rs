@@ -441,4 +441,20 @@ async fn a_handler_reads_the_local_schema_its_own_middleware_wrote_never_a_forge
     assert_eq!(reply.status, 400, "{}", reply.body);
     assert!(reply.body.contains("shard.id"), "{}", reply.body);
     assert!(!reply.body.contains("admin"), "{}", reply.body);
+
+    // Behind an allowlist edge that lets only the caller in: the forged
+    // copy is dropped there, and the handler still reads the local schema
+    // its middleware wrote.
+    let allowlist_edge = Router::new()
+        .route("/", get(handler))
+        .layer(axum::middleware::from_fn(add_shard))
+        .layer(BaggageLayer::new(InboundPolicy::Allow(
+            Allowlist::new().schema::<Caller>(),
+        )));
+    let addr = serve(allowlist_edge).await;
+    let reply = send(&plain_client(), &format!("http://{addr}/"), &header).await;
+    assert_eq!(
+        (reply.status, reply.body),
+        (200, format!("{:?} {:?}", shard(), caller()))
+    );
 }

@@ -98,7 +98,7 @@ pub fn check_struct(cx: &mut Ctxt, s: &Struct) {
         if let Some(prefix) = &a.prefix {
             cx.error(prefix.span, "`prefix` on a field goes with `flatten`, to put a flattened schema's keys under another prefix; for this field's own key use `rename = \"...\"`, or put `prefix` on the struct");
         }
-        check_secret(cx, f);
+        check_secret(cx, f, s.attrs.local.is_some());
         check_lengths(cx, f);
         if let (None, Some(allow)) = (a.metric_label, &a.allow_high_cardinality) {
             cx.error(
@@ -231,8 +231,15 @@ fn check_signed(cx: &mut Ctxt, s: &Struct) {
 }
 
 /// A carried field whose name or key looks like a secret needs
-/// `allow_secret = "reason"`; one that does not must not have it.
-fn check_secret(cx: &mut Ctxt, f: &Field) {
+/// `allow_secret = "reason"`; one that does not must not have it. The
+/// reason given is where the value would go: downstream for baggage, to
+/// telemetry for a local schema.
+fn check_secret(cx: &mut Ctxt, f: &Field, local: bool) {
+    let goes = if local {
+        "a local schema never leaves the service, but its fields are copied to spans, log lines and metric labels, which tracing backends keep and many people read"
+    } else {
+        "it travels in plain text to every downstream service and often beyond, proxies and tracing backends log it, and any client can forge it"
+    };
     let name = unraw(f.ident);
     let hit = baggage_rules::secret::matches(&name)
         .map(|part| (format!("the field `{name}`"), part, f.ident.span()))
@@ -245,7 +252,7 @@ fn check_secret(cx: &mut Ctxt, f: &Field) {
             span,
             format!(
                 "{what} looks like a secret or a personal identifier (it has the word `{part}`), and baggage is the wrong place for one: \
-                 it travels in plain text to every downstream service and often beyond, proxies and tracing backends log it, and any client can forge it; \
+                 {goes}; \
                  send credentials in an authenticated channel (an `Authorization` header, a server-side session) and keep personal data out of request context; \
                  if this is not a secret, say why with `#[baggage(allow_secret = \"reason\")]`"
             ),
