@@ -49,6 +49,15 @@ fn ui() {
         );
         return;
     }
+    // trybuild builds its cases in a project of its own, under
+    // target/tests/trybuild, which does not take this workspace's profiles:
+    // without these its cases and their dependencies are built with full
+    // debug information and incremental caches, several gigabytes nobody
+    // reads (the cases only need to compile, or compile and run). Cargo,
+    // which trybuild starts, reads both from the environment. This binary
+    // holds this one test, so no other thread reads the environment.
+    std::env::set_var("CARGO_PROFILE_DEV_DEBUG", "false");
+    std::env::set_var("CARGO_INCREMENTAL", "0");
     let t = trybuild::TestCases::new();
     t.compile_fail("tests/ui/*.rs");
     t.pass("tests/ui-pass/*.rs");
