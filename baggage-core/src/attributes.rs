@@ -20,6 +20,13 @@
 //!   `i64`, floats as `f64`, `bool` as `bool`, vectors as string arrays,
 //!   everything else as a string. Every other key accepted by the predicate
 //!   is a string attribute, its value as it is in the baggage.
+//! - **Signed schemas.** The keys of a signed schema
+//!   (`#[baggage(signed)]`) are copied only when its signature verifies
+//!   over the baggage, with the key ring of the context (or the installed
+//!   one), as [`Baggage::from_context`] reads it: a client's forged or
+//!   altered values never reach a span, a log line or a metric label. The
+//!   values of a schema whose signature does not verify are counted as
+//!   invalid (below) and the failure is logged once per schema.
 //! - **A value that does not decode** as its field's type (`app.user_id=abc`
 //!   where the field is a `u64`) is not copied: a typed attribute never
 //!   changes its type from one span to the next, which would break the
@@ -55,9 +62,32 @@ use opentelemetry::{Array, Context, Key, KeyValue, StringValue, Value};
 use crate::decode::AttributeFn;
 use crate::keys::Remap;
 use crate::metrics::BaggageMetrics;
-use crate::{Baggage, BaggageContextExt};
+use crate::{signature, Baggage, BaggageContextExt, Error};
 
 type KeyPredicate = Arc<dyn Fn(&str) -> bool + Send + Sync>;
+
+/// Verifies one signed schema's signature over a baggage, with the key
+/// ring of a context.
+type VerifyFn = fn(&Context, &OtelBaggage) -> Result<(), Error>;
+
+/// The signature check of the signed schema `T`: the one `from_context`
+/// makes.
+fn verify_signed<T: Baggage>(cx: &Context, baggage: &OtelBaggage) -> Result<(), Error> {
+    match T::SCHEMA.signature {
+        Some(sig) => signature::verify(&T::SCHEMA, sig, cx, baggage),
+        None => Ok(()),
+    }
+}
+
+/// A signed schema whose keys are copied only when its signature verifies.
+#[derive(Clone)]
+struct SignedSchema {
+    schema: &'static str,
+    signature_key: &'static str,
+    verify: VerifyFn,
+    /// Set once a signature of this schema that did not verify is logged.
+    logged: Arc<AtomicBool>,
+}
 
 /// One key of a typed schema.
 #[derive(Clone)]
@@ -70,6 +100,8 @@ struct TypedKey {
     expected: &'static str,
     /// A key of a local schema: read from the local entries only.
     local: bool,
+    /// A key of a signed schema: its index in `BaggageAttributes::signed`.
+    signed: Option<usize>,
     decode: Option<AttributeFn>,
     /// Set once the first invalid value of this key has been logged.
     logged: Arc<AtomicBool>,
@@ -111,6 +143,7 @@ struct TypedKey {
 #[must_use]
 pub struct BaggageAttributes {
     typed: Arc<HashMap<Cow<'static, str>, TypedKey>>,
+    signed: Arc<Vec<SignedSchema>>,
     schemas: Vec<&'static str>,
     predicate: Option<KeyPredicate>,
     prefix: Option<Arc<str>>,
@@ -152,6 +185,7 @@ impl BaggageAttributes {
     pub fn new() -> Self {
         BaggageAttributes {
             typed: Arc::new(HashMap::new()),
+            signed: Arc::new(Vec::new()),
             schemas: Vec::new(),
             predicate: None,
             prefix: None,
@@ -196,6 +230,16 @@ impl BaggageAttributes {
         let mut readers = Vec::with_capacity(schema.key_count());
         T::__attributes(&mut readers, Remap::NONE);
         let resolved = schema.resolved();
+        let signed = schema.signature.map(|sig| {
+            let all = Arc::make_mut(&mut self.signed);
+            all.push(SignedSchema {
+                schema: schema.name,
+                signature_key: sig.key,
+                verify: verify_signed::<T>,
+                logged: Arc::new(AtomicBool::new(false)),
+            });
+            all.len() - 1
+        });
         let typed = Arc::make_mut(&mut self.typed);
         for (key, decode) in readers {
             // The description of the field: a generated schema describes
@@ -214,6 +258,7 @@ impl BaggageAttributes {
                 field: field.field.field,
                 expected: field.field.format,
                 local: schema.local,
+                signed,
                 decode: Some(decode),
                 logged: Arc::new(AtomicBool::new(false)),
             });
@@ -350,7 +395,8 @@ impl BaggageAttributes {
     /// [`context_attributes`](Self::context_attributes).)
     pub fn attributes(&self, baggage: &OtelBaggage) -> Vec<KeyValue> {
         let mut invalid = Vec::new();
-        let attributes = self.collect_from(baggage, &OtelBaggage::new(), |_| false, &mut invalid);
+        let attributes =
+            self.collect_from(baggage, &OtelBaggage::new(), None, |_| false, &mut invalid);
         self.report(invalid);
         attributes
     }
@@ -399,21 +445,26 @@ impl BaggageAttributes {
         taken: impl FnMut(&str) -> bool,
         invalid: &mut Vec<Invalid>,
     ) -> Vec<KeyValue> {
-        self.collect_from(cx.baggage(), cx.local_baggage(), taken, invalid)
+        self.collect_from(cx.baggage(), cx.local_baggage(), Some(cx), taken, invalid)
     }
 
     /// [`collect`](Self::collect) over a baggage and local entries given
-    /// apart.
+    /// apart; signatures are verified with the key ring of `cx`, or of the
+    /// current context when there is none.
     fn collect_from(
         &self,
         baggage: &OtelBaggage,
         local: &OtelBaggage,
+        cx: Option<&Context>,
         mut taken: impl FnMut(&str) -> bool,
         invalid: &mut Vec<Invalid>,
     ) -> Vec<KeyValue> {
         if (baggage.is_empty() && local.is_empty()) || self.is_empty() {
             return Vec::new();
         }
+        // Whether each signed schema's signature verifies: checked when the
+        // first of its keys is met, once per collection.
+        let mut verified: Vec<Option<bool>> = vec![None; self.signed.len()];
         let mut out: Vec<KeyValue> = Vec::new();
         let entries = baggage
             .iter()
@@ -431,6 +482,25 @@ impl BaggageAttributes {
             if !wanted {
                 continue;
             }
+            if let Some((of_signed, i)) = typed.and_then(|t| Some((t, t.signed?))) {
+                let genuine = match verified.get(i).copied().flatten() {
+                    Some(genuine) => genuine,
+                    None => {
+                        let genuine = self.verify(i, baggage, cx, invalid);
+                        if let Some(slot) = verified.get_mut(i) {
+                            *slot = Some(genuine);
+                        }
+                        genuine
+                    }
+                };
+                if !genuine {
+                    let _ = self.invalid.fetch_add(1, Ordering::Relaxed);
+                    self.metrics
+                        .get_or_init(BaggageMetrics::global)
+                        .invalid(of_signed.key.clone());
+                    continue;
+                }
+            }
             let (name, attribute) = match typed {
                 Some(typed) => match typed.decode {
                     Some(decode) => match decode(value.as_str()) {
@@ -444,8 +514,10 @@ impl BaggageAttributes {
                                 invalid.push(Invalid {
                                     key: typed.key.clone(),
                                     schema: typed.schema,
-                                    field: typed.field,
-                                    expected: typed.expected,
+                                    problem: Problem::Decode {
+                                        field: typed.field,
+                                        expected: typed.expected,
+                                    },
                                     error: e.to_string(),
                                     logged: Arc::clone(&typed.logged),
                                 });
@@ -479,6 +551,39 @@ impl BaggageAttributes {
         out
     }
 
+    /// Whether the signature of the `i`th signed schema verifies over
+    /// `baggage`; a failure goes to `invalid` until it is logged.
+    fn verify(
+        &self,
+        i: usize,
+        baggage: &OtelBaggage,
+        cx: Option<&Context>,
+        invalid: &mut Vec<Invalid>,
+    ) -> bool {
+        let Some(signed) = self.signed.get(i) else {
+            return false;
+        };
+        let checked = match cx {
+            Some(cx) => (signed.verify)(cx, baggage),
+            None => Context::map_current(|cx| (signed.verify)(cx, baggage)),
+        };
+        match checked {
+            Ok(()) => true,
+            Err(e) => {
+                if !signed.logged.load(Ordering::Relaxed) {
+                    invalid.push(Invalid {
+                        key: Cow::Borrowed(signed.signature_key),
+                        schema: signed.schema,
+                        problem: Problem::Signature,
+                        error: e.to_string(),
+                        logged: Arc::clone(&signed.logged),
+                    });
+                }
+                false
+            }
+        }
+    }
+
     /// Logs each key's first invalid value, once somebody listens.
     #[cold]
     pub(crate) fn report(&self, invalid: Vec<Invalid>) {
@@ -497,15 +602,24 @@ impl BaggageAttributes {
             if i.logged.swap(true, Ordering::Relaxed) {
                 continue;
             }
-            tracing::warn!(
-                target: crate::report::LOG_TARGET,
-                key = &*i.key,
-                schema = i.schema,
-                field = i.field,
-                expected = i.expected,
-                error = %i.error,
-                "baggage value not copied to telemetry: it does not decode as its field's type (logged once per key; counted every time)"
-            );
+            match i.problem {
+                Problem::Decode { field, expected } => tracing::warn!(
+                    target: crate::report::LOG_TARGET,
+                    key = &*i.key,
+                    schema = i.schema,
+                    field,
+                    expected,
+                    error = %i.error,
+                    "baggage value not copied to telemetry: it does not decode as its field's type (logged once per key; counted every time)"
+                ),
+                Problem::Signature => tracing::warn!(
+                    target: crate::report::LOG_TARGET,
+                    signature_key = &*i.key,
+                    schema = i.schema,
+                    error = %i.error,
+                    "baggage values of a signed schema not copied to telemetry: its signature does not verify (logged once per schema; each value counted as invalid)"
+                ),
+            }
         }
     }
 }
@@ -520,14 +634,25 @@ fn attribute_name(prefix: Option<&str>, key: &Cow<'static, str>) -> Key {
     }
 }
 
-/// A value that did not decode, to log after the context is released.
+/// A value that was not copied, to log after the context is released.
 pub(crate) struct Invalid {
+    /// The value's key, or the signature's.
     key: Cow<'static, str>,
     schema: &'static str,
-    field: &'static str,
-    expected: &'static str,
+    problem: Problem,
     error: String,
     logged: Arc<AtomicBool>,
+}
+
+/// Why a value was not copied.
+enum Problem {
+    /// It does not decode as its field's type.
+    Decode {
+        field: &'static str,
+        expected: &'static str,
+    },
+    /// Its schema's signature does not verify.
+    Signature,
 }
 
 /// Cuts strings to `max` characters.
