@@ -163,29 +163,40 @@ fn holds_member(bytes: &[u8]) -> bool {
 
 impl<'h> Incoming<'h> {
     /// The values' text, in order.
-    fn texts(&self) -> impl Iterator<Item = &str> + Clone {
+    #[cfg(test)]
+    fn texts(&self) -> impl Iterator<Item = &str> {
         self.first.iter().chain(&self.rest).map(AsRef::as_ref)
     }
 
-    /// The well-formed list-members, in order; a malformed one is noted in
-    /// `malformed` (reported once, as one summary, when the extraction is
-    /// done) and skipped as it is met.
-    fn members<'a>(
+    /// Calls `each` with the well-formed list-members, in order; a
+    /// malformed one is noted in `malformed` (reported once, as one
+    /// summary, when the extraction is done) and skipped as it is met.
+    /// (Plain loops: the same walk as an iterator chain of `flat_map` and
+    /// `filter_map` cost a tenth of the parse in adapters.)
+    fn each_member<'a>(
         &'a self,
-        malformed: &'a MalformedMembers<'a>,
+        malformed: &MalformedMembers<'a>,
         plus_as_space: bool,
-    ) -> impl Iterator<Item = Member<'a>> + 'a {
-        self.texts()
-            .flat_map(|text| split_byte(text, b','))
-            .map(trim_ows)
-            .filter(|member| !member.is_empty())
-            .filter_map(move |member| match parse_member(member, plus_as_space) {
-                Ok(m) => Some(m),
-                Err(why) => {
-                    malformed.note(why, member);
-                    None
+        mut each: impl FnMut(Member<'a>),
+    ) {
+        let mut read = |text: &'a str| {
+            for member in split_byte(text, b',') {
+                let member = trim_ows(member);
+                if member.is_empty() {
+                    continue;
                 }
-            })
+                match parse_member(member, plus_as_space) {
+                    Ok(m) => each(m),
+                    Err(why) => malformed.note(why, member),
+                }
+            }
+        };
+        if let Some(first) = &self.first {
+            read(first);
+        }
+        for text in &self.rest {
+            read(text);
+        }
     }
 
     /// Context mode: the members as an OpenTelemetry baggage, `None` if
@@ -198,13 +209,13 @@ impl<'h> Incoming<'h> {
         let mut baggage = OtelBaggage::new();
         let mut read = 0;
         let malformed = MalformedMembers::default();
-        for m in self.members(&malformed, plus_as_space) {
+        self.each_member(&malformed, plus_as_space, |m| {
             read += 1;
             // Cannot fail: the key is a token, at most 64 members were
             // counted, and decoded text is never longer than the at most
             // 8192 raw bytes it came from.
             baggage.insert_with_metadata(m.key.to_owned(), m.value().into_owned(), m.properties);
-        }
+        });
         reporter.malformed(&malformed);
         reporter.measured(Direction::Incoming, self.size, read);
         (!baggage.is_empty()).then_some(baggage)
@@ -229,12 +240,12 @@ impl<'h> Incoming<'h> {
         let mut ours = Vec::with_capacity(const { T::SCHEMA.key_count() });
         let mut read = 0;
         let malformed = MalformedMembers::default();
-        for m in self.members(&malformed, plus_as_space) {
+        self.each_member(&malformed, plus_as_space, |m| {
             read += 1;
             if T::SCHEMA.contains_key(m.key) {
                 ours.push((m.key, m.value()));
             }
-        }
+        });
         reporter.malformed(&malformed);
         reporter.measured(Direction::Incoming, self.size, read);
         T::__decode(&Members(ours), Remap::NONE)
