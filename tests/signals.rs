@@ -2,7 +2,8 @@
 //! JSON and text lines of `tracing-subscriber`'s `fmt` layer (behind the
 //! tower layer alone, over loopback, and under `tracing-opentelemetry`),
 //! metrics that label themselves, and a local schema on spans, log records,
-//! log lines and metrics that a client cannot forge.
+//! log lines and metrics that a client cannot forge, and the fields of a
+//! signed schema only where its signature verifies.
 
 #[path = "common/loopback.rs"]
 mod loopback;
@@ -99,6 +100,17 @@ impl io::Write for Sink {
 }
 
 impl Sink {
+    /// A `fmt` subscriber writing JSON lines into this sink, with the
+    /// fields `rules` picks.
+    fn json_subscriber(&self, rules: BaggageAttributes) -> impl tracing::Subscriber {
+        let writer = self.clone();
+        tracing_subscriber::fmt()
+            .json()
+            .with_writer(move || writer.clone())
+            .map_event_format(move |json| BaggageFormat::json(json, rules))
+            .finish()
+    }
+
     fn text(&self) -> String {
         String::from_utf8(self.0.lock().unwrap().clone()).expect("utf-8 log output")
     }
@@ -167,12 +179,7 @@ fn service(handler: Router) -> Router {
 #[tokio::test]
 async fn json_log_lines_carry_typed_fields_behind_the_tower_layer_alone() {
     let sink = Sink::default();
-    let writer = sink.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .json()
-        .with_writer(move || writer.clone())
-        .map_event_format(|json| BaggageFormat::json(json, rules()))
-        .finish();
+    let subscriber = sink.json_subscriber(rules());
     // The test's runtime runs the server's tasks on this thread.
     let _guard = tracing::subscriber::set_default(subscriber);
 
@@ -510,4 +517,267 @@ fn a_flattened_schemas_labels_are_read_under_their_keys_on_the_wire() {
     let _attached = cx.attach();
     requests.add(1, &[]);
     assert_eq!(meters.points("requests"), ["edge.user.tier=free = 1"]);
+}
+
+/// Signed schemas on every signal: spans, log records, `tracing` lines and
+/// metric labels take the fields of a `#[baggage(signed)]` schema only when
+/// its signature verifies, as `from_context` reads them. A client that
+/// forges the fields, alters one after signing, or sends them without the
+/// signature gets none of them into telemetry, and each value left out is
+/// counted.
+mod signed {
+    use super::*;
+    use opentelemetry::baggage::Baggage as OtelBaggage;
+    use opentelemetry::trace::{Span as _, Tracer as _};
+    use typed_baggage::signing::{KeyRing, SigningKey};
+
+    /// What the gateway vouches for: signed.
+    #[derive(Baggage, Debug, Clone, PartialEq)]
+    #[baggage(prefix = "pass.", signed)]
+    struct Pass {
+        #[baggage(metric_label)]
+        tier: Tier,
+        account: u64,
+    }
+
+    /// Who is calling: propagated, not signed.
+    #[derive(Baggage, Debug, Clone, PartialEq)]
+    #[baggage(prefix = "app.")]
+    struct UserCtx {
+        user_id: u64,
+    }
+
+    /// A random key (`openssl rand -base64 32`).
+    const KEY_B64: &str = "rqKe91XztbYuRiDSCvaCzdWEBcfKqhBT9SnQllhHibI";
+
+    fn ring() -> KeyRing {
+        KeyRing::new(SigningKey::from_base64("gw1", KEY_B64).unwrap())
+    }
+
+    fn pass() -> Pass {
+        Pass {
+            tier: Tier::Premium,
+            account: 7001,
+        }
+    }
+
+    /// The gateway's context: the signed pass and the caller, under its ring.
+    fn genuine() -> Context {
+        Context::new()
+            .with_value(ring())
+            .with_typed(&pass())
+            .unwrap()
+            .with_typed(&UserCtx { user_id: 42 })
+            .unwrap()
+    }
+
+    /// `cx`'s baggage with `key` set to `value` (or removed for `None`), under
+    /// the same ring.
+    fn edit(cx: &Context, key: &str, value: Option<&str>) -> Context {
+        let mut b = OtelBaggage::new();
+        for (k, (v, m)) in cx.baggage() {
+            if k.as_str() != key {
+                let _ = b.insert_with_metadata(k.clone(), v.clone(), m.clone());
+            }
+        }
+        if let Some(value) = value {
+            let _ = b.insert(key.to_owned(), value.to_owned());
+        }
+        cx.with_baggage(b)
+    }
+
+    /// The ways a client meets a signed schema: the genuine context, and three
+    /// attacks on it.
+    fn contexts() -> Vec<(&'static str, Context)> {
+        let genuine = genuine();
+        let forged = Context::new().with_value(ring()).with_baggage([
+            KeyValue::new("pass.tier", "premium"),
+            KeyValue::new("pass.account", "7001"),
+            KeyValue::new("app.user_id", "42"),
+        ]);
+        vec![
+            ("altered", edit(&genuine, "pass.account", Some("1"))),
+            ("forged", forged),
+            ("unsigned", edit(&genuine, "pass.sig", None)),
+            ("genuine", genuine),
+        ]
+    }
+
+    fn rules() -> BaggageAttributes {
+        BaggageAttributes::new()
+            .schema::<Pass>()
+            .schema::<UserCtx>()
+    }
+
+    #[test]
+    fn the_fields_of_a_signed_schema_become_attributes_only_when_it_verifies() {
+        let rules = rules();
+        let user = KeyValue::new("app.user_id", 42i64);
+        for (attack, cx) in contexts() {
+            let expected = match attack {
+                "genuine" => vec![
+                    KeyValue::new("app.user_id", 42i64),
+                    KeyValue::new("pass.account", 7001i64),
+                    KeyValue::new("pass.tier", "premium"),
+                ],
+                _ => vec![user.clone()],
+            };
+            assert_eq!(rules.context_attributes(&cx), expected, "{attack}");
+            // The same verdict as a handler's read.
+            assert_eq!(cx.typed::<Pass>().is_ok(), attack == "genuine", "{attack}");
+        }
+        // Each value left out is counted: two fields, three attacks.
+        assert_eq!(rules.invalid_values(), 6);
+    }
+
+    #[test]
+    fn without_a_key_ring_a_genuine_signature_cannot_be_checked_and_nothing_is_copied() {
+        let rules = rules();
+        // The gateway's header, read where no key ring is at hand (none in the
+        // context, none installed in this test binary).
+        let received = Context::new().with_baggage(
+            genuine()
+                .baggage()
+                .iter()
+                .map(|(k, (v, _))| KeyValue::new(k.clone(), v.clone()))
+                .collect::<Vec<_>>(),
+        );
+        assert_eq!(
+            rules.context_attributes(&received),
+            [KeyValue::new("app.user_id", 42i64)]
+        );
+        assert_eq!(rules.invalid_values(), 2);
+        // `attributes` of a bare baggage checks with the current context's ring.
+        let _attached = Context::new().with_value(ring()).attach();
+        assert_eq!(rules.attributes(received.baggage()).len(), 3);
+        assert_eq!(rules.invalid_values(), 2);
+    }
+
+    /// Gives the requests of a service its key ring, as a service's own
+    /// middleware does before the baggage layer.
+    async fn with_ring(
+        request: axum::extract::Request,
+        next: axum::middleware::Next,
+    ) -> axum::response::Response {
+        let cx = Context::current().with_value(ring());
+        next.run(request).with_context(cx).await
+    }
+
+    /// The header a client sends for `cx`.
+    fn header(cx: &Context) -> String {
+        let mut headers = http::HeaderMap::new();
+        typed_baggage::http::inject(cx, &mut headers);
+        headers
+            .get("baggage")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default()
+    }
+
+    #[tokio::test]
+    async fn over_http_a_span_carries_a_signed_schema_only_from_a_genuine_header() {
+        let spans = InMemorySpanExporter::default();
+        let provider = SdkTracerProvider::builder()
+            .with_span_processor(BaggageSpanProcessor::new(rules()))
+            .with_simple_exporter(spans.clone())
+            .build();
+        let tracer = provider.tracer("shop");
+        let app = Router::new()
+            .route(
+                "/pay",
+                get(move || {
+                    let mut span = tracer.start("charge");
+                    span.end();
+                    async { "ok" }
+                }),
+            )
+            .layer(BaggageLayer::new(InboundPolicy::TrustAll))
+            .layer(axum::middleware::from_fn(with_ring));
+        let addr = serve(app).await;
+        let url = format!("http://{addr}/pay");
+        let attacks = contexts();
+        for (attack, cx) in &attacks {
+            let sent = header(cx);
+            let reply = send(&plain_client(), &url, &[("baggage", sent.as_bytes())]).await;
+            assert_eq!(reply.status, 200, "{attack}: {}", reply.body);
+        }
+        let finished = spans.get_finished_spans().unwrap();
+        assert_eq!(finished.len(), attacks.len());
+        for ((attack, _), span) in attacks.iter().zip(&finished) {
+            let mut keys: Vec<&str> = span.attributes.iter().map(|kv| kv.key.as_str()).collect();
+            keys.sort_unstable();
+            let expected: &[&str] = match *attack {
+                "genuine" => &["app.user_id", "pass.account", "pass.tier"],
+                _ => &["app.user_id"],
+            };
+            assert_eq!(keys, expected, "{attack}");
+        }
+        let genuine = finished.last().unwrap();
+        assert!(genuine.attributes.contains(&KeyValue::new(
+            Key::from("pass.tier"),
+            Value::from("premium")
+        )));
+    }
+
+    #[test]
+    fn log_lines_and_metric_labels_leave_out_a_signed_schema_that_does_not_verify() {
+        let sink = Sink::default();
+        let subscriber = sink.json_subscriber(rules());
+        let meters = Meters::new();
+        let requests = Labelled::new::<Pass>(
+            meters
+                .provider
+                .meter("shop")
+                .u64_counter("requests")
+                .build(),
+        );
+
+        tracing::subscriber::with_default(subscriber, || {
+            for (attack, cx) in contexts() {
+                let _attached = cx.attach();
+                tracing::info!(attack, "charged");
+                requests.add(1, &[]);
+            }
+        });
+
+        let text = sink.text();
+        let lines: Vec<Json> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .filter(|l: &Json| l["fields"]["message"] == json!("charged"))
+            .collect();
+        assert_eq!(lines.len(), 4);
+        // Three attacks, one warning: logged once per schema (by the labelled
+        // instrument; the formatter does not log from inside its own event).
+        let warnings: Vec<Json> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .filter(|l: &Json| l["level"] == json!("WARN"))
+            .collect();
+        assert_eq!(warnings.len(), 1, "{text}");
+        assert_eq!(warnings[0]["fields"]["schema"], json!("Pass"));
+        assert_eq!(warnings[0]["fields"]["signature_key"], json!("pass.sig"));
+        assert!(warnings[0]["fields"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("its signature does not verify"));
+        for line in &lines {
+            let genuine = line["fields"]["attack"] == json!("genuine");
+            assert_eq!(line["app.user_id"], json!(42), "{line}");
+            if genuine {
+                assert_eq!(line["pass.tier"], json!("premium"), "{line}");
+                assert_eq!(line["pass.account"], json!(7001), "{line}");
+            } else {
+                assert!(line.get("pass.tier").is_none(), "{line}");
+                assert!(line.get("pass.account").is_none(), "{line}");
+            }
+        }
+
+        // Only the genuine pass labels its recording; the three attacks record
+        // without the tier. Their tier was there, so it is not missing: it is
+        // counted as a value left out.
+        let points = meters.points("requests");
+        assert_eq!(points, [" = 3", "pass.tier=premium = 1"]);
+        assert_eq!(requests.missing_labels(), 0);
+        assert_eq!(requests.invalid_values(), 3);
+    }
 }
