@@ -291,34 +291,36 @@ fn check_value(raw: &[u8], plus_as_space: bool) -> Result<bool, Malformed> {
         classes & PERCENT != 0,
         classes & PLUS != 0,
     );
-    let needs_decoding = percent | (plus_as_space & plus);
-    // Baggage-octets only (the usual value, escaped or not): only the `%`s
-    // are looked at again.
+    // Baggage-octets only (the usual value, escaped or not), and each `%`
+    // followed by two hex digits: only the `%`s are looked at again.
     if octets && (!percent || percents_well_formed(raw)) {
-        return Ok(needs_decoding);
+        return Ok(percent | (plus_as_space & plus));
     }
-    // A byte outside the grammar or a `%` without two hex digits: the walk
-    // below says which comes first.
-    let mut needs_decoding = false;
+    Err(first_malformation(raw))
+}
+
+/// Which problem of a value [`check_value`] refused comes first: a byte
+/// outside the grammar, or a `%` without two hex digits after it.
+#[cold]
+fn first_malformation(raw: &[u8]) -> Malformed {
     let mut i = 0;
     while let Some(&b) = raw.get(i) {
         if !is_baggage_octet(b) {
-            return Err(Malformed::ValueOctet);
+            return Malformed::ValueOctet;
         }
         if b == b'%' {
             let hi = raw.get(i + 1).copied().and_then(hex_value);
             let lo = raw.get(i + 2).copied().and_then(hex_value);
             if hi.is_none() || lo.is_none() {
-                return Err(Malformed::Percent);
+                return Malformed::Percent;
             }
-            needs_decoding = true;
             i += 3;
         } else {
-            needs_decoding |= plus_as_space && b == b'+';
             i += 1;
         }
     }
-    Ok(needs_decoding)
+    // Not reached: `check_value` refuses only a value with one of the two.
+    Malformed::ValueOctet
 }
 
 /// Whether every `%` of `raw` is followed by two hex digits.
@@ -704,6 +706,52 @@ mod tests {
             decode_value(&"%".repeat(VECTOR_MIN_LEN + 8), false),
             Err(Malformed::Percent)
         );
+    }
+
+    /// `check_value` decides from one pass over the value's classes; a
+    /// class met an even number of times must count as met, on both of its
+    /// paths, and a `%` anywhere must be followed by two hex digits.
+    #[test]
+    fn every_class_counts_however_often_it_is_met() {
+        for len in [0, VECTOR_MIN_LEN] {
+            let pad = "a".repeat(len);
+            let check = |s: &str, plus| check_value(format!("{pad}{s}").as_bytes(), plus);
+            assert_eq!(check("", false), Ok(false), "{len}");
+            assert_eq!(check("x%41", false), Ok(true), "{len}");
+            assert_eq!(check("%41%42", false), Ok(true), "{len}");
+            assert_eq!(check("%41%42%43", true), Ok(true), "{len}");
+            assert_eq!(check("x+", true), Ok(true), "{len}");
+            assert_eq!(check("x+", false), Ok(false), "{len}");
+            assert_eq!(check("++", true), Ok(true), "{len}");
+            assert_eq!(check("++", false), Ok(false), "{len}");
+            assert_eq!(check("%41+", true), Ok(true), "{len}");
+            assert_eq!(check("%41+", false), Ok(true), "{len}");
+            assert_eq!(check("a b", false), Err(Malformed::ValueOctet), "{len}");
+            assert_eq!(check("a b c", false), Err(Malformed::ValueOctet), "{len}");
+            assert_eq!(check("\"\"", true), Err(Malformed::ValueOctet), "{len}");
+            assert_eq!(
+                check("%41 %42 ", false),
+                Err(Malformed::ValueOctet),
+                "{len}"
+            );
+            // Where the bad `%` is, and what follows it.
+            assert_eq!(check("%", false), Err(Malformed::Percent), "{len}");
+            assert_eq!(check("%4", false), Err(Malformed::Percent), "{len}");
+            assert_eq!(check("%4g", false), Err(Malformed::Percent), "{len}");
+            assert_eq!(check("%g4", false), Err(Malformed::Percent), "{len}");
+            assert_eq!(check("%41%", false), Err(Malformed::Percent), "{len}");
+            assert_eq!(check("%41%4", false), Err(Malformed::Percent), "{len}");
+            assert_eq!(check("%%41", false), Err(Malformed::Percent), "{len}");
+            assert_eq!(check("x%41x%zz", false), Err(Malformed::Percent), "{len}");
+            // The first problem is the one reported.
+            assert_eq!(check("%zz ", false), Err(Malformed::Percent), "{len}");
+            assert_eq!(check(" %zz", false), Err(Malformed::ValueOctet), "{len}");
+        }
+        // A `%` at the very start, and one whose digits are the last bytes.
+        assert_eq!(check_value(b"%41", false), Ok(true));
+        assert_eq!(check_value(b"%4", false), Err(Malformed::Percent));
+        assert_eq!(check_value(b"abc%4F", false), Ok(true));
+        assert_eq!(check_value(b"abc%4", false), Err(Malformed::Percent));
     }
 
     #[test]
