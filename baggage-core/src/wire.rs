@@ -717,6 +717,8 @@ mod tests {
             let pad = "a".repeat(len);
             let check = |s: &str, plus| check_value(format!("{pad}{s}").as_bytes(), plus);
             assert_eq!(check("", false), Ok(false), "{len}");
+            // No `+`: nothing to decode, whether or not `+` is a space.
+            assert_eq!(check("", true), Ok(false), "{len}");
             assert_eq!(check("x%41", false), Ok(true), "{len}");
             assert_eq!(check("%41%42", false), Ok(true), "{len}");
             assert_eq!(check("%41%42%43", true), Ok(true), "{len}");
