@@ -7,6 +7,8 @@
 
 #[path = "common/loopback.rs"]
 mod loopback;
+#[path = "common/wire.rs"]
+mod wire;
 
 use std::io;
 use std::sync::{Arc, Mutex};
@@ -527,7 +529,7 @@ fn a_flattened_schemas_labels_are_read_under_their_keys_on_the_wire() {
 /// counted.
 mod signed {
     use super::*;
-    use opentelemetry::baggage::Baggage as OtelBaggage;
+    use crate::wire::edit;
     use opentelemetry::trace::{Span as _, Tracer as _};
     use typed_baggage::signing::{KeyRing, SigningKey};
 
@@ -569,21 +571,6 @@ mod signed {
             .unwrap()
             .with_typed(&UserCtx { user_id: 42 })
             .unwrap()
-    }
-
-    /// `cx`'s baggage with `key` set to `value` (or removed for `None`), under
-    /// the same ring.
-    fn edit(cx: &Context, key: &str, value: Option<&str>) -> Context {
-        let mut b = OtelBaggage::new();
-        for (k, (v, m)) in cx.baggage() {
-            if k.as_str() != key {
-                let _ = b.insert_with_metadata(k.clone(), v.clone(), m.clone());
-            }
-        }
-        if let Some(value) = value {
-            let _ = b.insert(key.to_owned(), value.to_owned());
-        }
-        cx.with_baggage(b)
     }
 
     /// The ways a client meets a signed schema: the genuine context, and three

@@ -2,6 +2,9 @@
 //! rejects (each problem by name), key rings, rotation, clocks, and that
 //! no key material ever shows.
 
+#[path = "common/wire.rs"]
+mod wire;
+
 use std::time::{Duration, UNIX_EPOCH};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -16,6 +19,7 @@ use typed_baggage::propagation::BaggagePropagator;
 use typed_baggage::schema::Signature;
 use typed_baggage::signing::{KeyError, KeyRing, SigningKey, Weakness};
 use typed_baggage::{Error, Limit, SignatureProblem};
+use wire::edit;
 
 #[derive(Baggage, Debug, Clone, PartialEq)]
 #[baggage(prefix = "app.", signed, max_age_secs = 300)]
@@ -110,20 +114,6 @@ fn signed(value: &UserCtx) -> Context {
 
 fn get(cx: &Context, key: &str) -> Option<String> {
     cx.baggage().get(key).map(|v| v.to_string())
-}
-
-/// `cx` with `key` set to `value`, or removed for `None` (everything else kept).
-fn edit(cx: &Context, key: &str, value: Option<&str>) -> Context {
-    let mut b = OtelBaggage::new();
-    for (k, (v, m)) in cx.baggage() {
-        if k.as_str() != key {
-            let _ = b.insert_with_metadata(k.clone(), v.clone(), m.clone());
-        }
-    }
-    if let Some(v) = value {
-        let _ = b.insert(key.to_owned(), v.to_owned());
-    }
-    cx.with_baggage(b)
 }
 
 fn problem(result: Result<UserCtx, Error>) -> SignatureProblem {

@@ -62,29 +62,16 @@ use opentelemetry::{Array, Context, Key, KeyValue, StringValue, Value};
 use crate::decode::AttributeFn;
 use crate::keys::Remap;
 use crate::metrics::BaggageMetrics;
-use crate::{signature, Baggage, BaggageContextExt, Error};
+use crate::schema::Signature;
+use crate::{signature, Baggage, BaggageContextExt, Schema};
 
 type KeyPredicate = Arc<dyn Fn(&str) -> bool + Send + Sync>;
-
-/// Verifies one signed schema's signature over a baggage, with the key
-/// ring of a context.
-type VerifyFn = fn(&Context, &OtelBaggage) -> Result<(), Error>;
-
-/// The signature check of the signed schema `T`: the one `from_context`
-/// makes.
-fn verify_signed<T: Baggage>(cx: &Context, baggage: &OtelBaggage) -> Result<(), Error> {
-    match T::SCHEMA.signature {
-        Some(sig) => signature::verify(&T::SCHEMA, sig, cx, baggage),
-        None => Ok(()),
-    }
-}
 
 /// A signed schema whose keys are copied only when its signature verifies.
 #[derive(Clone)]
 struct SignedSchema {
-    schema: &'static str,
-    signature_key: &'static str,
-    verify: VerifyFn,
+    schema: &'static Schema,
+    signature: Signature,
     /// Set once a signature of this schema that did not verify is logged.
     logged: Arc<AtomicBool>,
 }
@@ -230,12 +217,11 @@ impl BaggageAttributes {
         let mut readers = Vec::with_capacity(schema.key_count());
         T::__attributes(&mut readers, Remap::NONE);
         let resolved = schema.resolved();
-        let signed = schema.signature.map(|sig| {
+        let signed = schema.signature.map(|signature| {
             let all = Arc::make_mut(&mut self.signed);
             all.push(SignedSchema {
-                schema: schema.name,
-                signature_key: sig.key,
-                verify: verify_signed::<T>,
+                schema: const { &T::SCHEMA },
+                signature,
                 logged: Arc::new(AtomicBool::new(false)),
             });
             all.len() - 1
@@ -483,21 +469,11 @@ impl BaggageAttributes {
                 continue;
             }
             if let Some((of_signed, i)) = typed.and_then(|t| Some((t, t.signed?))) {
-                let genuine = match verified.get(i).copied().flatten() {
-                    Some(genuine) => genuine,
-                    None => {
-                        let genuine = self.verify(i, baggage, cx, invalid);
-                        if let Some(slot) = verified.get_mut(i) {
-                            *slot = Some(genuine);
-                        }
-                        genuine
-                    }
-                };
+                let genuine = verified.get_mut(i).is_some_and(|slot| {
+                    *slot.get_or_insert_with(|| self.verify(i, baggage, cx, invalid))
+                });
                 if !genuine {
-                    let _ = self.invalid.fetch_add(1, Ordering::Relaxed);
-                    self.metrics
-                        .get_or_init(BaggageMetrics::global)
-                        .invalid(of_signed.key.clone());
+                    self.count_invalid(of_signed.key.clone());
                     continue;
                 }
             }
@@ -506,10 +482,7 @@ impl BaggageAttributes {
                     Some(decode) => match decode(value.as_str()) {
                         Ok(v) => (typed.name.clone(), v),
                         Err(e) => {
-                            let _ = self.invalid.fetch_add(1, Ordering::Relaxed);
-                            self.metrics
-                                .get_or_init(BaggageMetrics::global)
-                                .invalid(typed.key.clone());
+                            self.count_invalid(typed.key.clone());
                             if !typed.logged.load(Ordering::Relaxed) {
                                 invalid.push(Invalid {
                                     key: typed.key.clone(),
@@ -551,6 +524,15 @@ impl BaggageAttributes {
         out
     }
 
+    /// Counts one value of `key` left out of telemetry, here and in the
+    /// metrics.
+    fn count_invalid(&self, key: Cow<'static, str>) {
+        let _ = self.invalid.fetch_add(1, Ordering::Relaxed);
+        self.metrics
+            .get_or_init(BaggageMetrics::global)
+            .invalid(key);
+    }
+
     /// Whether the signature of the `i`th signed schema verifies over
     /// `baggage`; a failure goes to `invalid` until it is logged.
     fn verify(
@@ -563,17 +545,18 @@ impl BaggageAttributes {
         let Some(signed) = self.signed.get(i) else {
             return false;
         };
+        let verify = |cx: &Context| signature::verify(signed.schema, signed.signature, cx, baggage);
         let checked = match cx {
-            Some(cx) => (signed.verify)(cx, baggage),
-            None => Context::map_current(|cx| (signed.verify)(cx, baggage)),
+            Some(cx) => verify(cx),
+            None => Context::map_current(verify),
         };
         match checked {
             Ok(()) => true,
             Err(e) => {
                 if !signed.logged.load(Ordering::Relaxed) {
                     invalid.push(Invalid {
-                        key: Cow::Borrowed(signed.signature_key),
-                        schema: signed.schema,
+                        key: Cow::Borrowed(signed.signature.key),
+                        schema: signed.schema.name,
                         problem: Problem::Signature,
                         error: e.to_string(),
                         logged: Arc::clone(&signed.logged),

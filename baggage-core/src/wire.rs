@@ -293,7 +293,7 @@ fn check_value(raw: &[u8], plus_as_space: bool) -> Result<bool, Malformed> {
     );
     // Baggage-octets only (the usual value, escaped or not), and each `%`
     // followed by two hex digits: only the `%`s are looked at again.
-    if octets && (!percent || percents_well_formed(raw)) {
+    if octets && (!percent || first_bad_percent(raw).is_none()) {
         return Ok(percent | (plus_as_space & plus));
     }
     Err(first_malformation(raw))
@@ -303,39 +303,28 @@ fn check_value(raw: &[u8], plus_as_space: bool) -> Result<bool, Malformed> {
 /// outside the grammar, or a `%` without two hex digits after it.
 #[cold]
 fn first_malformation(raw: &[u8]) -> Malformed {
-    let mut i = 0;
-    while let Some(&b) = raw.get(i) {
-        if !is_baggage_octet(b) {
-            return Malformed::ValueOctet;
-        }
-        if b == b'%' {
-            let hi = raw.get(i + 1).copied().and_then(hex_value);
-            let lo = raw.get(i + 2).copied().and_then(hex_value);
-            if hi.is_none() || lo.is_none() {
-                return Malformed::Percent;
-            }
-            i += 3;
-        } else {
-            i += 1;
-        }
+    let octet = raw.iter().position(|&b| !is_baggage_octet(b));
+    match (first_bad_percent(raw), octet) {
+        (Some(percent), Some(octet)) if percent < octet => Malformed::Percent,
+        (Some(_), None) => Malformed::Percent,
+        _ => Malformed::ValueOctet,
     }
-    // Not reached: `check_value` refuses only a value with one of the two.
-    Malformed::ValueOctet
 }
 
-/// Whether every `%` of `raw` is followed by two hex digits.
+/// Where the first `%` of `raw` that is not followed by two hex digits is.
+/// (The two digits of a well-formed escape are skipped: a `%` among them
+/// is one of them, not an escape of its own.)
 #[inline]
-fn percents_well_formed(raw: &[u8]) -> bool {
-    let mut rest = raw;
-    while let Some(i) = rest.iter().position(|&b| b == b'%') {
-        match rest.get(i + 1..i + 3) {
-            Some(&[hi, lo]) if hex_value(hi).is_some() && hex_value(lo).is_some() => {
-                rest = rest.get(i + 3..).unwrap_or_default();
-            }
-            _ => return false,
+fn first_bad_percent(raw: &[u8]) -> Option<usize> {
+    let mut at = 0;
+    while let Some(i) = raw.get(at..)?.iter().position(|&b| b == b'%') {
+        let i = at + i;
+        match raw.get(i + 1..i + 3) {
+            Some(&[hi, lo]) if hex_value(hi).is_some() && hex_value(lo).is_some() => at = i + 3,
+            _ => return Some(i),
         }
     }
-    true
+    None
 }
 
 /// Decodes a value received on the wire (already trimmed of OWS):

@@ -181,7 +181,6 @@ fn set_once<T>(cx: &mut Ctxt, slot: &mut Option<T>, value: T, name: &str, span: 
     }
 }
 
-/// A whole number after `name =` (`form`: `max_len = 64`).
 /// A container flag, `name` alone: set once. A value is an error that says
 /// how to write the flag (`how`), and is skipped so that parsing goes on
 /// with the next attribute.
@@ -204,6 +203,7 @@ fn flag(
     Ok(())
 }
 
+/// A whole number after `name =` (`form`: `max_len = 64`).
 fn number(cx: &mut Ctxt, meta: &ParseNestedMeta, form: &str) -> syn::Result<Option<Attr<usize>>> {
     let lit = value::<LitInt>(meta, "a whole number", form)?;
     match lit.base10_parse::<usize>() {

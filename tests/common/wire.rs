@@ -1,8 +1,9 @@
 //! A test carrier and entry helpers shared by the wire tests.
 #![allow(dead_code)]
 
-use opentelemetry::baggage::Baggage as OtelBaggage;
+use opentelemetry::baggage::{Baggage as OtelBaggage, BaggageExt};
 use opentelemetry::propagation::Extractor;
+use opentelemetry::Context;
 
 /// HTTP headers as a list: several `baggage` lines are kept apart, and
 /// `get_all` returns all of them (like `http::HeaderMap`).
@@ -59,4 +60,19 @@ pub fn entries(baggage: &OtelBaggage) -> Vec<Entry> {
 /// An entry, for expected values.
 pub fn e(key: &str, value: &str, properties: &str) -> Entry {
     (key.to_owned(), value.to_owned(), properties.to_owned())
+}
+
+/// `cx` with its baggage's entry `key` set to `value`, or removed for
+/// `None`, everything else kept: what a client that edits a header sends.
+pub fn edit(cx: &Context, key: &str, value: Option<&str>) -> Context {
+    let mut b = OtelBaggage::new();
+    for (k, (v, m)) in cx.baggage() {
+        if k.as_str() != key {
+            let _ = b.insert_with_metadata(k.clone(), v.clone(), m.clone());
+        }
+    }
+    if let Some(value) = value {
+        let _ = b.insert(key.to_owned(), value.to_owned());
+    }
+    cx.with_baggage(b)
 }

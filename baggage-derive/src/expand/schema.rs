@@ -7,7 +7,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 
 use super::{codec_fns, flatten_site, option, private, type_text};
-use crate::ast::{Codec, Field, Struct};
+use crate::ast::{Field, Struct};
 use crate::respan::respan;
 
 /// The `const SCHEMA` item of the `Baggage` impl.
@@ -53,45 +53,43 @@ fn field_schema(f: &Field, krate: &syn::Path) -> TokenStream {
     let doc = &f.doc;
     let metric_label = f.attrs.metric_label.is_some();
     let Some(codec) = codec_fns(f, krate) else {
+        // What the type says comes from `plain_field`; the derive adds only
+        // the length bounds a field declares.
         let p = private(krate);
-        if f.attrs.max_len.is_none() && f.attrs.max_item_len.is_none() {
-            let defaulted = f.attrs.default.is_some();
-            return quote! {
-                #p::plain_field::<#ty>(#key, #field_name, #rust_type, #doc, #metric_label, #defaulted)
-            };
-        }
-        let value = quote!(<#ty as #krate::BaggageField>::Value);
-        let req = requirement(f, krate, quote!(<#ty as #krate::BaggageField>::REQUIRED));
-        let max_len = option(f.attrs.max_len.as_ref().map(|m| m.value));
-        let max_item_len = option(f.attrs.max_item_len.as_ref().map(|m| m.value));
-        let max_wire_len = match f.attrs.max_len.as_ref().map(|m| m.value) {
-            Some(n) => quote!(#p::len_bound(
-                <#ty as #p::LenBounded>::CHARS,
-                <#ty as #p::LenBounded>::ITEM_IN_LIST,
-                #n,
-                #max_item_len,
-            )),
-            None => quote!(<#value as #krate::BaggageValue>::MAX_WIRE_LEN),
+        let defaulted = f.attrs.default.is_some();
+        let plain = quote! {
+            #p::plain_field::<#ty>(#key, #field_name, #rust_type, #doc, #metric_label, #defaulted)
         };
+        let max_len = f.attrs.max_len.as_ref().map(|m| m.value);
+        let max_item_len = f.attrs.max_item_len.as_ref().map(|m| m.value);
+        if max_len.is_none() && max_item_len.is_none() {
+            return plain;
+        }
+        // With `max_len`, the wire bound is the declared one; without it,
+        // the type's (as `plain_field` has it).
+        let max_wire_len = max_len.map(|n| {
+            let item = option(max_item_len);
+            quote! {
+                max_wire_len: #p::len_bound(
+                    <#ty as #p::LenBounded>::CHARS,
+                    <#ty as #p::LenBounded>::ITEM_IN_LIST,
+                    #n,
+                    #item,
+                ),
+            }
+        });
+        let (max_len, max_item_len) = (option(max_len), option(max_item_len));
         return quote! {
             #krate::schema::FieldSchema {
-                key: #key,
-                field: #field_name,
-                rust_type: #rust_type,
-                format: <#value as #krate::BaggageValue>::EXPECTED,
-                wire: &<#value as #krate::BaggageValue>::FORMAT,
-                requirement: #req,
-                cardinality: <#value as #krate::BaggageValue>::CARDINALITY,
-                metric_label: #metric_label,
-                doc: #doc,
                 max_len: #max_len,
                 max_item_len: #max_item_len,
-                max_wire_len: #max_wire_len,
+                #max_wire_len
+                ..#plain
             }
         };
     };
     let expected = codec.expected;
-    let req = requirement(f, krate, quote!(true));
+    let req = requirement(f, krate);
     quote! {
         #krate::schema::FieldSchema {
             key: #key,
@@ -110,13 +108,12 @@ fn field_schema(f: &Field, krate: &syn::Path) -> TokenStream {
     }
 }
 
-/// The `Requirement` of a field: `Default` with a default, else for a plain
-/// field whatever `plain_required` says, else by whether it is an `Option`.
-fn requirement(f: &Field, krate: &syn::Path, plain_required: TokenStream) -> TokenStream {
+/// The `Requirement` of a codec field (`with`, `from_str`): `Default` with
+/// a default, else by whether it is an `Option`. (A plain field's is its
+/// type's, in `plain_field`.)
+fn requirement(f: &Field, krate: &syn::Path) -> TokenStream {
     if f.attrs.default.is_some() {
         quote!(#krate::schema::Requirement::Default)
-    } else if matches!(f.codec(), Codec::Plain) {
-        quote!(if #plain_required { #krate::schema::Requirement::Required } else { #krate::schema::Requirement::Optional })
     } else if f.option_inner().is_some() {
         quote!(#krate::schema::Requirement::Optional)
     } else {
