@@ -256,12 +256,6 @@ impl Small {
         }
     }
 
-    /// Each key and its value's text, as the hand-written attaches make it.
-    pub fn entries_of(&self, mut put: impl FnMut(&'static str, Option<StringValue>)) {
-        put("app.user_id", Some(self.user_id.to_string().into()));
-        put("app.is_premium", Some(self.is_premium.to_string().into()));
-    }
-
     pub fn attach_hand(&self, cx: &Context) -> Context {
         hand_with(cx, 2, self)
     }
@@ -332,17 +326,6 @@ impl UserCtx {
             region: Some("us-west-2".into()),
             retries: 2,
         }
-    }
-
-    /// Each key and its value's text, as the hand-written attaches make it
-    /// (`None` for a field that is `None`).
-    pub fn entries_of(&self, mut put: impl FnMut(&'static str, Option<StringValue>)) {
-        put("app.user_id", Some(self.user_id.to_string().into()));
-        put("app.tier", Some(self.tier.as_str().into()));
-        put("app.is_premium", Some(self.is_premium.to_string().into()));
-        put("app.features", Some(self.features.join(",").into()));
-        put("app.geo", self.region.clone().map(Into::into));
-        put("app.retries", Some(self.retries.to_string().into()));
     }
 
     pub fn attach_hand(&self, cx: &Context) -> Context {
@@ -515,56 +498,6 @@ impl Large {
         }
     }
 
-    /// Each key and its value's text, as the hand-written attaches make it
-    /// (`None` for a field that is `None`).
-    pub fn entries_of(&self, mut put: impl FnMut(&'static str, Option<StringValue>)) {
-        put("big.request_id", Some((self.request_id.to_string()).into()));
-        put("big.account_id", Some((self.account_id.to_string()).into()));
-        put("big.org_id", Some((self.org_id.to_string()).into()));
-        put("big.shard", Some((self.shard.to_string()).into()));
-        put("big.priority", Some((self.priority.to_string()).into()));
-        put("big.attempt", Some((self.attempt.to_string()).into()));
-        put(
-            "big.deadline_ms",
-            Some((self.deadline_ms.to_string()).into()),
-        );
-        put("big.quota", Some((self.quota.to_string()).into()));
-        put("big.score", Some((self.score.to_string()).into()));
-        put("big.build", Some((self.build.to_string()).into()));
-        put("big.beta", Some((self.beta.to_string()).into()));
-        put("big.internal", Some((self.internal.to_string()).into()));
-        put("big.canary", Some((self.canary.to_string()).into()));
-        put("big.debug", Some((self.debug.to_string()).into()));
-        put("big.synthetic", Some((self.synthetic.to_string()).into()));
-        put("big.tier", Some((self.tier.as_str()).into()));
-        put("big.channel", Some((self.channel.as_str()).into()));
-        put(
-            "big.fallback_tier",
-            Some((self.fallback_tier.as_str()).into()),
-        );
-        put(
-            "big.source_channel",
-            Some((self.source_channel.as_str()).into()),
-        );
-        put(
-            "big.support_tier",
-            Some((self.support_tier.as_str()).into()),
-        );
-        put("big.tenant", Some((self.tenant.clone()).into()));
-        put("big.locale", Some((self.locale.clone()).into()));
-        put(
-            "big.client_version",
-            Some((self.client_version.clone()).into()),
-        );
-        put("big.experiment", Some((self.experiment.clone()).into()));
-        put("big.route", Some((self.route.clone()).into()));
-        put("big.referrer", self.referrer.clone().map(Into::into));
-        put("big.campaign", self.campaign.clone().map(Into::into));
-        put("big.device", self.device.clone().map(Into::into));
-        put("big.flags", Some((self.flags.join(",")).into()));
-        put("big.cohorts", Some((self.cohorts.join(",")).into()));
-    }
-
     pub fn attach_hand(&self, cx: &Context) -> Context {
         hand_with(cx, 30, self)
     }
@@ -715,19 +648,63 @@ pub fn baggage_of(header: &str) -> OtelBaggage {
 }
 
 impl HandEntries for Small {
-    fn each_entry(&self, put: impl FnMut(&'static str, Option<StringValue>)) {
-        self.entries_of(put)
+    fn each_entry(&self, mut put: impl FnMut(&'static str, Option<StringValue>)) {
+        put("app.user_id", Some(self.user_id.to_string().into()));
+        put("app.is_premium", Some(self.is_premium.to_string().into()));
     }
 }
 
 impl HandEntries for UserCtx {
-    fn each_entry(&self, put: impl FnMut(&'static str, Option<StringValue>)) {
-        self.entries_of(put)
+    fn each_entry(&self, mut put: impl FnMut(&'static str, Option<StringValue>)) {
+        put("app.user_id", Some(self.user_id.to_string().into()));
+        put("app.tier", Some(self.tier.as_str().into()));
+        put("app.is_premium", Some(self.is_premium.to_string().into()));
+        put("app.features", Some(self.features.join(",").into()));
+        put("app.geo", self.region.clone().map(Into::into));
+        put("app.retries", Some(self.retries.to_string().into()));
     }
 }
 
 impl HandEntries for Large {
-    fn each_entry(&self, put: impl FnMut(&'static str, Option<StringValue>)) {
-        self.entries_of(put)
+    fn each_entry(&self, mut put: impl FnMut(&'static str, Option<StringValue>)) {
+        put("big.request_id", Some(self.request_id.to_string().into()));
+        put("big.account_id", Some(self.account_id.to_string().into()));
+        put("big.org_id", Some(self.org_id.to_string().into()));
+        put("big.shard", Some(self.shard.to_string().into()));
+        put("big.priority", Some(self.priority.to_string().into()));
+        put("big.attempt", Some(self.attempt.to_string().into()));
+        put("big.deadline_ms", Some(self.deadline_ms.to_string().into()));
+        put("big.quota", Some(self.quota.to_string().into()));
+        put("big.score", Some(self.score.to_string().into()));
+        put("big.build", Some(self.build.to_string().into()));
+        put("big.beta", Some(self.beta.to_string().into()));
+        put("big.internal", Some(self.internal.to_string().into()));
+        put("big.canary", Some(self.canary.to_string().into()));
+        put("big.debug", Some(self.debug.to_string().into()));
+        put("big.synthetic", Some(self.synthetic.to_string().into()));
+        put("big.tier", Some(self.tier.as_str().into()));
+        put("big.channel", Some(self.channel.as_str().into()));
+        put(
+            "big.fallback_tier",
+            Some(self.fallback_tier.as_str().into()),
+        );
+        put(
+            "big.source_channel",
+            Some(self.source_channel.as_str().into()),
+        );
+        put("big.support_tier", Some(self.support_tier.as_str().into()));
+        put("big.tenant", Some(self.tenant.clone().into()));
+        put("big.locale", Some(self.locale.clone().into()));
+        put(
+            "big.client_version",
+            Some(self.client_version.clone().into()),
+        );
+        put("big.experiment", Some(self.experiment.clone().into()));
+        put("big.route", Some(self.route.clone().into()));
+        put("big.referrer", self.referrer.clone().map(Into::into));
+        put("big.campaign", self.campaign.clone().map(Into::into));
+        put("big.device", self.device.clone().map(Into::into));
+        put("big.flags", Some(self.flags.join(",").into()));
+        put("big.cohorts", Some(self.cohorts.join(",").into()));
     }
 }
