@@ -767,4 +767,94 @@ mod signed {
         assert_eq!(requests.missing_labels(), 0);
         assert_eq!(requests.invalid_values(), 3);
     }
+
+    #[test]
+    fn log_records_carry_a_signed_schema_only_when_it_verifies() {
+        let logs = InMemoryLogExporter::default();
+        let provider = SdkLoggerProvider::builder()
+            .with_log_processor(BaggageLogProcessor::new(rules()))
+            .with_simple_exporter(logs.clone())
+            .build();
+        let logger = provider.logger("shop");
+        let attacks = contexts();
+        for (_, cx) in &attacks {
+            let _attached = cx.clone().attach();
+            let mut record = logger.create_log_record();
+            record.set_body("paid".into());
+            logger.emit(record);
+        }
+        let emitted = logs.get_emitted_logs().unwrap();
+        assert_eq!(emitted.len(), attacks.len());
+        for ((attack, _), log) in attacks.iter().zip(&emitted) {
+            let mut keys: Vec<String> = log
+                .record
+                .attributes_iter()
+                .map(|(k, _)| k.to_string())
+                .collect();
+            keys.sort_unstable();
+            let expected: &[&str] = match *attack {
+                "genuine" => &["app.user_id", "pass.account", "pass.tier"],
+                _ => &["app.user_id"],
+            };
+            assert_eq!(keys, expected, "{attack}");
+        }
+    }
+
+    /// A pass whose signature also covers the trace it was made in.
+    #[derive(Baggage, Debug, Clone, PartialEq)]
+    #[baggage(prefix = "bound.", signed, bind_trace)]
+    struct BoundPass {
+        account: u64,
+    }
+
+    /// A context of the remote trace `trace`, with the service's ring.
+    fn in_trace(trace: u128) -> Context {
+        use opentelemetry::trace::{
+            SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState,
+        };
+        Context::new()
+            .with_value(ring())
+            .with_remote_span_context(SpanContext::new(
+                TraceId::from(trace),
+                SpanId::from(7u64),
+                TraceFlags::SAMPLED,
+                true,
+                TraceState::default(),
+            ))
+    }
+
+    #[test]
+    fn a_pass_bound_to_its_trace_labels_that_traces_spans_and_not_a_replay() {
+        let spans = InMemorySpanExporter::default();
+        let provider = SdkTracerProvider::builder()
+            .with_span_processor(BaggageSpanProcessor::new(
+                BaggageAttributes::new().schema::<BoundPass>(),
+            ))
+            .with_simple_exporter(spans.clone())
+            .build();
+        let tracer = provider.tracer("shop");
+        let signed = in_trace(1).with_typed(&BoundPass { account: 7 }).unwrap();
+        // The same entries, signature and all, sent again in another trace.
+        let replayed = in_trace(2).with_baggage(
+            signed
+                .baggage()
+                .iter()
+                .map(|(k, (v, _))| KeyValue::new(k.clone(), v.clone()))
+                .collect::<Vec<_>>(),
+        );
+        for cx in [&signed, &replayed] {
+            let mut span = tracer.start_with_context("charge", cx);
+            span.end();
+        }
+        let finished = spans.get_finished_spans().unwrap();
+        let attributes: Vec<Vec<KeyValue>> =
+            finished.iter().map(|s| s.attributes.clone()).collect();
+        assert_eq!(
+            attributes,
+            [vec![KeyValue::new("bound.account", 7i64)], vec![]]
+        );
+        // The same verdicts as a handler's reads.
+        assert!(signed.typed::<BoundPass>().is_ok());
+        assert!(replayed.typed::<BoundPass>().is_err());
+    }
 }
