@@ -240,11 +240,7 @@ fn text_log_lines_end_with_the_typed_fields() {
 
 #[test]
 fn under_tracing_opentelemetry_a_span_parented_on_a_request_context_gives_its_events_the_fields() {
-    let spans = InMemorySpanExporter::default();
-    let provider = SdkTracerProvider::builder()
-        .with_span_processor(BaggageSpanProcessor::new(rules()))
-        .with_simple_exporter(spans.clone())
-        .build();
+    let (provider, spans) = span_pipeline(rules());
     let sink = Sink::default();
     let writer = sink.clone();
     let subscriber = tracing_subscriber::registry()
@@ -295,28 +291,46 @@ fn percent_decoded(v: &str) -> String {
     ctx.get("k").unwrap().to_string()
 }
 
-#[test]
-fn a_local_field_is_on_log_records_and_a_forged_one_is_not() {
+/// A span pipeline whose processor copies what `rules` picks: the
+/// provider (kept alive by the caller) and the spans it exports.
+fn span_pipeline(rules: BaggageAttributes) -> (SdkTracerProvider, InMemorySpanExporter) {
+    let spans = InMemorySpanExporter::default();
+    let provider = SdkTracerProvider::builder()
+        .with_span_processor(BaggageSpanProcessor::new(rules))
+        .with_simple_exporter(spans.clone())
+        .build();
+    (provider, spans)
+}
+
+/// The attributes of one log record emitted in each of `contexts`, through
+/// a `BaggageLogProcessor` with `rules`.
+fn log_attributes(rules: BaggageAttributes, contexts: &[Context]) -> Vec<Vec<(Key, AnyValue)>> {
     let logs = InMemoryLogExporter::default();
     let provider = SdkLoggerProvider::builder()
-        .with_log_processor(BaggageLogProcessor::new(
-            BaggageAttributes::new().schema::<RouteCtx>(),
-        ))
+        .with_log_processor(BaggageLogProcessor::new(rules))
         .with_simple_exporter(logs.clone())
         .build();
     let logger = provider.logger("shop");
-    let forged = Context::new().with_baggage([KeyValue::new("route.name", "refund")]);
-    for cx in [forged.clone(), forged.with_typed(&route()).unwrap()] {
-        let _attached = cx.attach();
+    for cx in contexts {
+        let _attached = cx.clone().attach();
         let mut record = logger.create_log_record();
         record.set_body("paid".into());
         logger.emit(record);
     }
-    let emitted = logs.get_emitted_logs().unwrap();
-    let attributes: Vec<Vec<(Key, AnyValue)>> = emitted
+    logs.get_emitted_logs()
+        .unwrap()
         .iter()
         .map(|log| log.record.attributes_iter().cloned().collect())
-        .collect();
+        .collect()
+}
+
+#[test]
+fn a_local_field_is_on_log_records_and_a_forged_one_is_not() {
+    let forged = Context::new().with_baggage([KeyValue::new("route.name", "refund")]);
+    let attributes = log_attributes(
+        BaggageAttributes::new().schema::<RouteCtx>(),
+        &[forged.clone(), forged.with_typed(&route()).unwrap()],
+    );
     assert_eq!(
         attributes,
         [
@@ -662,11 +676,7 @@ mod signed {
 
     #[tokio::test]
     async fn over_http_a_span_carries_a_signed_schema_only_from_a_genuine_header() {
-        let spans = InMemorySpanExporter::default();
-        let provider = SdkTracerProvider::builder()
-            .with_span_processor(BaggageSpanProcessor::new(rules()))
-            .with_simple_exporter(spans.clone())
-            .build();
+        let (provider, spans) = span_pipeline(rules());
         let tracer = provider.tracer("shop");
         let app = Router::new()
             .route(
@@ -770,27 +780,12 @@ mod signed {
 
     #[test]
     fn log_records_carry_a_signed_schema_only_when_it_verifies() {
-        let logs = InMemoryLogExporter::default();
-        let provider = SdkLoggerProvider::builder()
-            .with_log_processor(BaggageLogProcessor::new(rules()))
-            .with_simple_exporter(logs.clone())
-            .build();
-        let logger = provider.logger("shop");
         let attacks = contexts();
-        for (_, cx) in &attacks {
-            let _attached = cx.clone().attach();
-            let mut record = logger.create_log_record();
-            record.set_body("paid".into());
-            logger.emit(record);
-        }
-        let emitted = logs.get_emitted_logs().unwrap();
+        let cxs: Vec<Context> = attacks.iter().map(|(_, cx)| cx.clone()).collect();
+        let emitted = log_attributes(rules(), &cxs);
         assert_eq!(emitted.len(), attacks.len());
-        for ((attack, _), log) in attacks.iter().zip(&emitted) {
-            let mut keys: Vec<String> = log
-                .record
-                .attributes_iter()
-                .map(|(k, _)| k.to_string())
-                .collect();
+        for ((attack, _), attributes) in attacks.iter().zip(&emitted) {
+            let mut keys: Vec<String> = attributes.iter().map(|(k, _)| k.to_string()).collect();
             keys.sort_unstable();
             let expected: &[&str] = match *attack {
                 "genuine" => &["app.user_id", "pass.account", "pass.tier"],
@@ -825,13 +820,7 @@ mod signed {
 
     #[test]
     fn a_pass_bound_to_its_trace_labels_that_traces_spans_and_not_a_replay() {
-        let spans = InMemorySpanExporter::default();
-        let provider = SdkTracerProvider::builder()
-            .with_span_processor(BaggageSpanProcessor::new(
-                BaggageAttributes::new().schema::<BoundPass>(),
-            ))
-            .with_simple_exporter(spans.clone())
-            .build();
+        let (provider, spans) = span_pipeline(BaggageAttributes::new().schema::<BoundPass>());
         let tracer = provider.tracer("shop");
         let signed = in_trace(1).with_typed(&BoundPass { account: 7 }).unwrap();
         // The same entries, signature and all, sent again in another trace.
