@@ -410,6 +410,24 @@ fn generic_schemas_report_duplicate_keys_at_run_time() {
         Context::new().typed::<Pair<User, User>>().unwrap_err(),
         expected
     );
+    // Nested, the collision is one error, not one per level.
+    let nested = Pair {
+        a: Pair {
+            a: User { id: 1, plan: None },
+            b: User { id: 2, plan: None },
+        },
+        b: Flag { on: true },
+    };
+    assert_eq!(Context::new().with_typed(&nested).unwrap_err(), expected);
+    // Attributes cannot fail: they name every field, the colliding key twice.
+    let kv: Vec<KeyValue> = same.key_values().collect();
+    assert_eq!(
+        kv,
+        [
+            KeyValue::new("user.id", Value::I64(1)),
+            KeyValue::new("user.id", Value::I64(2)),
+        ]
+    );
     // Distinct keys work.
     let fine = Pair {
         a: User { id: 1, plan: None },

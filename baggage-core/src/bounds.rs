@@ -104,8 +104,8 @@ impl<T: ItemLenBounded> ItemLenBounded for Option<T> {
 }
 
 /// Checks a bounded field: `max_len` (if given) then `max_item_len` (if given).
-pub fn check_len<F: LenBounded, K: FieldKey>(
-    key: K,
+pub fn check_len<F: LenBounded, K: FieldKey + ?Sized>(
+    key: &K,
     value: &F,
     max_len: Option<usize>,
 ) -> Result<(), Error> {
@@ -118,8 +118,8 @@ pub fn check_len<F: LenBounded, K: FieldKey>(
 }
 
 /// Checks the elements of a `max_item_len` field.
-pub fn check_item_len<F: ItemLenBounded, K: FieldKey>(
-    key: K,
+pub fn check_item_len<F: ItemLenBounded, K: FieldKey + ?Sized>(
+    key: &K,
     value: &F,
     max: usize,
 ) -> Result<(), Error> {
@@ -137,7 +137,11 @@ pub fn check_item_len<F: ItemLenBounded, K: FieldKey>(
 /// The error of a `max_len` field whose value has `found` characters or
 /// elements, over `max`.
 #[cold]
-pub(crate) fn too_long<F: LenBounded, K: FieldKey>(key: K, max: usize, found: usize) -> Error {
+pub(crate) fn too_long<F: LenBounded, K: FieldKey + ?Sized>(
+    key: &K,
+    max: usize,
+    found: usize,
+) -> Error {
     Error::TooLong {
         key: key.to_key(),
         max,

@@ -6,7 +6,7 @@ use opentelemetry::{Context, Key};
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
-use crate::encode::Entries;
+use crate::encode::{Entries, EntriesWriter};
 use crate::error::{Error, Limit};
 use crate::keys::{retain, KeySet, Remap};
 use crate::limits::{encoded_size, member_len_bound, MAX_BYTES, MAX_MEMBERS};
@@ -111,7 +111,9 @@ impl BaggageContextExt for Context {
     fn with_typed<T: Baggage>(&self, value: &T) -> Result<Context, Error> {
         let mut entries = Entries::take_buffers();
         entries.items.reserve(const { T::SCHEMA.key_count() + 1 });
-        let mut written = value.__encode(&mut entries, Remap::NONE);
+        let mut writer = EntriesWriter::new(&mut entries);
+        value.__write(&mut writer, Remap::NONE);
+        let mut written = writer.finish();
         if let (Ok(()), Some(signature)) = (&written, T::SCHEMA.signature) {
             written = sign(&T::SCHEMA, signature, self, &mut entries);
         }

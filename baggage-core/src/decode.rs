@@ -10,8 +10,8 @@ use std::fmt::Display;
 use opentelemetry::baggage::Baggage as OtelBaggage;
 use opentelemetry::Value;
 
-use crate::bounds::{too_long, LenBounded};
-use crate::keys::{FieldKey, KeyTable, Remap, SCAN_SLOTS};
+use crate::bounds::{check_item_len, check_len, too_long, ItemLenBounded, LenBounded};
+use crate::keys::{DeclaredKeys, FieldKey, KeySource, KeyTable, SCAN_SLOTS};
 use crate::schema::FieldSchema;
 use crate::value::{BaggageField, BaggageValue, ValueError};
 use crate::Error;
@@ -49,7 +49,7 @@ impl Lookup for OtelBaggage {
 pub fn decode_baggage<T: crate::Baggage>(baggage: &OtelBaggage) -> Result<T, Error> {
     let fields = T::SCHEMA.fields.len();
     if fields <= 2 || fields > SCAN_SLOTS || baggage.len() + 4 > 2 * fields {
-        T::__decode(baggage, Remap::NONE)
+        T::__decode(baggage, DeclaredKeys)
     } else {
         decode_scanned(baggage)
     }
@@ -74,7 +74,7 @@ fn decode_scanned<T: crate::Baggage>(baggage: &OtelBaggage) -> Result<T, Error> 
             slots: &slots,
             next: Cell::new(0),
         },
-        Remap::NONE,
+        DeclaredKeys,
     )
 }
 
@@ -114,11 +114,134 @@ pub fn lookup<'b, L: Lookup + ?Sized>(baggage: &'b L, key: &str) -> Option<&'b s
     baggage.lookup(key)
 }
 
+/// Where a generated `__decode` reads: the source and the key source.
+///
+/// The generated code is one call per field, which gives the field's
+/// `Result`; the struct is built when every field is `Ok`, else
+/// [`collect_errors`] gives every field's error, in field order. The reads
+/// themselves (key resolution, lookup, decode, default, length checks) are
+/// these methods, generic over the source and the keys, and checked once
+/// here instead of once per field of every schema. Each is inlined into
+/// the generated decoder, as the reads were when it called them itself:
+/// the key is then a constant where it is compared and hashed.
+pub struct Decoder<'b, L: ?Sized, K> {
+    source: &'b L,
+    keys: K,
+}
+
+impl<'b, L: Lookup + ?Sized, K: KeySource> Decoder<'b, L, K> {
+    /// A decode of `source`, each key as `keys` gives it.
+    #[inline(always)]
+    pub fn new(source: &'b L, keys: K) -> Self {
+        Decoder { source, keys }
+    }
+
+    /// A plain field (`key`, whose own prefix is `prefix_len` bytes):
+    /// required, `Option`, or defaulted when `default` is given.
+    #[inline(always)]
+    pub fn field<F: BaggageField>(
+        &self,
+        key: &'static str,
+        prefix_len: usize,
+        default: Option<fn() -> F>,
+    ) -> Result<F, Error> {
+        decode_field(self.source, &self.keys.key(key, prefix_len), default)
+    }
+
+    /// A plain field with `max_len`: its text counted before it is decoded
+    /// ([`decode_bounded_field`]), its value after.
+    #[inline(always)]
+    pub fn bounded_field<F: BaggageField + LenBounded>(
+        &self,
+        key: &'static str,
+        prefix_len: usize,
+        default: Option<fn() -> F>,
+        max_len: usize,
+    ) -> Result<F, Error> {
+        let key = self.keys.key(key, prefix_len);
+        decode_bounded_field(self.source, &key, default, max_len)
+            .and_then(|value| check_len(&key, &value, Some(max_len)).map(|()| value))
+    }
+
+    /// `value` if its elements are at most `max` characters long
+    /// (`max_item_len`).
+    #[inline(always)]
+    pub fn item_bounded<F: ItemLenBounded>(
+        &self,
+        value: Result<F, Error>,
+        key: &'static str,
+        prefix_len: usize,
+        max: usize,
+    ) -> Result<F, Error> {
+        let value = value?;
+        check_item_len(&self.keys.key(key, prefix_len), &value, max).map(|()| value)
+    }
+
+    /// A field with a codec (`with` or `from_str`), `None` if absent.
+    #[inline(always)]
+    pub fn codec<T, E: Display>(
+        &self,
+        key: &'static str,
+        prefix_len: usize,
+        expected: &'static str,
+        decode: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Result<Option<T>, Error> {
+        decode_codec(
+            self.source,
+            &self.keys.key(key, prefix_len),
+            expected,
+            decode,
+        )
+    }
+
+    /// A field with a codec that is not an `Option`: its `default` if
+    /// absent, or without one, an error.
+    #[inline(always)]
+    pub fn required_codec<T, E: Display>(
+        &self,
+        key: &'static str,
+        prefix_len: usize,
+        expected: &'static str,
+        decode: impl FnOnce(&str) -> Result<T, E>,
+        default: Option<fn() -> T>,
+    ) -> Result<T, Error> {
+        let key = self.keys.key(key, prefix_len);
+        match (decode_codec(self.source, &key, expected, decode)?, default) {
+            (Some(value), _) => Ok(value),
+            (None, Some(make)) => Ok(make()),
+            (None, None) => Err(missing(key.to_key(), expected)),
+        }
+    }
+
+    /// A schema flattened here without a site prefix: its keys from the
+    /// same source.
+    #[inline(always)]
+    pub fn flattened<T: crate::Baggage>(&self) -> Result<T, Error> {
+        T::__decode(self.source, self.keys)
+    }
+
+    /// A schema flattened here under the site prefix `site`.
+    #[inline(always)]
+    pub fn flattened_under<T: crate::Baggage>(&self, site: &'static str) -> Result<T, Error> {
+        T::__decode(self.source, self.keys.under(site))
+    }
+}
+
+/// The error of a decode whose fields gave `errors` (`None` for a field
+/// that did not fail; called only when one did).
+#[cold]
+pub fn collect_errors(errors: impl IntoIterator<Item = Option<Error>>) -> Error {
+    match Error::combine(errors.into_iter().flatten()) {
+        Err(e) => e,
+        Ok(()) => Error::Multiple(Vec::new()),
+    }
+}
+
 /// Decodes a plain field: required, `Option`, or defaulted when `default` is given.
 #[inline]
-pub fn decode_field<F: BaggageField, L: Lookup + ?Sized, K: FieldKey>(
+pub fn decode_field<F: BaggageField, L: Lookup + ?Sized, K: FieldKey + ?Sized>(
     baggage: &L,
-    key: K,
+    key: &K,
     default: Option<fn() -> F>,
 ) -> Result<F, Error> {
     decode_text(lookup(baggage, key.text()), key, default)
@@ -130,14 +253,14 @@ pub fn decode_field<F: BaggageField, L: Lookup + ?Sized, K: FieldKey>(
 #[inline]
 pub fn decode_bounded_field<F, L, K>(
     baggage: &L,
-    key: K,
+    key: &K,
     default: Option<fn() -> F>,
     max_len: usize,
 ) -> Result<F, Error>
 where
     F: BaggageField + LenBounded,
     L: Lookup + ?Sized,
-    K: FieldKey,
+    K: FieldKey + ?Sized,
 {
     let text = lookup(baggage, key.text());
     if let Some(found) = text.and_then(F::len_of_text) {
@@ -150,9 +273,9 @@ where
 
 /// Decodes a plain field's entry text, `None` if absent.
 #[inline]
-fn decode_text<F: BaggageField, K: FieldKey>(
+fn decode_text<F: BaggageField, K: FieldKey + ?Sized>(
     text: Option<&str>,
-    key: K,
+    key: &K,
     default: Option<fn() -> F>,
 ) -> Result<F, Error> {
     let expected = <F::Value as BaggageValue>::EXPECTED;
@@ -170,9 +293,9 @@ fn decode_text<F: BaggageField, K: FieldKey>(
 
 /// Decodes the text of a codec field (`with` or `from_str`), `None` if absent.
 #[inline]
-pub fn decode_codec<T, E: Display, L: Lookup + ?Sized, K: FieldKey>(
+pub fn decode_codec<T, E: Display, L: Lookup + ?Sized, K: FieldKey + ?Sized>(
     baggage: &L,
-    key: K,
+    key: &K,
     expected: &'static str,
     decode: impl FnOnce(&str) -> Result<T, E>,
 ) -> Result<Option<T>, Error> {
@@ -192,26 +315,6 @@ pub fn missing(key: Cow<'static, str>, expected: &'static str) -> Error {
     Error::Missing {
         key,
         expected: expected.into(),
-    }
-}
-
-/// Requires a codec field's value.
-#[inline]
-pub fn require<T, K: FieldKey>(
-    value: Result<Option<T>, Error>,
-    key: K,
-    expected: &'static str,
-) -> Result<T, Error> {
-    value.and_then(|v| v.ok_or_else(|| missing(key.to_key(), expected)))
-}
-
-/// Collects the errors of the fields that failed.
-#[cold]
-pub fn collect_errors(errors: impl IntoIterator<Item = Option<Error>>) -> Error {
-    match Error::combine(errors.into_iter().flatten()) {
-        Err(e) => e,
-        // Only called when at least one field failed.
-        Ok(()) => Error::Multiple(Vec::new()),
     }
 }
 

@@ -8,6 +8,7 @@ use std::fmt::Display;
 
 use opentelemetry::{KeyValue, StringValue};
 
+use crate::bounds::{check_item_len, check_len, ItemLenBounded, LenBounded};
 use crate::value::{BaggageField, BaggageValue};
 use crate::{Error, KeyValues};
 
@@ -93,36 +94,160 @@ impl Entries {
     }
 }
 
-/// Writes a plain field.
-#[inline]
-pub fn put_field<F: BaggageField>(entries: &mut Entries, key: Cow<'static, str>, field: &F) {
-    match field.value().map(|v| (v, v.encode_static())) {
-        Some((_, Some(text))) => entries.put_static(key, text),
-        value => entries.put(key, value.map(|(v, _)| v), BaggageValue::encode),
+/// Where a schema value's fields go: the entries of a baggage
+/// ([`EntriesWriter`]) or OpenTelemetry attributes ([`KvWriter`]).
+///
+/// A schema has one generated writer, `Baggage::__write`, one call of this
+/// trait per field (a flattened schema's `__write` with the same writer);
+/// what each field becomes is decided here, once, and not written out per
+/// field and per target by the derive.
+pub trait Writer {
+    /// A plain field, under its resolved `key`; `metric_label` if it is a
+    /// `#[baggage(metric_label)]`.
+    fn plain<F: BaggageField>(&mut self, key: Cow<'static, str>, value: &F, metric_label: bool);
+
+    /// A field with a codec (`with` or `from_str`): `None` writes no
+    /// value, and `encode` appends the text of one.
+    fn codec<T: ?Sized>(
+        &mut self,
+        key: Cow<'static, str>,
+        value: Option<&T>,
+        encode: impl FnOnce(&T, &mut String),
+        metric_label: bool,
+    );
+
+    /// The `max_len` of a field, checked before [`Writer::plain`] where
+    /// the target must hold it (the baggage); a value over it is an error.
+    /// (`key` is a `&Cow` so that an error keeps a declared key borrowed.)
+    #[inline]
+    #[allow(clippy::ptr_arg)]
+    fn max_len<F: LenBounded>(&mut self, key: &Cow<'static, str>, value: &F, max: usize) {
+        let _ = (key, value, max);
+    }
+
+    /// The `max_item_len` of a field, as [`Writer::max_len`].
+    #[inline]
+    #[allow(clippy::ptr_arg)]
+    fn max_item_len<F: ItemLenBounded>(&mut self, key: &Cow<'static, str>, value: &F, max: usize) {
+        let _ = (key, value, max);
+    }
+
+    /// The schema cannot be written as one value (a generic schema whose
+    /// flattened keys collide): a writer that can fail fails with `error`,
+    /// the first one given (the outermost schema's), and no other. The
+    /// fields are still given to it; attributes keep every one.
+    fn fail(&mut self, error: Error);
+}
+
+/// The [`Writer`] of a schema value's baggage entries: each field's encoded
+/// value, or its removal; every length over its bound an error.
+pub struct EntriesWriter<'e> {
+    entries: &'e mut Entries,
+    errors: Vec<Error>,
+    /// The first [`Writer::fail`]: the outermost schema that cannot be
+    /// written, which is the error of the whole write.
+    failed: Option<Error>,
+}
+
+impl<'e> EntriesWriter<'e> {
+    /// A writer to `entries`.
+    #[inline]
+    pub fn new(entries: &'e mut Entries) -> Self {
+        EntriesWriter {
+            entries,
+            errors: Vec::new(),
+            failed: None,
+        }
+    }
+
+    /// `Ok` if every field was written (the usual case: no call), else the
+    /// errors.
+    #[inline]
+    pub fn finish(self) -> Result<(), Error> {
+        match self.failed {
+            Some(e) => Err(e),
+            None if self.errors.is_empty() => Ok(()),
+            None => Error::combine(self.errors),
+        }
     }
 }
 
-/// The typed attribute of a plain field, if present.
-#[inline]
-pub fn field_kv<F: BaggageField>(out: &mut Vec<KeyValue>, key: Cow<'static, str>, field: &F) {
-    if let Some(v) = field.value() {
-        out.push(KeyValue::new(key, v.to_otel_value()));
+impl Writer for EntriesWriter<'_> {
+    #[inline]
+    fn plain<F: BaggageField>(&mut self, key: Cow<'static, str>, value: &F, _metric_label: bool) {
+        match value.value().map(|v| (v, v.encode_static())) {
+            Some((_, Some(text))) => self.entries.put_static(key, text),
+            value => self
+                .entries
+                .put(key, value.map(|(v, _)| v), BaggageValue::encode),
+        }
+    }
+
+    #[inline]
+    fn codec<T: ?Sized>(
+        &mut self,
+        key: Cow<'static, str>,
+        value: Option<&T>,
+        encode: impl FnOnce(&T, &mut String),
+        _metric_label: bool,
+    ) {
+        self.entries.put(key, value, encode);
+    }
+
+    #[inline]
+    fn max_len<F: LenBounded>(&mut self, key: &Cow<'static, str>, value: &F, max: usize) {
+        if let Err(e) = check_len(key, value, Some(max)) {
+            self.errors.push(e);
+        }
+    }
+
+    #[inline]
+    fn max_item_len<F: ItemLenBounded>(&mut self, key: &Cow<'static, str>, value: &F, max: usize) {
+        if let Err(e) = check_item_len(key, value, max) {
+            self.errors.push(e);
+        }
+    }
+
+    fn fail(&mut self, error: Error) {
+        self.failed.get_or_insert(error);
     }
 }
 
-/// The string attribute of a codec field, if present.
-#[inline]
-pub fn codec_kv<T: ?Sized>(
-    out: &mut Vec<KeyValue>,
-    key: Cow<'static, str>,
-    value: Option<&T>,
-    encode: impl FnOnce(&T, &mut String),
-) {
-    if let Some(v) = value {
-        let mut s = String::new();
-        encode(v, &mut s);
-        out.push(KeyValue::new(key, s));
+/// The [`Writer`] of a schema value's typed attributes
+/// ([`Baggage::key_values`](crate::Baggage::key_values)), or with
+/// `METRIC_LABELS` only those of its metric labels
+/// ([`Baggage::metric_attributes`](crate::Baggage::metric_attributes)).
+/// An absent value gives no attribute.
+pub struct KvWriter<'o, const METRIC_LABELS: bool>(pub &'o mut Vec<KeyValue>);
+
+impl<const METRIC_LABELS: bool> Writer for KvWriter<'_, METRIC_LABELS> {
+    #[inline]
+    fn plain<F: BaggageField>(&mut self, key: Cow<'static, str>, value: &F, metric_label: bool) {
+        if metric_label || !METRIC_LABELS {
+            if let Some(v) = value.value() {
+                self.0.push(KeyValue::new(key, v.to_otel_value()));
+            }
+        }
     }
+
+    #[inline]
+    fn codec<T: ?Sized>(
+        &mut self,
+        key: Cow<'static, str>,
+        value: Option<&T>,
+        encode: impl FnOnce(&T, &mut String),
+        metric_label: bool,
+    ) {
+        if metric_label || !METRIC_LABELS {
+            if let Some(v) = value {
+                let mut s = String::new();
+                encode(v, &mut s);
+                self.0.push(KeyValue::new(key, s));
+            }
+        }
+    }
+
+    fn fail(&mut self, _error: Error) {}
 }
 
 /// Wraps key-values for [`crate::Baggage::key_values`].
@@ -137,24 +262,6 @@ pub fn encode_display<T: Display + ?Sized>(value: &T, out: &mut String) {
     use std::fmt::Write;
     // Writing to a String cannot fail.
     let _ = write!(out, "{value}");
-}
-
-/// Collects the errors of writing one value.
-pub fn push_err(errors: &mut Vec<Error>, result: Result<(), Error>) {
-    if let Err(e) = result {
-        errors.push(e);
-    }
-}
-
-/// The result of an encode that collected `errors`: `Ok` without a call
-/// when there is none (the usual case).
-#[inline]
-pub fn encode_result(errors: Vec<Error>) -> Result<(), Error> {
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Error::combine(errors)
-    }
 }
 
 #[cfg(test)]

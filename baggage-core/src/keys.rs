@@ -172,12 +172,6 @@ impl Remap {
         }
     }
 
-    /// `true` if keys stay as declared.
-    #[inline(always)]
-    pub fn keeps_keys(self) -> bool {
-        self.0.is_none()
-    }
-
     /// The remap of a schema flattened here with `flatten_prefix`.
     #[inline]
     pub fn child(self, flatten_prefix: Option<&'static str>) -> Remap {
@@ -185,15 +179,67 @@ impl Remap {
     }
 }
 
-/// A field's key as generated code passes it to the decoders: the
-/// declared `&'static str` (the common case: two words in registers, and an
-/// error borrows it), or, for a schema flattened under a prefix, a
-/// reference to the key rebuilt under that prefix (an error copies it).
-pub trait FieldKey: Copy {
+/// Where a schema's keys come from when generated code reads them: a
+/// decoder is one body, generic over its key source, and compiled for the
+/// sources a program reads with. [`DeclaredKeys`] gives each key as
+/// declared (a `&'static str`, the common case: no branch, and an error
+/// borrows it); [`Remap`] gives it resolved under a flatten site's prefix
+/// (a `Cow`, built per key).
+pub trait KeySource: Copy {
+    /// A key as this source gives it; the decoders take a reference to it.
+    type Key: FieldKey;
+
+    /// The key `key`, whose own prefix is `prefix_len` bytes long.
+    fn key(self, key: &'static str, prefix_len: usize) -> Self::Key;
+
+    /// The keys of a schema flattened here under the site prefix
+    /// `flatten_prefix` (a flatten without one keeps this source).
+    fn under(self, flatten_prefix: &'static str) -> Remap;
+}
+
+/// The keys of a schema as declared: the source of every read except a
+/// schema flattened under a site prefix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeclaredKeys;
+
+impl KeySource for DeclaredKeys {
+    type Key = &'static str;
+
+    #[inline(always)]
+    fn key(self, key: &'static str, _prefix_len: usize) -> &'static str {
+        key
+    }
+
+    #[inline]
+    fn under(self, flatten_prefix: &'static str) -> Remap {
+        Remap::NONE.child(Some(flatten_prefix))
+    }
+}
+
+impl KeySource for Remap {
+    type Key = Cow<'static, str>;
+
+    #[inline(always)]
+    fn key(self, key: &'static str, prefix_len: usize) -> Cow<'static, str> {
+        Remap::key(self, key, prefix_len)
+    }
+
+    #[inline]
+    fn under(self, flatten_prefix: &'static str) -> Remap {
+        self.child(Some(flatten_prefix))
+    }
+}
+
+/// A field's key as a [`KeySource`] gives it, to the decoders (which
+/// take a reference to it): the declared `&'static str` (the common case:
+/// inlined, it is the two words of the `str`, and an error borrows it), or,
+/// for a schema flattened under a prefix, the key rebuilt under that
+/// prefix (an error copies it).
+pub trait FieldKey {
     /// The key's text, to look up.
     fn text(&self) -> &str;
     /// The key, to name in an error.
-    fn to_key(self) -> Cow<'static, str>;
+    fn to_key(&self) -> Cow<'static, str>;
 }
 
 impl FieldKey for &'static str {
@@ -202,18 +248,18 @@ impl FieldKey for &'static str {
         self
     }
     #[inline]
-    fn to_key(self) -> Cow<'static, str> {
+    fn to_key(&self) -> Cow<'static, str> {
         Cow::Borrowed(self)
     }
 }
 
-impl FieldKey for &Cow<'static, str> {
+impl FieldKey for Cow<'static, str> {
     #[inline(always)]
     fn text(&self) -> &str {
         self
     }
     #[inline]
-    fn to_key(self) -> Cow<'static, str> {
+    fn to_key(&self) -> Cow<'static, str> {
         self.clone()
     }
 }
@@ -478,13 +524,13 @@ mod tests {
     fn field_keys_and_remaps() {
         let declared: &'static str = "app.id";
         assert_eq!(FieldKey::text(&declared), "app.id");
-        assert_eq!(declared.to_key(), "app.id");
+        assert!(matches!(declared.to_key(), Cow::Borrowed("app.id")));
         let rebuilt: Cow<'static, str> = Cow::Owned("p.id".to_owned());
-        assert_eq!(FieldKey::text(&&rebuilt), "p.id");
-        assert_eq!((&rebuilt).to_key(), "p.id");
-        assert!(Remap::NONE.keeps_keys());
-        assert!(!Remap::NONE.child(Some("p.")).keeps_keys());
-        assert!(Remap::NONE.child(None).keeps_keys());
+        assert_eq!(FieldKey::text(&rebuilt), "p.id");
+        assert_eq!(rebuilt.to_key(), "p.id");
+        assert_eq!(Remap::NONE.child(None), Remap::NONE);
+        assert_ne!(Remap::NONE.child(Some("p.")), Remap::NONE);
+        assert_eq!(DeclaredKeys.under("p."), Remap::NONE.child(Some("p.")));
     }
 
     #[test]

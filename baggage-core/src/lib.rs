@@ -219,7 +219,7 @@ pub trait Baggage: Sized {
     /// ```
     fn key_values(&self) -> KeyValues {
         let mut out = Vec::with_capacity(Self::SCHEMA.key_count());
-        self.__key_values(&mut out, keys::Remap::NONE);
+        self.__write(&mut encode::KvWriter::<false>(&mut out), keys::Remap::NONE);
         encode::key_values(out)
     }
 
@@ -248,7 +248,7 @@ pub trait Baggage: Sized {
     /// ```
     fn metric_attributes(&self) -> KeyValues {
         let mut out = Vec::new();
-        self.__metric_key_values(&mut out, keys::Remap::NONE);
+        self.__write(&mut encode::KvWriter::<true>(&mut out), keys::Remap::NONE);
         encode::key_values(out)
     }
 
@@ -300,18 +300,15 @@ pub trait Baggage: Sized {
     }
 
     #[doc(hidden)]
-    fn __metric_key_values(&self, out: &mut Vec<KeyValue>, remap: keys::Remap) {
-        let _ = (out, remap);
-    }
+    fn __decode<L: decode::Lookup + ?Sized, K: keys::KeySource>(
+        source: &L,
+        keys: K,
+    ) -> Result<Self, Error>;
 
+    /// Writes each field to `writer` (the baggage's entries, or
+    /// attributes), its key resolved under `remap`.
     #[doc(hidden)]
-    fn __decode<L: decode::Lookup + ?Sized>(source: &L, remap: keys::Remap) -> Result<Self, Error>;
-
-    #[doc(hidden)]
-    fn __encode(&self, entries: &mut encode::Entries, remap: keys::Remap) -> Result<(), Error>;
-
-    #[doc(hidden)]
-    fn __key_values(&self, out: &mut Vec<KeyValue>, remap: keys::Remap);
+    fn __write<W: encode::Writer>(&self, writer: &mut W, remap: keys::Remap);
 }
 
 /// The iterator [`Baggage::key_values`] returns.

@@ -11,12 +11,10 @@ pub use crate::checks::{
     flattened_message, Message,
 };
 pub use crate::decode::{
-    attribute_of, codec_attribute, collect_errors, decode_baggage, decode_bounded_field,
-    decode_codec, decode_field, lookup, missing, require, AttributeFn, KeyedAttribute, Lookup,
+    attribute_of, codec_attribute, collect_errors, decode_baggage, AttributeFn, Decoder,
+    KeyedAttribute, Lookup,
 };
-pub use crate::encode::{
-    codec_kv, encode_display, encode_result, field_kv, key_values, push_err, put_field, Entries,
-};
-pub use crate::keys::{FieldKey, Remap};
+pub use crate::encode::{encode_display, key_values, Entries, EntriesWriter, KvWriter, Writer};
+pub use crate::keys::{DeclaredKeys, FieldKey, KeySource, Remap};
 pub use crate::schema::plain_field;
 pub use crate::signature::require_signing_feature;

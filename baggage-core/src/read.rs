@@ -22,7 +22,7 @@ use std::borrow::Cow;
 use opentelemetry::baggage::Baggage as OtelBaggage;
 
 use crate::decode::Lookup;
-use crate::keys::Remap;
+use crate::keys::DeclaredKeys;
 use crate::limits::{received_size, surely_within_members, MAX_BYTES, MAX_MEMBERS};
 use crate::metrics::Direction;
 use crate::report::{MalformedMembers, Over, Reporter};
@@ -248,7 +248,7 @@ impl<'h> Incoming<'h> {
         });
         reporter.malformed(&malformed);
         reporter.measured(Direction::Incoming, self.size, read);
-        T::__decode(&Members(ours), Remap::NONE)
+        T::__decode(&Members(ours), DeclaredKeys)
     }
 }
 
@@ -276,7 +276,7 @@ pub(crate) fn typed_from<'h, T: Baggage, V: CarrierValue<'h>, I: Iterator<Item =
     match receive(reporter, values) {
         Some(incoming) => incoming.typed(reporter, plus_as_space),
         None if T::SCHEMA.signature.is_some() => T::from_baggage(&OtelBaggage::new()),
-        None => T::__decode(&Members(Vec::new()), Remap::NONE),
+        None => T::__decode(&Members(Vec::new()), DeclaredKeys),
     }
 }
 

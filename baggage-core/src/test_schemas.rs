@@ -5,13 +5,11 @@
 //! derive. Each impl is what `#[derive(Baggage)]` writes for the struct in
 //! its doc comment, through the same runtime helpers.
 
-use opentelemetry::KeyValue;
-
 use crate::decode::{decode_field, Lookup};
-use crate::encode::{put_field, Entries};
-use crate::keys::Remap;
+use crate::encode::Writer;
+use crate::keys::{KeySource, Remap};
 use crate::schema::{plain_field, FieldSchema, Schema, Signature};
-use crate::{Baggage, BaggageValue, Error};
+use crate::{Baggage, Error};
 
 const fn id_field(key: &'static str) -> FieldSchema {
     plain_field::<u64>(key, "id", "u64", "", false, false)
@@ -46,23 +44,15 @@ macro_rules! hand_schema {
                 local: false $(|| $local)?,
             };
 
-            fn __decode<L: Lookup + ?Sized>(source: &L, remap: Remap) -> Result<Self, Error> {
-                let id = decode_field(source, &remap.key(concat!($prefix, "id"), $prefix.len()), None)?;
-                let tag = decode_field(source, &remap.key(concat!($prefix, "tag"), $prefix.len()), None)?;
+            fn __decode<L: Lookup + ?Sized, K: KeySource>(source: &L, keys: K) -> Result<Self, Error> {
+                let id = decode_field(source, &keys.key(concat!($prefix, "id"), $prefix.len()), None)?;
+                let tag = decode_field(source, &keys.key(concat!($prefix, "tag"), $prefix.len()), None)?;
                 Ok(Self { id, tag })
             }
 
-            fn __encode(&self, entries: &mut Entries, remap: Remap) -> Result<(), Error> {
-                put_field(entries, remap.key(concat!($prefix, "id"), $prefix.len()), &self.id);
-                put_field(entries, remap.key(concat!($prefix, "tag"), $prefix.len()), &self.tag);
-                Ok(())
-            }
-
-            fn __key_values(&self, out: &mut Vec<KeyValue>, remap: Remap) {
-                out.push(KeyValue::new(remap.key(concat!($prefix, "id"), $prefix.len()), self.id.to_otel_value()));
-                if let Some(tag) = &self.tag {
-                    out.push(KeyValue::new(remap.key(concat!($prefix, "tag"), $prefix.len()), tag.to_otel_value()));
-                }
+            fn __write<W: Writer>(&self, writer: &mut W, remap: Remap) {
+                writer.plain(remap.key(concat!($prefix, "id"), $prefix.len()), &self.id, false);
+                writer.plain(remap.key(concat!($prefix, "tag"), $prefix.len()), &self.tag, false);
             }
         }
     };

@@ -40,13 +40,10 @@ pub fn expand(input: &DeriveInput, krate: &Path, errors: syn::Error) -> TokenStr
                     signature: ::core::option::Option::None,
                     local: false,
                 };
-                fn __decode<__L: #p::Lookup + ?::core::marker::Sized>(_: &__L, _: #p::Remap) -> ::core::result::Result<Self, #krate::Error> {
+                fn __decode<__L: #p::Lookup + ?::core::marker::Sized, __K: #p::KeySource>(_: &__L, _: __K) -> ::core::result::Result<Self, #krate::Error> {
                     ::core::unimplemented!("#[derive(Baggage)] failed")
                 }
-                fn __encode(&self, _: &mut #p::Entries, _: #p::Remap) -> ::core::result::Result<(), #krate::Error> {
-                    ::core::unimplemented!("#[derive(Baggage)] failed")
-                }
-                fn __key_values(&self, _: &mut ::std::vec::Vec<#p::otel::KeyValue>, _: #p::Remap) {
+                fn __write<__W: #p::Writer>(&self, _: &mut __W, _: #p::Remap) {
                     ::core::unimplemented!("#[derive(Baggage)] failed")
                 }
             }

@@ -1,12 +1,18 @@
-//! `__decode`: each carried field read from the baggage into a variable,
-//! then the struct built from them, or every field's error collected.
+//! `__decode`: each carried field read from the baggage through a
+//! `__private::Decoder`, then the struct built from them, or every field's
+//! error collected.
+//!
+//! Each field is one call of the decoder, which resolves the key, reads,
+//! checks the lengths and keeps the error; those steps are written once in
+//! the runtime, not per field here (what a crate of many schemas compiles
+//! is mostly these calls).
 
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::Path;
 
-use super::{codec_fns, flatten_site, len_checks, prefix_len, private, CodecFns};
+use super::{codec_fns, prefix_len, private, CodecFns};
 use crate::ast::{Field, Struct};
 use crate::attr::DefaultAttr;
 
@@ -15,7 +21,7 @@ use crate::attr::DefaultAttr;
 pub fn decode_fn(s: &Struct, krate: &Path, runtime_checks: &TokenStream) -> TokenStream {
     let p = private(krate);
     let prefix_len = prefix_len(s);
-    let mut decodes = Decodes::default();
+    let mut decodes = Vec::new();
     // The variables of the carried fields, and the struct's field inits.
     let mut names = Vec::new();
     let mut inits = Vec::new();
@@ -28,47 +34,53 @@ pub fn decode_fn(s: &Struct, krate: &Path, runtime_checks: &TokenStream) -> Toke
         let var = format_ident!("__f{}", names.len());
         names.push(var.clone());
         inits.push(quote!(#member: #var));
-        if f.attrs.flatten.is_some() {
-            let ty = f.ty;
-            let site = flatten_site(f);
-            decodes.push_both(quote!(let #var = <#ty as #krate::Baggage>::__decode(__baggage, __remap.child(#site));));
-            continue;
-        }
-        let read = match codec_fns(f, krate) {
-            None => plain_read(f, krate),
-            Some(codec) => codec_read(f, krate, &codec),
+        let read = if f.attrs.flatten.is_some() {
+            flattened_read(f)
+        } else {
+            match codec_fns(f, krate) {
+                None => plain_read(f, prefix_len),
+                Some(codec) => codec_read(f, prefix_len, &codec),
+            }
         };
-        decodes.push(var, &read, &f.key, &prefix_len);
+        decodes.push(quote!(let #var = #read;));
     }
     let build = build(&names, &inits, &p);
-    let Decodes {
-        declared: declared_decodes,
-        remapped: remapped_decodes,
-    } = decodes;
+    let decoder = if names.is_empty() {
+        quote!()
+    } else {
+        quote!(let __d = #p::Decoder::new(__baggage, __keys);)
+    };
     quote! {
         #[inline]
-        fn __decode<__L: #p::Lookup + ?::core::marker::Sized>(
+        fn __decode<__L: #p::Lookup + ?::core::marker::Sized, __K: #p::KeySource>(
             __baggage: &__L,
-            __remap: #p::Remap,
+            __keys: __K,
         ) -> ::core::result::Result<Self, #krate::Error> {
             #runtime_checks
-            if __remap.keeps_keys() {
-                #(#declared_decodes)*
-                #build
-            } else {
-                #(#remapped_decodes)*
-                #build
-            }
+            #decoder
+            #(#decodes)*
+            #build
         }
     }
 }
 
-/// The read of a plain `BaggageField`, with its default and length checks:
-/// a `Result` expression of `__key`.
-fn plain_read(f: &Field, krate: &Path) -> TokenStream {
-    let p = private(krate);
+/// A flattened schema's read: under the field's site prefix if it has one,
+/// else with the keys of this one.
+fn flattened_read(f: &Field) -> TokenStream {
     let ty = f.ty;
-    let default = match f.attrs.default.as_ref().map(|d| &d.value) {
+    match &f.attrs.prefix {
+        None => quote!(__d.flattened::<#ty>()),
+        Some(site) => {
+            let site = &site.value;
+            quote!(__d.flattened_under::<#ty>(#site))
+        }
+    }
+}
+
+/// The `Option<fn() -> T>` of a field's `#[baggage(default)]`, for the
+/// field type `ty`.
+fn default_fn(f: &Field, ty: &syn::Type) -> TokenStream {
+    match f.attrs.default.as_ref().map(|d| &d.value) {
         None => quote!(::core::option::Option::None),
         Some(DefaultAttr::Trait) => {
             quote_spanned!(ty.span()=> ::core::option::Option::Some(<#ty as ::core::default::Default>::default))
@@ -76,51 +88,49 @@ fn plain_read(f: &Field, krate: &Path) -> TokenStream {
         Some(DefaultAttr::Path(path)) => {
             quote_spanned!(path.span()=> ::core::option::Option::Some(#path))
         }
-    };
+    }
+}
+
+/// The read of a plain `BaggageField`, with its default and length checks:
+/// a `Result` expression.
+fn plain_read(f: &Field, prefix_len: usize) -> TokenStream {
+    let (ty, key) = (f.ty, &f.key);
+    let default = default_fn(f, ty);
     // A `max_len` field is counted on its text before it is decoded.
     let read = match &f.attrs.max_len {
         Some(m) => {
             let max = m.value;
-            quote!(#p::decode_bounded_field::<#ty, _, _>(__baggage, __key, #default, #max))
+            quote!(__d.bounded_field::<#ty>(#key, #prefix_len, #default, #max))
         }
-        None => quote!(#p::decode_field::<#ty, _, _>(__baggage, __key, #default)),
+        None => quote!(__d.field::<#ty>(#key, #prefix_len, #default)),
     };
-    let len_checks = len_checks(f, krate);
-    if len_checks.is_empty() {
-        read
-    } else {
-        quote!(#read.and_then(|__value| {
-            let __v = &__value;
-            #(#len_checks?;)*
-            ::core::result::Result::Ok(__value)
-        }))
+    match &f.attrs.max_item_len {
+        Some(m) => {
+            let max = m.value;
+            quote!({
+                let __v = #read;
+                __d.item_bounded::<#ty>(__v, #key, #prefix_len, #max)
+            })
+        }
+        None => read,
     }
 }
 
 /// The read of a field with a codec: `None` for an absent key if the field
 /// is an `Option`, else its default or an error.
-fn codec_read(f: &Field, krate: &Path, codec: &CodecFns) -> TokenStream {
-    let p = private(krate);
-    let ty = f.ty;
+fn codec_read(f: &Field, prefix_len: usize, codec: &CodecFns) -> TokenStream {
+    let key = &f.key;
     let CodecFns {
         inner,
         expected,
         decode,
         ..
     } = codec;
-    let read = quote!(#p::decode_codec::<#inner, _, _, _>(__baggage, __key, #expected, #decode));
     if f.option_inner().is_some() {
-        return read;
+        return quote!(__d.codec::<#inner, _>(#key, #prefix_len, #expected, #decode));
     }
-    match f.attrs.default.as_ref().map(|d| &d.value) {
-        None => quote!(#p::require(#read, __key, #expected)),
-        Some(DefaultAttr::Trait) => {
-            quote_spanned!(ty.span()=> #read.map(|v| v.unwrap_or_else(<#ty as ::core::default::Default>::default)))
-        }
-        Some(DefaultAttr::Path(path)) => {
-            quote_spanned!(path.span()=> #read.map(|v| v.unwrap_or_else(#path)))
-        }
-    }
+    let default = default_fn(f, f.ty);
+    quote!(__d.required_codec::<#inner, _>(#key, #prefix_len, #expected, #decode, #default))
 }
 
 /// The value of `__decode`: `Ok(Self { .. })` if every field variable in
@@ -129,50 +139,12 @@ fn build(names: &[Ident], inits: &[TokenStream], p: &TokenStream) -> TokenStream
     if names.is_empty() {
         return quote!(::core::result::Result::Ok(Self { #(#inits),* }));
     }
-    let oks = names.iter().map(|n| quote!(::core::result::Result::Ok(#n)));
     quote! {
         match (#(#names,)*) {
-            (#(#oks,)*) => ::core::result::Result::Ok(Self { #(#inits),* }),
+            (#(::core::result::Result::Ok(#names),)*) => ::core::result::Result::Ok(Self { #(#inits),* }),
             (#(#names,)*) => ::core::result::Result::Err(
                 #p::collect_errors([#(::core::result::Result::err(#names)),*])
             ),
         }
-    }
-}
-
-/// The statements of a generated `__decode`, twice: with the keys as
-/// declared, passed as `&'static str` (the path every read takes unless the
-/// schema is flattened under a prefix), and with the keys rebuilt under the
-/// flatten-site prefix. Each field statement binds `__key` for its read.
-#[derive(Default)]
-struct Decodes {
-    /// The statements with the declared keys.
-    declared: Vec<TokenStream>,
-    /// The statements with the keys under the flatten site's prefix.
-    remapped: Vec<TokenStream>,
-}
-
-impl Decodes {
-    /// A field read: `read` evaluates to the field's `Result`, using `__key`.
-    fn push(&mut self, var: Ident, read: &TokenStream, key: &str, prefix_len: &usize) {
-        self.declared.push(quote! {
-            let #var = {
-                let __key: &'static ::core::primitive::str = #key;
-                #read
-            };
-        });
-        self.remapped.push(quote! {
-            let #var = {
-                let __key = __remap.key(#key, #prefix_len);
-                let __key = &__key;
-                #read
-            };
-        });
-    }
-
-    /// A statement the same on both paths (a flattened schema's read).
-    fn push_both(&mut self, statement: TokenStream) {
-        self.declared.push(statement.clone());
-        self.remapped.push(statement);
     }
 }

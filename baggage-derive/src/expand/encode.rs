@@ -1,69 +1,56 @@
-//! The writers of the `Baggage` impl: `__encode` (the baggage entries),
-//! `__key_values` and `__metric_key_values` (OpenTelemetry attributes) and
-//! `__attributes` (each field's attribute reader).
+//! The writers of the `Baggage` impl: `__write` (each field to a
+//! `__private::Writer`: the baggage's entries, or OpenTelemetry attributes)
+//! and `__attributes` (each field's attribute reader).
 
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::Path;
 
-use super::{codec_fns, flatten_site, len_checks, prefix_len, private, CodecFns};
+use super::{codec_fns, flatten_site, prefix_len, private, CodecFns};
 use crate::ast::{Field, Struct};
 
-/// `__encode`, `__key_values`, `__metric_key_values` and `__attributes`;
-/// `runtime_checks` are the first statements of `__encode`.
+/// `__write` and `__attributes`; `runtime_checks` are the first statements
+/// of `__write`.
 pub fn encode_fns(s: &Struct, krate: &Path, runtime_checks: &TokenStream) -> TokenStream {
     let p = private(krate);
-    let mut w = Writers::default();
+    let mut writes = Vec::new();
+    let mut attribute_fns = Vec::new();
+    let mut flattened_attributes = Vec::new();
     for f in s.fields.iter().filter(|f| f.attrs.skip.is_none()) {
+        let (member, ty) = (f.ident, f.ty);
         if f.attrs.flatten.is_some() {
-            w.flattened(f, krate);
-        } else {
-            match codec_fns(f, krate) {
-                None => w.plain(f, krate, prefix_len(s)),
-                Some(codec) => w.codec(f, krate, prefix_len(s), &codec),
+            // The flattened schema's fields, under the field's prefix.
+            let site = flatten_site(f);
+            writes.push(quote!(<#ty as #krate::Baggage>::__write(&self.#member, __w, __remap.child(#site));));
+            flattened_attributes
+                .push(quote!(<#ty as #krate::Baggage>::__attributes(__out, __remap.child(#site));));
+            continue;
+        }
+        let key = &f.key;
+        let prefix_len = prefix_len(s);
+        let resolved = quote!(__remap.key(#key, #prefix_len));
+        let metric_label = f.attrs.metric_label.is_some();
+        match codec_fns(f, krate) {
+            None => {
+                writes.push(plain_write(f, &resolved, metric_label));
+                attribute_fns.push(quote!((#resolved, #p::attribute_of::<#ty>)));
+            }
+            Some(codec) => {
+                writes.push(codec_write(f, &resolved, metric_label, &codec));
+                let CodecFns { inner, decode, .. } = codec;
+                attribute_fns.push(quote! {
+                    (#resolved, |__text: &::core::primitive::str| #p::codec_attribute::<#inner, _>(__text, #decode))
+                });
             }
         }
     }
-    let Writers {
-        encodes,
-        kvs,
-        metric_kvs,
-        attribute_fns,
-        flattened_attributes,
-    } = w;
     quote! {
-        #[inline]
-        fn __encode(
-            &self,
-            __entries: &mut #p::Entries,
-            __remap: #p::Remap,
-        ) -> ::core::result::Result<(), #krate::Error> {
-            #runtime_checks
-            #[allow(unused_mut)]
-            let mut __errors = ::std::vec::Vec::new();
-            #(#encodes)*
-            #p::encode_result(__errors)
-        }
-
         // `#[inline]`: compiled where a program uses it, not for every
-        // schema a crate declares (as `__encode`, and `__decode`, which is
-        // generic).
+        // schema a crate declares (as `__decode`, which is generic).
         #[inline]
-        fn __key_values(
-            &self,
-            __out: &mut ::std::vec::Vec<#p::otel::KeyValue>,
-            __remap: #p::Remap,
-        ) {
-            #(#kvs)*
-        }
-
-        #[inline]
-        fn __metric_key_values(
-            &self,
-            __out: &mut ::std::vec::Vec<#p::otel::KeyValue>,
-            __remap: #p::Remap,
-        ) {
-            #(#metric_kvs)*
+        fn __write<__W: #p::Writer>(&self, __w: &mut __W, __remap: #p::Remap) {
+            #runtime_checks
+            #(#writes)*
         }
 
         #[inline]
@@ -74,87 +61,41 @@ pub fn encode_fns(s: &Struct, krate: &Path, runtime_checks: &TokenStream) -> Tok
     }
 }
 
-/// The statements of the writers, one field at a time, in field order.
-#[derive(Default)]
-struct Writers {
-    /// `__encode`'s: each puts a field's entry, or pushes to `__errors`.
-    encodes: Vec<TokenStream>,
-    /// `__key_values`': each pushes a field's `KeyValue` to `__out`.
-    kvs: Vec<TokenStream>,
-    /// `__metric_key_values`': those of the metric labels.
-    metric_kvs: Vec<TokenStream>,
-    /// `__attributes`': the own fields' readers, each with its key as
-    /// the same `Remap` resolves it for decoding.
-    attribute_fns: Vec<TokenStream>,
-    /// `__attributes`': the flattened schemas' calls, after the own fields.
-    flattened_attributes: Vec<TokenStream>,
+/// A plain `BaggageField`, after its length checks; `resolved` is its key.
+fn plain_write(f: &Field, resolved: &TokenStream, metric_label: bool) -> TokenStream {
+    let (member, ty) = (f.ident, f.ty);
+    let mut checks = Vec::new();
+    if let Some(m) = &f.attrs.max_len {
+        let max = m.value;
+        checks.push(quote!(__w.max_len::<#ty>(&__key, &self.#member, #max);));
+    }
+    if let Some(m) = &f.attrs.max_item_len {
+        let max = m.value;
+        checks.push(quote!(__w.max_item_len::<#ty>(&__key, &self.#member, #max);));
+    }
+    if checks.is_empty() {
+        return quote!(__w.plain::<#ty>(#resolved, &self.#member, #metric_label););
+    }
+    quote! {{
+        let __key = #resolved;
+        #(#checks)*
+        __w.plain::<#ty>(__key, &self.#member, #metric_label);
+    }}
 }
 
-impl Writers {
-    /// A flattened field: the flattened schema's writers, under the
-    /// field's prefix.
-    fn flattened(&mut self, f: &Field, krate: &Path) {
-        let p = private(krate);
-        let (member, ty) = (f.ident, f.ty);
-        let site = flatten_site(f);
-        self.encodes.push(quote!(#p::push_err(&mut __errors, <#ty as #krate::Baggage>::__encode(&self.#member, __entries, __remap.child(#site)));));
-        self.kvs.push(quote!(<#ty as #krate::Baggage>::__key_values(&self.#member, __out, __remap.child(#site));));
-        self.metric_kvs.push(quote!(<#ty as #krate::Baggage>::__metric_key_values(&self.#member, __out, __remap.child(#site));));
-        self.flattened_attributes
-            .push(quote!(<#ty as #krate::Baggage>::__attributes(__out, __remap.child(#site));));
-    }
-
-    /// A plain `BaggageField`, after its length checks.
-    fn plain(&mut self, f: &Field, krate: &Path, prefix_len: usize) {
-        let p = private(krate);
-        let (member, ty, key) = (f.ident, f.ty, &f.key);
-        let len_checks = len_checks(f, krate);
-        self.encodes.push(quote! {{
-            let __key = __remap.key(#key, #prefix_len);
-            let __v = &self.#member;
-            {
-                let __key = &__key;
-                #(#p::push_err(&mut __errors, #len_checks);)*
-            }
-            #p::put_field::<#ty>(__entries, __key, __v);
-        }});
-        let kv = quote!(#p::field_kv::<#ty>(__out, __remap.key(#key, #prefix_len), &self.#member););
-        self.push_kv(f, kv);
-        self.attribute_fns
-            .push(quote!((__remap.key(#key, #prefix_len), #p::attribute_of::<#ty>)));
-    }
-
-    /// A field with a codec: an absent `Option` writes no entry.
-    fn codec(&mut self, f: &Field, krate: &Path, prefix_len: usize, codec: &CodecFns) {
-        let p = private(krate);
-        let (member, key) = (f.ident, &f.key);
-        let CodecFns {
-            inner,
-            decode,
-            encode,
-            ..
-        } = codec;
-        let value = if f.option_inner().is_some() {
-            quote!(::core::option::Option::as_ref(&self.#member))
-        } else {
-            quote!(::core::option::Option::Some(&self.#member))
-        };
-        self.encodes.push(
-            quote!(__entries.put::<#inner>(__remap.key(#key, #prefix_len), #value, #encode);),
-        );
-        let kv =
-            quote!(#p::codec_kv::<#inner>(__out, __remap.key(#key, #prefix_len), #value, #encode););
-        self.push_kv(f, kv);
-        self.attribute_fns.push(quote! {
-            (__remap.key(#key, #prefix_len), |__text: &::core::primitive::str| #p::codec_attribute::<#inner, _>(__text, #decode))
-        });
-    }
-
-    /// A field's `KeyValue` statement, for the metric labels too if it is one.
-    fn push_kv(&mut self, f: &Field, kv: TokenStream) {
-        if f.attrs.metric_label.is_some() {
-            self.metric_kvs.push(kv.clone());
-        }
-        self.kvs.push(kv);
-    }
+/// A field with a codec: an absent `Option` writes no value.
+fn codec_write(
+    f: &Field,
+    resolved: &TokenStream,
+    metric_label: bool,
+    codec: &CodecFns,
+) -> TokenStream {
+    let member = f.ident;
+    let CodecFns { inner, encode, .. } = codec;
+    let value = if f.option_inner().is_some() {
+        quote!(::core::option::Option::as_ref(&self.#member))
+    } else {
+        quote!(::core::option::Option::Some(&self.#member))
+    };
+    quote!(__w.codec::<#inner>(#resolved, #value, #encode, #metric_label);)
 }

@@ -4,7 +4,7 @@
 //! [`derive()`] parses and checks the input, then hands a struct to
 //! [`expand_struct`], which puts together the `Baggage` impl from its parts:
 //! [`schema`] (the `SCHEMA` constant and the compile-time checks of the
-//! whole schema), [`decode`] (`__decode`) and [`encode`] (`__encode` and the
+//! whole schema), [`decode`] (`__decode`) and [`encode`] (`__write` and the
 //! other writers); the bounds of the impl come from [`crate::generics`]. A
 //! fieldless enum goes to [`enum_`]. This file also holds what several of
 //! those parts share about one field.
@@ -67,9 +67,20 @@ fn expand_struct(s: &Struct, krate: &Path) -> TokenStream {
     let signing_check = schema::signing_check(s, krate);
     let schema = schema::schema_const(s, krate);
     let schema_checks = schema::const_checks(s, krate);
-    let runtime_checks = schema::runtime_checks(s, krate);
-    let decode = decode::decode_fn(s, krate, &runtime_checks);
-    let encode = encode::encode_fns(s, krate, &runtime_checks);
+    let decode = decode::decode_fn(
+        s,
+        krate,
+        &schema::runtime_checks(
+            s,
+            krate,
+            quote!(return ::core::result::Result::Err(__duplicate);),
+        ),
+    );
+    let encode = encode::encode_fns(
+        s,
+        krate,
+        &schema::runtime_checks(s, krate, quote!(__w.fail(__duplicate);)),
+    );
     quote! {
         #checks
         #signing_check
@@ -126,24 +137,6 @@ fn prefix_len(s: &Struct) -> usize {
 /// `Option<&str>` expression (`None`: the schema's own).
 fn flatten_site(f: &Field) -> TokenStream {
     option(f.attrs.prefix.as_ref().map(|p| &p.value))
-}
-
-/// The checks of `max_len` and `max_item_len`, after decode and before
-/// encode: each a `Result` expression of `__key` (the key) and `__v` (a
-/// reference to the field's value).
-fn len_checks(f: &Field, krate: &Path) -> Vec<TokenStream> {
-    let p = private(krate);
-    let ty = f.ty;
-    let mut checks = Vec::new();
-    if let Some(m) = &f.attrs.max_len {
-        let max_len = option(Some(m.value));
-        checks.push(quote!(#p::check_len::<#ty, _>(__key, __v, #max_len)));
-    }
-    if let Some(m) = &f.attrs.max_item_len {
-        let n = m.value;
-        checks.push(quote!(#p::check_item_len::<#ty, _>(__key, __v, #n)));
-    }
-    checks
 }
 
 /// The codec of a `from_str` or `with` field, as the generated code uses it.

@@ -195,10 +195,11 @@ pub fn const_checks(s: &Struct, krate: &syn::Path) -> Vec<TokenStream> {
     checks
 }
 
-/// The first statements of `__decode` and `__encode` of a generic schema
+/// The first statements of `__decode` and `__write` of a generic schema
 /// with a flattened field: a compile error where the schema is used with a
-/// signed schema flattened in, and an error for a duplicate key.
-pub fn runtime_checks(s: &Struct, krate: &syn::Path) -> TokenStream {
+/// signed schema flattened in, and for a duplicate key, `on_duplicate` with
+/// the error as `__duplicate`.
+pub fn runtime_checks(s: &Struct, krate: &syn::Path, on_duplicate: TokenStream) -> TokenStream {
     let is_generic = !s.original.generics.params.is_empty();
     let has_flatten = s.fields.iter().any(|f| f.attrs.flatten.is_some());
     if !(is_generic && has_flatten) {
@@ -215,7 +216,8 @@ pub fn runtime_checks(s: &Struct, krate: &syn::Path) -> TokenStream {
             }
         }
         if const { <Self as #krate::Baggage>::SCHEMA.duplicate_key().is_some() } {
-            return ::core::result::Result::Err(#p::duplicate_error(&<Self as #krate::Baggage>::SCHEMA));
+            let __duplicate = #p::duplicate_error(&<Self as #krate::Baggage>::SCHEMA);
+            #on_duplicate
         }
     }
 }
