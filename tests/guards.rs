@@ -498,3 +498,206 @@ fn span_attributes_of_a_flattened_schema_are_typed_under_their_wire_keys() {
         ]
     );
 }
+
+/// A custom codec: a `Duration` as whole milliseconds.
+mod millis {
+    use std::time::Duration;
+
+    pub fn encode(value: &Duration, out: &mut String) {
+        out.push_str(&value.as_millis().to_string());
+    }
+
+    pub fn decode(text: &str) -> Result<Duration, std::num::ParseIntError> {
+        text.parse::<u64>().map(Duration::from_millis)
+    }
+}
+
+fn no_wait() -> std::time::Duration {
+    std::time::Duration::ZERO
+}
+
+/// Every kind of field the generated reader and writer hand to the runtime
+/// (bounds, codecs with and without a default, an `Option` codec, a metric
+/// label), in a schema that is read and written under a flatten site's
+/// prefix: its keys are rebuilt, never the declared ones.
+#[derive(Baggage, Debug, Clone, PartialEq)]
+#[baggage(prefix = "lim.")]
+struct Limits {
+    #[baggage(max_len = 4)]
+    zone: String,
+    #[baggage(max_len = 2, max_item_len = 3)]
+    tags: Vec<String>,
+    #[baggage(with = millis)]
+    timeout: std::time::Duration,
+    #[baggage(with = millis)]
+    grace: Option<std::time::Duration>,
+    #[baggage(with = millis, default = "no_wait")]
+    wait: std::time::Duration,
+    #[baggage(metric_label)]
+    strict: bool,
+}
+
+#[derive(Baggage, Debug, Clone, PartialEq)]
+struct Job {
+    #[baggage(flatten, prefix = "job.")]
+    limits: Limits,
+    id: u64,
+}
+
+fn job() -> Job {
+    Job {
+        limits: Limits {
+            zone: "eu".into(),
+            tags: vec!["a".into(), "bcd".into()],
+            timeout: std::time::Duration::from_millis(250),
+            grace: None,
+            wait: std::time::Duration::from_millis(5),
+            strict: true,
+        },
+        id: 9,
+    }
+}
+
+/// What a hand-written service puts in baggage for a `Job`, with `edits`
+/// replacing (or with `None`, removing) entries.
+fn job_entries(edits: &[(&str, Option<&str>)]) -> Context {
+    let mut items = vec![
+        ("job.zone", "eu"),
+        ("job.tags", "a,bcd"),
+        ("job.timeout", "250"),
+        ("job.wait", "5"),
+        ("job.strict", "true"),
+        ("id", "9"),
+    ];
+    for (key, value) in edits {
+        items.retain(|(k, _)| k != key);
+        if let Some(v) = value {
+            items.push((key, v));
+        }
+    }
+    Context::new().with_baggage(
+        items
+            .into_iter()
+            .map(|(k, v)| KeyValue::new(k.to_owned(), v.to_owned())),
+    )
+}
+
+#[test]
+fn every_field_kind_of_a_schema_flattened_under_a_prefix_uses_the_wire_key() {
+    // Written: under the site's keys, the `None` codec absent.
+    let cx = Context::new().with_typed(&job()).unwrap();
+    let mut written = entries(&cx);
+    written.sort();
+    assert_eq!(
+        written,
+        pairs(&[
+            ("id", "9"),
+            ("job.strict", "true"),
+            ("job.tags", "a,bcd"),
+            ("job.timeout", "250"),
+            ("job.wait", "5"),
+            ("job.zone", "eu"),
+        ])
+    );
+    assert_eq!(cx.typed::<Job>().unwrap(), job());
+    // What a peer wrote reads the same; an absent defaulted codec takes its
+    // default, an absent `Option` codec is `None`.
+    assert_eq!(job_entries(&[]).typed::<Job>().unwrap(), job());
+    let waited = job_entries(&[("job.wait", None)]).typed::<Job>().unwrap();
+    assert_eq!(waited.limits.wait, std::time::Duration::ZERO);
+    let graced = job_entries(&[("job.grace", Some("7"))])
+        .typed::<Job>()
+        .unwrap();
+    assert_eq!(
+        graced.limits.grace,
+        Some(std::time::Duration::from_millis(7))
+    );
+
+    // Attributes, and the metric label alone, under the same keys.
+    let kv: Vec<KeyValue> = job().key_values().collect();
+    let keys: Vec<String> = kv.iter().map(|kv| kv.key.to_string()).collect();
+    assert_eq!(
+        keys,
+        [
+            "job.zone",
+            "job.tags",
+            "job.timeout",
+            "job.wait",
+            "job.strict",
+            "id"
+        ]
+    );
+    assert_eq!(kv[2].value, Value::from("250"));
+    assert_eq!(
+        job().metric_attributes().collect::<Vec<_>>(),
+        [KeyValue::new("job.strict", true)]
+    );
+}
+
+#[test]
+fn every_field_kind_of_a_schema_flattened_under_a_prefix_fails_under_the_wire_key() {
+    // Written: both bounds, named by the site's key.
+    let mut long = job();
+    long.limits.zone = "antarctica".into();
+    long.limits.tags = vec!["abcd".into()];
+    assert_eq!(
+        Context::new().with_typed(&long).unwrap_err(),
+        Error::Multiple(vec![
+            too_long("job.zone", 4, 10, "characters"),
+            too_long("job.tags", 3, 4, "characters in element 0"),
+        ])
+    );
+    // Read: each field's own error, in field order, under the site's key.
+    let err = job_entries(&[
+        ("job.zone", Some("antarctica")),
+        ("job.tags", Some("a,b,c")),
+        ("job.timeout", Some("soon")),
+        ("job.grace", Some("-1")),
+        ("job.strict", None),
+    ])
+    .typed::<Job>()
+    .unwrap_err();
+    assert_eq!(
+        err.keys().collect::<Vec<_>>(),
+        [
+            "job.zone",
+            "job.tags",
+            "job.timeout",
+            "job.grace",
+            "job.strict"
+        ]
+    );
+    assert_eq!(err.errors()[0], too_long("job.zone", 4, 10, "characters"));
+    assert_eq!(err.errors()[1], too_long("job.tags", 2, 3, "elements"));
+    assert_eq!(
+        err.errors()[2].to_string(),
+        "baggage key `job.timeout` has an invalid value: expected a value that \
+         `millis::decode` accepts, found \"soon\" (invalid digit found in string)"
+    );
+    let item = job_entries(&[("job.tags", Some("a,bcde"))])
+        .typed::<Job>()
+        .unwrap_err();
+    assert_eq!(item, too_long("job.tags", 3, 4, "characters in element 1"));
+    // A required codec without a default, absent.
+    let missing = job_entries(&[("job.timeout", None)])
+        .typed::<Job>()
+        .unwrap_err();
+    assert_eq!(missing.keys().collect::<Vec<_>>(), ["job.timeout"]);
+    assert!(missing.to_string().contains("missing"), "{missing}");
+    // The declared keys are not read in place of the site's.
+    let declared = Context::new().with_baggage([
+        KeyValue::new("lim.zone", "eu"),
+        KeyValue::new("lim.tags", "a"),
+        KeyValue::new("lim.timeout", "1"),
+        KeyValue::new("lim.strict", "true"),
+        KeyValue::new("id", "9"),
+    ]);
+    assert_eq!(
+        declared
+            .typed::<Job>()
+            .unwrap_err()
+            .keys()
+            .collect::<Vec<_>>(),
+        ["job.zone", "job.tags", "job.timeout", "job.strict"]
+    );
+}
