@@ -11,7 +11,7 @@ use opentelemetry::baggage::Baggage as OtelBaggage;
 use opentelemetry::Value;
 
 use crate::bounds::{check_item_len, check_len, too_long, ItemLenBounded, LenBounded};
-use crate::keys::{DeclaredKeys, FieldKey, KeySource, KeyTable, SCAN_SLOTS};
+use crate::keys::{DeclaredKeys, FieldKey, KeySource, KeyTable, Remap, SCAN_SLOTS};
 use crate::schema::FieldSchema;
 use crate::value::{BaggageField, BaggageValue, ValueError};
 use crate::Error;
@@ -227,11 +227,36 @@ impl<'b, L: Lookup + ?Sized, K: KeySource> Decoder<'b, L, K> {
     }
 }
 
-/// The error of a decode whose fields gave `errors` (`None` for a field
-/// that did not fail; called only when one did).
+/// The results of a generated decoder's fields, as nested pairs
+/// `(f0, (f1, (.., ())))`, so that one function collects the errors of any
+/// number of fields.
+pub trait FieldResults {
+    /// Appends the errors, in field order.
+    fn errors_into(self, out: &mut Vec<Error>);
+}
+
+impl FieldResults for () {
+    #[inline]
+    fn errors_into(self, _out: &mut Vec<Error>) {}
+}
+
+impl<T, Rest: FieldResults> FieldResults for (Result<T, Error>, Rest) {
+    #[inline]
+    fn errors_into(self, out: &mut Vec<Error>) {
+        if let Err(e) = self.0 {
+            out.push(e);
+        }
+        self.1.errors_into(out);
+    }
+}
+
+/// The error of a decode whose fields gave `results` (called only when one
+/// failed): the one error, or all of them in field order.
 #[cold]
-pub fn collect_errors(errors: impl IntoIterator<Item = Option<Error>>) -> Error {
-    match Error::combine(errors.into_iter().flatten()) {
+pub fn collect_errors(results: impl FieldResults) -> Error {
+    let mut errors = Vec::new();
+    results.errors_into(&mut errors);
+    match Error::combine(errors) {
         Err(e) => e,
         Ok(()) => Error::Multiple(Vec::new()),
     }
@@ -325,6 +350,22 @@ pub type AttributeFn = fn(&str) -> Result<Value, ValueError>;
 /// A field's wire key (resolved as decoding resolves it) and its
 /// attribute reader; see `Baggage::__attributes`.
 pub type KeyedAttribute = (Cow<'static, str>, AttributeFn);
+
+/// Appends a schema's own fields' attribute readers to `out`: each
+/// `(declared key, reader)` of `fields` with its key resolved under
+/// `remap` (the schema's own prefix is `prefix_len` bytes).
+pub fn push_attributes(
+    out: &mut Vec<KeyedAttribute>,
+    remap: Remap,
+    prefix_len: usize,
+    fields: &[(&'static str, AttributeFn)],
+) {
+    out.extend(
+        fields
+            .iter()
+            .map(|&(key, reader)| (remap.key(key, prefix_len), reader)),
+    );
+}
 
 /// The typed attribute of a plain field's entry value.
 pub fn attribute_of<F: BaggageField>(text: &str) -> Result<Value, ValueError> {

@@ -11,8 +11,8 @@ pub use crate::checks::{
     flattened_message, Message,
 };
 pub use crate::decode::{
-    attribute_of, codec_attribute, collect_errors, decode_baggage, AttributeFn, Decoder,
-    KeyedAttribute, Lookup,
+    attribute_of, codec_attribute, collect_errors, decode_baggage, push_attributes, AttributeFn,
+    Decoder, KeyedAttribute, Lookup,
 };
 pub use crate::encode::{encode_display, key_values, Entries, EntriesWriter, KvWriter, Writer};
 pub use crate::keys::{DeclaredKeys, FieldKey, KeySource, Remap};

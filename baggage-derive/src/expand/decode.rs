@@ -139,12 +139,17 @@ fn build(names: &[Ident], inits: &[TokenStream], p: &TokenStream) -> TokenStream
     if names.is_empty() {
         return quote!(::core::result::Result::Ok(Self { #(#inits),* }));
     }
+    // On the error path only, the results as nested pairs,
+    // `(f0, (f1, (.., ())))`: one generic function of the runtime collects
+    // the errors of any number of fields.
+    let nested = names
+        .iter()
+        .rev()
+        .fold(quote!(()), |rest, name| quote!((#name, #rest)));
     quote! {
         match (#(#names,)*) {
             (#(::core::result::Result::Ok(#names),)*) => ::core::result::Result::Ok(Self { #(#inits),* }),
-            (#(#names,)*) => ::core::result::Result::Err(
-                #p::collect_errors([#(::core::result::Result::err(#names)),*])
-            ),
+            (#(#names,)*) => ::core::result::Result::Err(#p::collect_errors(#nested)),
         }
     }
 }

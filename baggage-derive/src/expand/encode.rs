@@ -16,6 +16,7 @@ pub fn encode_fns(s: &Struct, krate: &Path, runtime_checks: &TokenStream) -> Tok
     let mut writes = Vec::new();
     let mut attribute_fns = Vec::new();
     let mut flattened_attributes = Vec::new();
+    let prefix_len = prefix_len(s);
     for f in s.fields.iter().filter(|f| f.attrs.skip.is_none()) {
         let (member, ty) = (f.ident, f.ty);
         if f.attrs.flatten.is_some() {
@@ -27,19 +28,18 @@ pub fn encode_fns(s: &Struct, krate: &Path, runtime_checks: &TokenStream) -> Tok
             continue;
         }
         let key = &f.key;
-        let prefix_len = prefix_len(s);
         let resolved = quote!(__remap.key(#key, #prefix_len));
         let metric_label = f.attrs.metric_label.is_some();
         match codec_fns(f, krate) {
             None => {
                 writes.push(plain_write(f, &resolved, metric_label));
-                attribute_fns.push(quote!((#resolved, #p::attribute_of::<#ty>)));
+                attribute_fns.push(quote!((#key, #p::attribute_of::<#ty>)));
             }
             Some(codec) => {
                 writes.push(codec_write(f, &resolved, metric_label, &codec));
                 let CodecFns { inner, decode, .. } = codec;
                 attribute_fns.push(quote! {
-                    (#resolved, |__text: &::core::primitive::str| #p::codec_attribute::<#inner, _>(__text, #decode))
+                    (#key, |__text: &::core::primitive::str| #p::codec_attribute::<#inner, _>(__text, #decode))
                 });
             }
         }
@@ -55,7 +55,7 @@ pub fn encode_fns(s: &Struct, krate: &Path, runtime_checks: &TokenStream) -> Tok
 
         #[inline]
         fn __attributes(__out: &mut ::std::vec::Vec<#p::KeyedAttribute>, __remap: #p::Remap) {
-            #(__out.push(#attribute_fns);)*
+            #p::push_attributes(__out, __remap, #prefix_len, &[#(#attribute_fns),*]);
             #(#flattened_attributes)*
         }
     }
