@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 
 use crate::encode::{Entries, EntriesWriter};
 use crate::error::{Error, Limit};
-use crate::keys::{retain, KeySet, Remap};
+use crate::keys::{retain, retain_each, KeySet, Remap};
 use crate::limits::{encoded_size, member_len_bound, MAX_BYTES, MAX_MEMBERS};
 use crate::signature::sign;
 use crate::{Baggage, Schema};
@@ -181,16 +181,22 @@ fn merge(
             });
         }
     }
-    // The entries of other schemas, kept; measured before ours are added.
-    // A bit per key of ours (from its length and last byte) tells most
-    // other keys apart from all of ours without comparing them.
+    // The entries of other schemas, kept, and measured as they are copied
+    // (before ours are added). A bit per key of ours (from its length and
+    // last byte) tells most other keys apart from all of ours without
+    // comparing them.
+    let mut others_bound = 0;
     let mut merged = if current.is_empty() {
         // Nothing to keep (a gateway's first write): no key set to build.
         OtelBaggage::new()
     } else {
         let owns = |key: &str| entries.owns(key);
         let ours = KeySet::new(entries.items.iter().map(|(key, _)| key.as_ref()), &owns);
-        retain(current, |key| !ours.contains(key))
+        retain_each(
+            current,
+            |key| !ours.contains(key),
+            |key, value, metadata| others_bound += member_len_bound(key, value, metadata),
+        )
     };
     let members = own_members + merged.len();
     if members > MAX_MEMBERS {
@@ -205,9 +211,6 @@ fn merge(
             .iter()
             .map(|(key, (value, metadata))| (key.as_str(), value.as_str(), metadata.as_str()))
     };
-    let others_bound: usize = others()
-        .map(|(key, value, metadata)| member_len_bound(key, value, metadata))
-        .sum();
     let size = encoded_size(
         own_bound + others_bound,
         || own().chain(others()),

@@ -373,14 +373,25 @@ fn bucket(print: u32) -> usize {
 
 /// A copy of `baggage` with only the entries whose key `keep` accepts
 /// (values and properties as they were).
-pub(crate) fn retain(baggage: &OtelBaggage, mut keep: impl FnMut(&str) -> bool) -> OtelBaggage {
-    let mut kept = OtelBaggage::new();
+pub(crate) fn retain(baggage: &OtelBaggage, keep: impl FnMut(&str) -> bool) -> OtelBaggage {
+    retain_each(baggage, keep, |_, _, _| {})
+}
+
+/// [`retain`], calling `kept` with each entry kept, `(key, value,
+/// properties)`, in the same pass (to measure them).
+pub(crate) fn retain_each(
+    baggage: &OtelBaggage,
+    mut keep: impl FnMut(&str) -> bool,
+    mut kept: impl FnMut(&str, &str, &str),
+) -> OtelBaggage {
+    let mut out = OtelBaggage::new();
     for (key, (value, metadata)) in baggage {
         if keep(key.as_str()) {
-            let _ = kept.insert_with_metadata(key.clone(), value.clone(), metadata.clone());
+            kept(key.as_str(), value.as_str(), metadata.as_str());
+            let _ = out.insert_with_metadata(key.clone(), value.clone(), metadata.clone());
         }
     }
-    kept
+    out
 }
 
 #[cfg(test)]

@@ -548,7 +548,7 @@ impl<T: BaggageValue> BaggageValue for Vec<T> {
             let start = out.len();
             item.encode(out);
             let written = out.get(start..).unwrap_or_default();
-            if written.bytes().any(|b| b == b',' || b == b'%') {
+            if crate::wire::contains_either(written, b',', b'%') {
                 let element = out.split_off(start);
                 escape_element(&element, out);
             }

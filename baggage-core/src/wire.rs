@@ -183,15 +183,14 @@ pub(crate) fn split_once_byte(text: &str, byte: u8) -> Option<(&str, &str)> {
 /// costs three times as many instructions.
 #[inline]
 fn find_byte(text: &str, byte: u8) -> Option<usize> {
-    const LANES: u64 = 0x0101_0101_0101_0101;
-    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
-    let pattern = LANES * u64::from(byte);
     let bytes = text.as_bytes();
     let mut words = bytes.chunks_exact(8);
     let mut offset = 0;
     for word in &mut words {
-        let x = u64::from_le_bytes(word.try_into().unwrap_or_default()) ^ pattern;
-        let found = x.wrapping_sub(LANES) & !x & HIGH_BITS;
+        let found = lanes_holding(
+            u64::from_le_bytes(word.try_into().unwrap_or_default()),
+            byte,
+        );
         if found != 0 {
             return Some(offset + (found.trailing_zeros() / 8) as usize);
         }
@@ -202,6 +201,33 @@ fn find_byte(text: &str, byte: u8) -> Option<usize> {
         .iter()
         .position(|&b| b == byte)
         .map(|i| offset + i)
+}
+
+/// `true` if `text` holds the byte `a` or the byte `b` (both ASCII),
+/// eight bytes at a time as [`find_byte`] looks.
+#[inline]
+pub(crate) fn contains_either(text: &str, a: u8, b: u8) -> bool {
+    let bytes = text.as_bytes();
+    let mut words = bytes.chunks_exact(8);
+    for word in &mut words {
+        let word = u64::from_le_bytes(word.try_into().unwrap_or_default());
+        if lanes_holding(word, a) | lanes_holding(word, b) != 0 {
+            return true;
+        }
+    }
+    words.remainder().iter().any(|&c| c == a || c == b)
+}
+
+/// The lanes of `word` (eight bytes) that hold `byte`, as their high bits:
+/// the lowest set bit is the first lane that holds it, and a bit is set
+/// only if some lane holds it (a borrow reaches only the lanes above a
+/// match).
+#[inline(always)]
+fn lanes_holding(word: u64, byte: u8) -> u64 {
+    const LANES: u64 = 0x0101_0101_0101_0101;
+    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+    let x = word ^ (LANES * u64::from(byte));
+    x.wrapping_sub(LANES) & !x & HIGH_BITS
 }
 
 /// `s` without leading and trailing RFC 7230 `OWS` (spaces and tabs only; other
@@ -534,6 +560,36 @@ mod tests {
         let long = format!("{}é,{}", "a".repeat(40), "b".repeat(3));
         assert_eq!(split_once_byte(&long, b','), long.split_once(','));
         assert_eq!(split_once_byte(&"a".repeat(45), b','), None);
+    }
+
+    #[test]
+    fn contains_either_finds_either_byte_in_every_lane_and_the_tail() {
+        // Each byte at every position of texts of 0 to 24 bytes, among
+        // fillers one bit or one step away from both (which a lane test
+        // with a borrow could mistake for them), and texts without either.
+        for len in 0..=24 {
+            for filler in [
+                b'a',
+                b',' ^ 1,
+                b',' + 1,
+                b'%' - 1,
+                b'%' ^ 0x40,
+                0x80 | b'%',
+                0xff,
+            ] {
+                let bytes = vec![filler; len];
+                let text = String::from_utf8_lossy(&bytes).into_owned();
+                assert!(!contains_either(&text, b',', b'%'), "{text:?}");
+                for at in 0..len {
+                    for byte in [b',', b'%'] {
+                        let mut bytes = bytes.clone();
+                        bytes[at] = byte;
+                        let text = String::from_utf8_lossy(&bytes).into_owned();
+                        assert!(contains_either(&text, b',', b'%'), "{text:?}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]
