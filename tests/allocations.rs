@@ -143,8 +143,9 @@ fn reading_from_headers_allocates_the_values_and_one_buffer() {
 fn with_typed_allocates_its_values_and_what_the_context_needs() {
     let empty = Context::new();
     let user = UserCtx::sample();
-    // The first call on a thread allocates the encoding buffers it then
-    // keeps for the thread (the list of entries and the scratch text).
+    // The first call on a thread allocates the scratch text it then keeps
+    // for the thread (a first write into an empty baggage puts each value
+    // straight into it: no list of entries).
     let first = count(|| empty.with_typed(&user).unwrap());
 
     // The same baggage from pre-built static strings: the baggage's hash
@@ -156,17 +157,21 @@ fn with_typed_allocates_its_values_and_what_the_context_needs() {
     // `user_id`, `features`, `region` and `retries` (`tier` and
     // `is_premium` are written as static text).
     assert_eq!(count(|| empty.with_typed(&user).unwrap()), (5 + 4, 0));
-    assert_eq!(first, (5 + 4 + 2, 0));
+    assert_eq!(first, (5 + 4 + 1, 0));
 
     // Merging into 8 entries of other teams: those are copied (key and
     // value each), the table grows once more, the context's map is cloned.
     let upstream = common::upstream(8);
     let floor = count(|| UserCtx::attach_floor(&upstream));
     assert_eq!(floor, (8 * 2 + 3 + 3, 0));
+    // The thread's first merge allocates the list of entries, then kept
+    // for the thread like the scratch text.
+    let first_merge = count(|| upstream.with_typed(&user).unwrap());
     assert_eq!(
         count(|| upstream.with_typed(&user).unwrap()),
         (floor.0 + 4, 0)
     );
+    assert_eq!(first_merge, (floor.0 + 4 + 1, 0));
 
     // Only constants: nothing beyond the floor.
     let floor = count(|| {

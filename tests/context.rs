@@ -439,3 +439,183 @@ fn failed_with_typed_leaves_the_current_context_alone() {
         .is_err());
     assert_eq!(entries(&Context::current()), before);
 }
+
+// ---- a first write into an empty baggage ----------------------------------
+//
+// An unsigned schema written into an empty baggage goes straight into the
+// new baggage (no merge); every other write merges. Both must give the same
+// context or the same error, at every limit.
+
+#[test]
+fn a_value_over_what_opentelemetry_holds_is_an_error_not_a_dropped_entry() {
+    // 9002 bytes: OpenTelemetry's `Baggage` refuses an entry this size
+    // without a word; the write must say which limit it breaks.
+    let err = Context::new()
+        .with_typed(&Text {
+            v: "y".repeat(9000),
+        })
+        .unwrap_err();
+    assert_eq!(
+        err,
+        Error::LimitExceeded {
+            limit: Limit::Bytes,
+            size: 9002,
+            allowance: 8192
+        }
+    );
+}
+
+mod first_write {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A custom codec: whole milliseconds.
+    mod millis {
+        pub fn encode(value: &u64, out: &mut String) {
+            out.push_str(&value.to_string());
+        }
+
+        pub fn decode(text: &str) -> Result<u64, std::num::ParseIntError> {
+            text.parse()
+        }
+    }
+
+    #[derive(Baggage, Debug, Clone, PartialEq)]
+    #[baggage(prefix = "p.", max_bytes = 700)]
+    pub struct Probe {
+        #[baggage(max_len = 40)]
+        name: String,
+        #[baggage(max_item_len = 6)]
+        tags: Vec<String>,
+        note: Option<String>,
+        n: u32,
+        #[baggage(with = millis)]
+        wait: Option<u64>,
+    }
+
+    /// Bulk for the W3C byte limit: a space takes three bytes on the wire.
+    #[derive(Baggage, Debug, Clone, PartialEq)]
+    #[baggage(prefix = "q.")]
+    pub struct Bulk {
+        spaces: Option<String>,
+        plain: String,
+    }
+
+    /// Texts whose encoded size differs from their length, of every length
+    /// around the limits the strategies aim at.
+    fn text(max: usize) -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            prop_oneof![Just('a'), Just(' '), Just(','), Just('%'), Just('é')],
+            0..max,
+        )
+        .prop_map(|chars| chars.into_iter().collect())
+    }
+
+    fn probe() -> impl Strategy<Value = Probe> {
+        (
+            text(48),
+            proptest::collection::vec(text(8), 0..6),
+            proptest::option::of(text(300)),
+            any::<u32>(),
+            proptest::option::of(any::<u64>()),
+        )
+            .prop_map(|(name, tags, note, n, wait)| Probe {
+                name,
+                tags,
+                note,
+                n,
+                wait,
+            })
+    }
+
+    fn bulk() -> impl Strategy<Value = Bulk> {
+        (
+            proptest::option::of((2600usize..2800).prop_map(|n| " ".repeat(n))),
+            (0usize..400).prop_map(|n| "b".repeat(n)),
+        )
+            .prop_map(|(spaces, plain)| Bulk { spaces, plain })
+    }
+
+    /// The same write through the merge: a baggage holding only the
+    /// schema's own keys (all replaced or removed), so that no other entry
+    /// counts against a limit.
+    fn merged<T: Baggage>(value: &T) -> Result<BTreeMap<String, (String, String)>, Error> {
+        let stale = Context::new().with_baggage(
+            T::SCHEMA
+                .fields
+                .iter()
+                .map(|f| KeyValue::new(f.key, "stale"))
+                .collect::<Vec<_>>(),
+        );
+        assert_eq!(stale.baggage().len(), T::SCHEMA.fields.len());
+        stale.with_typed(value).map(|cx| entries(&cx))
+    }
+
+    fn first<T: Baggage>(value: &T) -> Result<BTreeMap<String, (String, String)>, Error> {
+        Context::new().with_typed(value).map(|cx| entries(&cx))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn gives_what_the_merge_gives(p in probe()) {
+            prop_assert_eq!(first(&p), merged(&p));
+        }
+
+        #[test]
+        fn gives_what_the_merge_gives_at_the_byte_limit(b in bulk()) {
+            prop_assert_eq!(first(&b), merged(&b));
+        }
+    }
+
+    #[test]
+    fn the_strategies_reach_both_sides_of_every_limit() {
+        // Each outcome the properties compare, written once by hand.
+        let ok = Probe {
+            name: "a".into(),
+            tags: vec!["x".into()],
+            note: None,
+            n: 1,
+            wait: Some(5),
+        };
+        assert!(first(&ok).is_ok());
+        let mut long = ok.clone();
+        long.name = "a".repeat(41);
+        assert!(matches!(first(&long), Err(Error::TooLong { .. })));
+        let mut budget = ok.clone();
+        budget.note = Some(" ".repeat(300));
+        assert!(matches!(
+            first(&budget),
+            Err(Error::LimitExceeded {
+                limit: Limit::SchemaBytes { .. },
+                ..
+            })
+        ));
+        // `q.spaces=` + 2700 × `%20`, `,`, `q.plain=` + 74: 8109 + 1 + 82.
+        let at = Bulk {
+            spaces: Some(" ".repeat(2700)),
+            plain: "b".repeat(74),
+        };
+        assert_eq!(
+            Context::new().with_typed(&at).map(|cx| {
+                typed_baggage::propagation::BaggagePropagator::new()
+                    .header_value(cx.baggage())
+                    .map(|h| h.len())
+            }),
+            Ok(Some(8192))
+        );
+        assert!(first(&at).is_ok());
+        let over = Bulk {
+            spaces: Some(" ".repeat(2700)),
+            plain: "b".repeat(75),
+        };
+        assert!(matches!(
+            first(&over),
+            Err(Error::LimitExceeded {
+                limit: Limit::Bytes,
+                ..
+            })
+        ));
+    }
+}

@@ -1,16 +1,18 @@
 //! Typed baggage in an `opentelemetry::Context`: merge, limits, all or nothing.
 
 use opentelemetry::baggage::{Baggage as OtelBaggage, BaggageExt};
-use opentelemetry::{Context, Key};
+use opentelemetry::{Context, Key, StringValue};
 
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
-use crate::encode::{Entries, EntriesWriter};
+use crate::bounds::{check_item_len, check_len, ItemLenBounded, LenBounded};
+use crate::encode::{Entries, EntriesWriter, Writer};
 use crate::error::{Error, Limit};
 use crate::keys::{retain, retain_each, KeySet, Remap};
 use crate::limits::{encoded_size, member_len_bound, MAX_BYTES, MAX_MEMBERS};
 use crate::signature::sign;
+use crate::value::BaggageField;
 use crate::{Baggage, Schema};
 
 /// Typed baggage on [`opentelemetry::Context`].
@@ -110,6 +112,16 @@ fn with_entries(schema: &Schema, cx: &Context, entries: OtelBaggage) -> Context 
 impl BaggageContextExt for Context {
     fn with_typed<T: Baggage>(&self, value: &T) -> Result<Context, Error> {
         let mut entries = Entries::take_buffers();
+        if T::SCHEMA.signature.is_none() && entries_in(&T::SCHEMA, self).is_empty() {
+            let mut first = FirstWrite::new(&mut entries);
+            value.__write(&mut first, Remap::NONE);
+            if let Some(written) = first.finish(T::SCHEMA.name, T::SCHEMA.max_bytes) {
+                entries.return_buffers();
+                return Ok(with_entries(&T::SCHEMA, self, written?));
+            }
+            // A field failed a check, or a value is not in the baggage: the
+            // general write below names what failed.
+        }
         entries.items.reserve(const { T::SCHEMA.key_count() + 1 });
         let mut writer = EntriesWriter::new(&mut entries);
         value.__write(&mut writer, Remap::NONE);
@@ -150,6 +162,165 @@ impl BaggageContextExt for Context {
     }
 }
 
+/// The write of an unsigned schema into an empty baggage (a gateway's
+/// first write): each value straight into the new baggage, without the
+/// list of entries and the merge, counted and measured as it goes.
+///
+/// Where every field passed its checks and every value is in the baggage
+/// (no key written twice, no insert refused), it gives what [`merge`]
+/// gives for an empty baggage: the same entries, or the same limit error,
+/// through the same checks ([`check_budget`], [`check_whole`]).
+/// Otherwise `with_typed` writes again through the entries and `merge`,
+/// which name what failed.
+struct FirstWrite<'e> {
+    /// The scratch text the values are encoded in.
+    entries: &'e mut Entries,
+    baggage: OtelBaggage,
+    members: usize,
+    bound: usize,
+    clean: bool,
+}
+
+impl<'e> FirstWrite<'e> {
+    fn new(entries: &'e mut Entries) -> Self {
+        FirstWrite {
+            entries,
+            baggage: OtelBaggage::new(),
+            members: 0,
+            bound: 0,
+            clean: true,
+        }
+    }
+
+    #[inline]
+    fn insert(&mut self, key: Cow<'static, str>, text: StringValue) {
+        self.members += 1;
+        self.bound += member_len_bound(&key, text.as_str(), "");
+        let _ = self.baggage.insert(otel_key(key), text);
+    }
+
+    /// What `merge` gives for an empty baggage, or `None` if this write
+    /// cannot tell (see the type).
+    fn finish(
+        self,
+        schema: &'static str,
+        max_bytes: Option<usize>,
+    ) -> Option<Result<OtelBaggage, Error>> {
+        // A key written twice, or an insert OpenTelemetry refused, leaves
+        // fewer entries than were written.
+        if !self.clean || self.baggage.len() != self.members {
+            return None;
+        }
+        let own = || members_of(&self.baggage);
+        let checked = check_budget(schema, max_bytes, self.members, self.bound, own)
+            .and_then(|()| check_whole(self.members, self.bound, own));
+        Some(checked.map(|()| self.baggage))
+    }
+}
+
+impl Writer for FirstWrite<'_> {
+    #[inline]
+    fn plain<F: BaggageField>(&mut self, key: Cow<'static, str>, value: &F, _metric_label: bool) {
+        // A `None` removes nothing from an empty baggage.
+        if let Some(text) = self.entries.field_text(value) {
+            self.insert(key, text);
+        }
+    }
+
+    #[inline]
+    fn codec<T: ?Sized>(
+        &mut self,
+        key: Cow<'static, str>,
+        value: Option<&T>,
+        encode: impl FnOnce(&T, &mut String),
+        _metric_label: bool,
+    ) {
+        if let Some(value) = value {
+            let text = self.entries.text(value, encode);
+            self.insert(key, text);
+        }
+    }
+
+    #[inline]
+    fn max_len<F: LenBounded>(&mut self, key: &Cow<'static, str>, value: &F, max: usize) {
+        self.clean &= check_len(key, value, Some(max)).is_ok();
+    }
+
+    #[inline]
+    fn max_item_len<F: ItemLenBounded>(&mut self, key: &Cow<'static, str>, value: &F, max: usize) {
+        self.clean &= check_item_len(key, value, max).is_ok();
+    }
+
+    fn fail(&mut self, _error: Error) {
+        self.clean = false;
+    }
+}
+
+/// The members of a baggage as the limits measure them: `(key, value,
+/// properties)`.
+fn members_of(baggage: &OtelBaggage) -> impl Iterator<Item = (&str, &str, &str)> {
+    baggage
+        .iter()
+        .map(|(key, (value, metadata))| (key.as_str(), value.as_str(), metadata.as_str()))
+}
+
+/// The `max_bytes` budget of `schema` over its own `members` (`count` of
+/// them, `bound` the sum of their `member_len_bound`s).
+fn check_budget<'a, I: Iterator<Item = (&'a str, &'a str, &'a str)>>(
+    schema: &'static str,
+    max_bytes: Option<usize>,
+    count: usize,
+    bound: usize,
+    members: impl Fn() -> I,
+) -> Result<(), Error> {
+    let Some(allowance) = max_bytes else {
+        return Ok(());
+    };
+    let size = encoded_size(bound, members, count, allowance);
+    if size > allowance {
+        return Err(Error::LimitExceeded {
+            limit: Limit::SchemaBytes { schema },
+            size,
+            allowance,
+        });
+    }
+    Ok(())
+}
+
+/// The W3C limits of a whole baggage of `count` `members` (`bound` the sum
+/// of their `member_len_bound`s): the list-members, then the header bytes.
+fn check_whole<'a, I: Iterator<Item = (&'a str, &'a str, &'a str)>>(
+    count: usize,
+    bound: usize,
+    members: impl Fn() -> I,
+) -> Result<(), Error> {
+    if count > MAX_MEMBERS {
+        return Err(Error::LimitExceeded {
+            limit: Limit::Members,
+            size: count,
+            allowance: MAX_MEMBERS,
+        });
+    }
+    let size = encoded_size(bound, members, count, MAX_BYTES);
+    if size > MAX_BYTES {
+        return Err(Error::LimitExceeded {
+            limit: Limit::Bytes,
+            size,
+            allowance: MAX_BYTES,
+        });
+    }
+    Ok(())
+}
+
+/// An entry's key as OpenTelemetry holds it (a declared key without a copy).
+#[inline]
+fn otel_key(key: Cow<'static, str>) -> Key {
+    match key {
+        Cow::Borrowed(k) => Key::from_static_str(k),
+        Cow::Owned(k) => Key::from(k),
+    }
+}
+
 /// Builds the merged baggage, or says which limit it would break. The
 /// entries' values are moved into it.
 ///
@@ -171,16 +342,7 @@ fn merge(
     let (own_members, own_bound) = own().fold((0, 0), |(n, bound), (k, v, m)| {
         (n + 1, bound + member_len_bound(k, v, m))
     });
-    if let Some(allowance) = max_bytes {
-        let size = encoded_size(own_bound, own, own_members, allowance);
-        if size > allowance {
-            return Err(Error::LimitExceeded {
-                limit: Limit::SchemaBytes { schema },
-                size,
-                allowance,
-            });
-        }
-    }
+    check_budget(schema, max_bytes, own_members, own_bound, own)?;
     // The entries of other schemas, kept, and measured as they are copied
     // (before ours are added). A bit per key of ours (from its length and
     // last byte) tells most other keys apart from all of ours without
@@ -198,39 +360,12 @@ fn merge(
             |key, value, metadata| others_bound += member_len_bound(key, value, metadata),
         )
     };
-    let members = own_members + merged.len();
-    if members > MAX_MEMBERS {
-        return Err(Error::LimitExceeded {
-            limit: Limit::Members,
-            size: members,
-            allowance: MAX_MEMBERS,
-        });
-    }
-    let others = || {
-        merged
-            .iter()
-            .map(|(key, (value, metadata))| (key.as_str(), value.as_str(), metadata.as_str()))
-    };
-    let size = encoded_size(
-        own_bound + others_bound,
-        || own().chain(others()),
-        members,
-        MAX_BYTES,
-    );
-    if size > MAX_BYTES {
-        return Err(Error::LimitExceeded {
-            limit: Limit::Bytes,
-            size,
-            allowance: MAX_BYTES,
-        });
-    }
+    check_whole(own_members + merged.len(), own_bound + others_bound, || {
+        own().chain(members_of(&merged))
+    })?;
     for (key, value) in entries.items.drain(..) {
         if let Some(v) = value {
-            let key = match key {
-                Cow::Borrowed(k) => Key::from_static_str(k),
-                Cow::Owned(k) => Key::from(k),
-            };
-            merged.insert(key, v);
+            merged.insert(otel_key(key), v);
         }
     }
     Ok(merged)

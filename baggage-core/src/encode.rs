@@ -65,15 +65,35 @@ impl Entries {
         value: Option<&T>,
         encode: impl FnOnce(&T, &mut String),
     ) {
-        let entry = value.map(|v| {
-            if self.scratch.capacity() == 0 {
-                self.scratch.reserve(SCRATCH_CAPACITY);
-            }
-            self.scratch.clear();
-            encode(v, &mut self.scratch);
-            StringValue::from(self.scratch.as_str().to_owned())
-        });
+        let entry = value.map(|v| self.text(v, encode));
         self.items.push((key, entry));
+    }
+
+    /// The text `encode` appends for `value`, written to the scratch
+    /// buffer, then copied into an allocation of its exact size.
+    #[inline]
+    pub(crate) fn text<T: ?Sized>(
+        &mut self,
+        value: &T,
+        encode: impl FnOnce(&T, &mut String),
+    ) -> StringValue {
+        if self.scratch.capacity() == 0 {
+            self.scratch.reserve(SCRATCH_CAPACITY);
+        }
+        self.scratch.clear();
+        encode(value, &mut self.scratch);
+        StringValue::from(self.scratch.as_str().to_owned())
+    }
+
+    /// The text of a plain field's value (a constant text without an
+    /// allocation), `None` if it has none.
+    #[inline]
+    pub(crate) fn field_text<F: BaggageField>(&mut self, field: &F) -> Option<StringValue> {
+        let value = field.value()?;
+        Some(match value.encode_static() {
+            Some(text) => StringValue::from(text),
+            None => self.text(value, BaggageValue::encode),
+        })
     }
 
     /// Writes `key` with a constant text: no allocation.
@@ -175,12 +195,8 @@ impl<'e> EntriesWriter<'e> {
 impl Writer for EntriesWriter<'_> {
     #[inline]
     fn plain<F: BaggageField>(&mut self, key: Cow<'static, str>, value: &F, _metric_label: bool) {
-        match value.value().map(|v| (v, v.encode_static())) {
-            Some((_, Some(text))) => self.entries.put_static(key, text),
-            value => self
-                .entries
-                .put(key, value.map(|(v, _)| v), BaggageValue::encode),
-        }
+        let text = self.entries.field_text(value);
+        self.entries.items.push((key, text));
     }
 
     #[inline]
