@@ -19,7 +19,7 @@
 
 use std::borrow::Cow;
 
-use opentelemetry::baggage::Baggage as OtelBaggage;
+use opentelemetry::baggage::{Baggage as OtelBaggage, BaggageMetadata};
 
 use crate::decode::Lookup;
 use crate::keys::DeclaredKeys;
@@ -214,7 +214,14 @@ impl<'h> Incoming<'h> {
             // Cannot fail: the key is a token, at most 64 members were
             // counted, and decoded text is never longer than the at most
             // 8192 raw bytes it came from.
-            baggage.insert_with_metadata(m.key.to_owned(), m.value().into_owned(), m.properties);
+            // Most members have no properties: an empty `BaggageMetadata`
+            // without `From<&str>`'s trim and copy.
+            let properties = if m.properties.is_empty() {
+                BaggageMetadata::default()
+            } else {
+                BaggageMetadata::from(m.properties)
+            };
+            baggage.insert_with_metadata(m.key.to_owned(), m.value().into_owned(), properties);
         });
         reporter.malformed(&malformed);
         reporter.measured(Direction::Incoming, self.size, read);
