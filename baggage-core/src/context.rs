@@ -554,6 +554,72 @@ mod tests {
         );
     }
 
+    /// The first write decides only what it can tell: the baggage it
+    /// built, or the merge's limit error; anything else goes to the merge.
+    #[test]
+    fn a_first_write_gives_its_baggage_or_the_limit_error_and_leaves_the_rest_to_the_merge() {
+        let s = |x: &str| x.to_owned();
+        let plain = Plain {
+            id: 7,
+            tag: Some("x".into()),
+        };
+        let mut scratch = Entries::default();
+        let mut first = FirstWrite::new(&mut scratch);
+        plain.__write(&mut first, Remap::NONE);
+        let baggage = first.finish("Plain", None).expect("told").expect("fits");
+        assert_eq!(
+            text(&baggage),
+            [(s("p.id"), s("7"), s("")), (s("p.tag"), s("x"), s(""))]
+        );
+        // A `None` writes nothing into an empty baggage.
+        let mut first = FirstWrite::new(&mut scratch);
+        Plain { id: 1, tag: None }.__write(&mut first, Remap::NONE);
+        let baggage = first.finish("Plain", None).expect("told").expect("fits");
+        assert_eq!(text(&baggage), [(s("p.id"), s("1"), s(""))]);
+        // A key written twice leaves fewer entries than were written.
+        let mut first = FirstWrite::new(&mut scratch);
+        plain.__write(&mut first, Remap::NONE);
+        plain.__write(&mut first, Remap::NONE);
+        assert!(first.finish("Plain", None).is_none());
+        // A schema that cannot be written.
+        let mut first = FirstWrite::new(&mut scratch);
+        plain.__write(&mut first, Remap::NONE);
+        first.fail(Error::Multiple(Vec::new()));
+        assert!(first.finish("Plain", None).is_none());
+        // A codec's value, written by its function; an absent one, nothing.
+        let mut first = FirstWrite::new(&mut scratch);
+        let decimal = |v: &u64, out: &mut String| out.push_str(&v.to_string());
+        first.codec(Cow::Borrowed("c"), Some(&5u64), decimal, false);
+        first.codec(Cow::Borrowed("d"), None, decimal, false);
+        // Lengths within their bounds.
+        first.max_len(&Cow::Borrowed("c"), &"abc".to_owned(), 3);
+        first.max_item_len(&Cow::Borrowed("c"), &vec!["abc".to_owned()], 3);
+        let baggage = first.finish("Codec", None).expect("told").expect("fits");
+        assert_eq!(text(&baggage), [(s("c"), s("5"), s(""))]);
+        // A length over its bound: the merge names it.
+        let mut first = FirstWrite::new(&mut scratch);
+        first.max_len(&Cow::Borrowed("c"), &"abcd".to_owned(), 3);
+        assert!(first.finish("Codec", None).is_none());
+        let mut first = FirstWrite::new(&mut scratch);
+        first.max_item_len(&Cow::Borrowed("c"), &vec!["abcd".to_owned()], 3);
+        assert!(first.finish("Codec", None).is_none());
+        // Over the schema's budget (`b.id=7,b.tag=` and 20 bytes: 33 of
+        // 24): the error the merge gives for the same entries.
+        let over = Budget {
+            id: 7,
+            tag: Some("y".repeat(20)),
+        };
+        let mut first = FirstWrite::new(&mut scratch);
+        over.__write(&mut first, Remap::NONE);
+        let from_first = first.finish("Budget", Some(24)).expect("told");
+        let mut own = Entries::default();
+        let mut writer = EntriesWriter::new(&mut own);
+        over.__write(&mut writer, Remap::NONE);
+        assert!(writer.finish().is_ok());
+        let from_merge = merge(&OtelBaggage::new(), &mut own, "Budget", Some(24));
+        assert_eq!(from_first.unwrap_err(), from_merge.unwrap_err());
+    }
+
     #[test]
     fn without_typed_removes_only_the_schema() {
         let cx = Context::new()

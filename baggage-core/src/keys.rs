@@ -545,6 +545,18 @@ mod tests {
     }
 
     #[test]
+    fn key_sources_give_the_declared_or_the_resolved_key() {
+        let declared: &str = KeySource::key(DeclaredKeys, "app.id", 4);
+        assert_eq!(declared, "app.id");
+        assert_eq!(KeySource::key(Remap::NONE, "app.id", 4), "app.id");
+        let site = DeclaredKeys.under("job.");
+        assert_eq!(KeySource::key(site, "app.id", 4), "job.id");
+        // The outermost site wins.
+        assert_eq!(KeySource::key(site.under("outer."), "app.id", 4), "job.id");
+        assert_eq!(KeySource::key(Remap::NONE.under("x."), "app.id", 4), "x.id");
+    }
+
+    #[test]
     fn retain_keeps_values_and_properties_of_the_kept_keys() {
         use opentelemetry::baggage::BaggageMetadata;
         let mut b = OtelBaggage::new();
