@@ -70,6 +70,33 @@ fn a_header_with_raw_non_ascii_bytes_loses_only_the_spoiled_member() {
     assert_eq!(err.keys().collect::<Vec<_>>(), ["app.city"]);
 }
 
+/// Raw UTF-8 (not visible ASCII, so not `HeaderValue::to_str`'s text, but
+/// text all the same): the member that holds it is spoiled, as with bytes
+/// that are not UTF-8, and the others are read.
+#[test]
+fn a_header_with_raw_utf8_loses_only_the_spoiled_member() {
+    let mut headers = HeaderMap::new();
+    headers.append(
+        "baggage",
+        HeaderValue::from_bytes("app.user_id=9,app.city=Zürich,other=1".as_bytes()).unwrap(),
+    );
+    assert!(headers.get("baggage").unwrap().to_str().is_err());
+    let propagator = typed_baggage::propagation::BaggagePropagator::new();
+    let cx = typed_baggage::http::extract_with(&propagator, &Context::new(), &headers);
+    assert_eq!(propagator.counters().extract_members_dropped(), 1);
+    let mut keys: Vec<String> = cx.baggage().iter().map(|(k, _)| k.to_string()).collect();
+    keys.sort();
+    assert_eq!(keys, ["app.user_id", "other"]);
+    let err = UserCtx::from_headers(&headers).unwrap_err();
+    assert_eq!(err.keys().collect::<Vec<_>>(), ["app.city"]);
+    // Percent-encoded, the same city is read.
+    headers.insert(
+        "baggage",
+        HeaderValue::from_static("app.user_id=9,app.city=Z%C3%BCrich"),
+    );
+    assert_eq!(UserCtx::from_headers(&headers).unwrap().city, "Zürich");
+}
+
 #[test]
 fn no_header_means_no_baggage_and_a_missing_key_error() {
     let err = UserCtx::from_headers(&HeaderMap::new()).unwrap_err();

@@ -98,7 +98,11 @@ pub(crate) fn read_typed<T: crate::Baggage>(
 }
 
 /// A header value as the read pipeline takes it: its raw bytes, and its
-/// text borrowed when it is visible ASCII (the usual `baggage` header).
+/// text borrowed when they are UTF-8, as for any raw bytes (the usual
+/// `baggage` header is visible ASCII). `HeaderValue::to_str` would check
+/// each byte for visible ASCII, a second walk before the parse checks
+/// every value byte against the baggage grammar anyway; where it fails on
+/// UTF-8 bytes, the lossy text is that same text.
 impl<'h> CarrierValue<'h> for &'h HeaderValue {
     #[inline]
     fn bytes(self) -> &'h [u8] {
@@ -106,7 +110,7 @@ impl<'h> CarrierValue<'h> for &'h HeaderValue {
     }
     #[inline]
     fn borrowed_text(self) -> Option<&'h str> {
-        self.to_str().ok()
+        self.as_bytes().borrowed_text()
     }
 }
 
