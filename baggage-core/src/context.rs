@@ -382,7 +382,9 @@ mod tests {
         let mut e = Entries::default();
         for &(key, value) in pairs {
             match value {
-                Some(text) => e.put_static(Cow::Borrowed(key), text),
+                Some(text) => e
+                    .items
+                    .push((Cow::Borrowed(key), Some(StringValue::from(text)))),
                 None => e.items.push((Cow::Borrowed(key), None)),
             }
         }

@@ -108,12 +108,6 @@ impl Lookup for Scanned<'_> {
     }
 }
 
-/// The text of `key`, if present.
-#[inline]
-pub fn lookup<'b, L: Lookup + ?Sized>(baggage: &'b L, key: &str) -> Option<&'b str> {
-    baggage.lookup(key)
-}
-
 /// Where a generated `__decode` reads: the source and the key source.
 ///
 /// The generated code is one call per field, which gives the field's
@@ -269,7 +263,7 @@ pub fn decode_field<F: BaggageField, L: Lookup + ?Sized, K: FieldKey + ?Sized>(
     key: &K,
     default: Option<fn() -> F>,
 ) -> Result<F, Error> {
-    decode_text(lookup(baggage, key.text()), key, default)
+    decode_text(baggage.lookup(key.text()), key, default)
 }
 
 /// Decodes a `max_len` field as [`decode_field`] does, but first counts
@@ -287,7 +281,7 @@ where
     L: Lookup + ?Sized,
     K: FieldKey + ?Sized,
 {
-    let text = lookup(baggage, key.text());
+    let text = baggage.lookup(key.text());
     if let Some(found) = text.and_then(F::len_of_text) {
         if found > max_len {
             return Err(too_long::<F, K>(key, max_len, found));
@@ -324,7 +318,7 @@ pub fn decode_codec<T, E: Display, L: Lookup + ?Sized, K: FieldKey + ?Sized>(
     expected: &'static str,
     decode: impl FnOnce(&str) -> Result<T, E>,
 ) -> Result<Option<T>, Error> {
-    match lookup(baggage, key.text()) {
+    match baggage.lookup(key.text()) {
         Some(text) => decode(text).map(Some).map_err(|e| {
             ValueError::invalid(text)
                 .with_detail(e.to_string())

@@ -96,12 +96,6 @@ impl Entries {
         })
     }
 
-    /// Writes `key` with a constant text: no allocation.
-    #[inline]
-    pub fn put_static(&mut self, key: Cow<'static, str>, text: &'static str) {
-        self.items.push((key, Some(StringValue::from(text))));
-    }
-
     pub(crate) fn owns(&self, key: &str) -> bool {
         self.items.iter().any(|(k, _)| k == key)
     }
