@@ -140,6 +140,42 @@ fn reading_from_headers_allocates_the_values_and_one_buffer() {
 }
 
 #[test]
+fn extracting_keys_the_thread_received_before_allocates_no_key() {
+    let header = |text: &'static str| {
+        let mut headers = http::HeaderMap::new();
+        headers.append("baggage", http::HeaderValue::from_static(text));
+        headers
+    };
+    let extract =
+        |h: &http::HeaderMap| typed_baggage::http::extract_with_context(&Context::new(), h);
+    // Warm the thread up (its table of received keys, the propagator),
+    // with keys of its own.
+    let _ = extract(&header("warm.a=1,warm.b=2"));
+    let seen = header("a.key=1,b.key=2,c.key=3");
+    let new = count(|| extract(&seen));
+    let again = count(|| extract(&seen));
+    // The first time, each key is made (one allocation each); after that
+    // the thread's keys are shared, and only the values are copied.
+    assert_eq!((new.0 - again.0, new.1, again.1), (3, 0, 0));
+    // Keys received again read as any other.
+    let cx = extract(&seen);
+    let mut entries: Vec<_> = cx
+        .baggage()
+        .iter()
+        .map(|(k, (v, _))| (k.as_str().to_owned(), v.as_str().to_owned()))
+        .collect();
+    entries.sort();
+    assert_eq!(
+        entries,
+        [("a.key", "1"), ("b.key", "2"), ("c.key", "3")].map(|(k, v)| (k.to_owned(), v.to_owned()))
+    );
+    // Other keys are made the first time they come, as the first were.
+    let other = header("d.key=1,e.key=2,f.key=3");
+    let other = count(|| extract(&other));
+    assert_eq!(other, new);
+}
+
+#[test]
 fn with_typed_allocates_its_values_and_what_the_context_needs() {
     let empty = Context::new();
     let user = UserCtx::sample();

@@ -36,6 +36,9 @@ pub mod propagation;
 pub mod policy;
 
 #[cfg(feature = "propagation")]
+mod intern;
+
+#[cfg(feature = "propagation")]
 mod read;
 
 #[cfg(feature = "propagation")]

@@ -22,6 +22,7 @@ use std::borrow::Cow;
 use opentelemetry::baggage::{Baggage as OtelBaggage, BaggageMetadata};
 
 use crate::decode::Lookup;
+use crate::intern;
 use crate::keys::DeclaredKeys;
 use crate::limits::{received_size, surely_within_members, MAX_BYTES, MAX_MEMBERS};
 use crate::metrics::Direction;
@@ -209,19 +210,21 @@ impl<'h> Incoming<'h> {
         let mut baggage = OtelBaggage::new();
         let mut read = 0;
         let malformed = MalformedMembers::default();
-        self.each_member(&malformed, plus_as_space, |m| {
-            read += 1;
-            // Cannot fail: the key is a token, at most 64 members were
-            // counted, and decoded text is never longer than the at most
-            // 8192 raw bytes it came from.
-            // Most members have no properties: an empty `BaggageMetadata`
-            // without `From<&str>`'s trim and copy.
-            let properties = if m.properties.is_empty() {
-                BaggageMetadata::default()
-            } else {
-                BaggageMetadata::from(m.properties)
-            };
-            baggage.insert_with_metadata(m.key.to_owned(), m.value().into_owned(), properties);
+        intern::with_keys(|keys| {
+            self.each_member(&malformed, plus_as_space, |m| {
+                read += 1;
+                // Cannot fail: the key is a token, at most 64 members were
+                // counted, and decoded text is never longer than the at most
+                // 8192 raw bytes it came from.
+                // Most members have no properties: an empty `BaggageMetadata`
+                // without `From<&str>`'s trim and copy.
+                let properties = if m.properties.is_empty() {
+                    BaggageMetadata::default()
+                } else {
+                    BaggageMetadata::from(m.properties)
+                };
+                baggage.insert_with_metadata(keys.key(m.key), m.value().into_owned(), properties);
+            });
         });
         reporter.malformed(&malformed);
         reporter.measured(Direction::Incoming, self.size, read);
