@@ -225,7 +225,46 @@ fn ops() -> Vec<(String, Op)> {
     );
     // The server path: extract into a context (what the tower layer does),
     // then a typed read of that context; against the SDK's extract and the
-    // hand-written read.
+    // hand-written read. `floor`: what any extract that keeps the baggage in
+    // the context for other readers must do, with no parse at all: the
+    // header's members, split and decoded beforehand, inserted into a
+    // `Baggage` with `&'static` keys and a copy of each value, the context
+    // made, and the hand-written read without error information.
+    fn floor_of(cx: &Context) -> Vec<(&'static str, String)> {
+        cx.baggage()
+            .iter()
+            .map(|(k, (v, _))| (&*String::leak(k.to_string()), v.to_string()))
+            .collect()
+    }
+    fn floor_extract(members: &[(&'static str, String)]) -> Context {
+        let mut baggage = opentelemetry::baggage::Baggage::new();
+        for (key, value) in members {
+            let _ = baggage.insert_with_metadata(
+                opentelemetry::Key::from_static_str(key),
+                value.as_str().to_owned(),
+                opentelemetry::baggage::BaggageMetadata::default(),
+            );
+        }
+        Context::new().with_baggage(baggage)
+    }
+    for (input, cx) in [("", empty.clone()), ("_plus_8", up8.clone())] {
+        let members = floor_of(&cx.with_typed(&UserCtx::sample()).unwrap());
+        add(
+            format!("server_path/floor/representative{input}"),
+            Box::new(move || {
+                let cx = floor_extract(black_box(&members));
+                sink(UserCtx::read_floor(&cx).unwrap())
+            }),
+        );
+    }
+    let members = floor_of(&empty.with_typed(&Small::sample()).unwrap());
+    add(
+        "server_path/floor/small".into(),
+        Box::new(move || {
+            let cx = floor_extract(black_box(&members));
+            sink(Small::read_floor(&cx).unwrap())
+        }),
+    );
     for (input, cx) in [("", empty.clone()), ("_plus_8", up8.clone())] {
         let h = headers_of(&cx.with_typed(&UserCtx::sample()).unwrap());
         let h2 = h.clone();
