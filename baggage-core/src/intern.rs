@@ -176,6 +176,33 @@ mod tests {
     }
 
     #[test]
+    fn neighbouring_sets_keep_their_keys_apart() {
+        // two keys in a set and two in the next: four keys, four slots
+        let first = set_of(b"key0");
+        let next: Vec<String> = (0..)
+            .map(|i| format!("next{i}"))
+            .filter(|k| set_of(k.as_bytes()) == (first + 1) % SETS)
+            .take(2)
+            .collect();
+        let mut keys = table();
+        let mut all = same_set(2);
+        all.extend(next);
+        for k in &all {
+            assert_eq!(keys.key(k).as_str(), k);
+        }
+        let mut kept = kept(&keys);
+        kept.sort_unstable();
+        all.sort_unstable();
+        assert_eq!(kept, all);
+        // each is found again, shared with the table
+        for k in &all {
+            let key = keys.key(k);
+            let shared = keys.slots.iter().flatten().find(|s| ***s == **k).unwrap();
+            assert_eq!((key.as_str(), Arc::strong_count(shared)), (k.as_str(), 2));
+        }
+    }
+
+    #[test]
     fn keys_made_to_collide_only_evict_each_other() {
         let mut keys = table();
         assert_eq!(keys.key("app.tier").as_str(), "app.tier");
