@@ -153,6 +153,83 @@ proptest! {
     }
 }
 
+/// Entries as text: key, value, properties.
+type Entries = Vec<(String, String, String)>;
+
+/// Every entry of a context, as text, sorted.
+fn entries(cx: &Context) -> Entries {
+    let mut all: Vec<_> = cx
+        .baggage()
+        .iter()
+        .map(|(k, (v, m))| {
+            (
+                k.as_str().to_owned(),
+                v.as_str().to_owned(),
+                m.as_str().to_owned(),
+            )
+        })
+        .collect();
+    all.sort();
+    all
+}
+
+/// Many keys, up to a little over the length the read pipeline's table of
+/// received keys keeps (64 bytes), so that a thread's table fills, its sets
+/// collide and keys are let go.
+fn churned_key() -> impl Strategy<Value = String> {
+    prop_oneof![
+        4 => "[a-d][a-d.]{0,9}",
+        1 => "k[a-z]{60,66}",
+        1 => "app\\.[a-z_]{1,12}",
+    ]
+}
+
+/// Headers of plain members (`key=value`, values of letters and digits),
+/// with each header's members as a reader must see them: the last of each
+/// key.
+fn churned_headers() -> impl Strategy<Value = Vec<(HeaderMap, Entries)>> {
+    let header =
+        prop::collection::vec((churned_key(), "[a-z0-9]{0,6}"), 0..12).prop_map(|members| {
+            let text = members
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(",");
+            let mut h = HeaderMap::new();
+            h.append("baggage", HeaderValue::from_str(&text).unwrap());
+            let mut last = std::collections::BTreeMap::new();
+            for (k, v) in members {
+                last.insert(k, v);
+            }
+            let want = last
+                .into_iter()
+                .map(|(k, v)| (k, v, String::new()))
+                .collect();
+            (h, want)
+        });
+    prop::collection::vec(header, 1..40)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 64,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    /// The keys a thread received before never change what a context read
+    /// gives: header after header on one thread, whose table of received
+    /// keys fills, collides and lets keys go across the cases, each
+    /// context holds exactly the header's members, the last of each key.
+    #[test]
+    fn what_a_thread_received_before_never_changes_a_read(hs in churned_headers()) {
+        for (h, want) in &hs {
+            let cx = typed_baggage::http::extract_with_context(&Context::new(), h);
+            prop_assert_eq!(&entries(&cx), want);
+        }
+    }
+}
+
 /// The two cases the pipeline issue was filed with, pinned.
 #[test]
 fn raw_bytes_are_measured_once_by_one_rule() {
