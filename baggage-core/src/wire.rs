@@ -453,14 +453,35 @@ impl<'a> Member<'a> {
     }
 }
 
+/// The usual start of a member, a key with its `=` right after it (no
+/// OWS), found and checked in one walk: `(key, the rest after the =)`, or
+/// `None` for any other start (which [`parse_member`] then splits, trims
+/// and checks step by step). `=` is not a token byte, so the `=` found is
+/// the member's first.
+#[inline]
+fn token_then_equals(member: &str) -> Option<(&str, &str)> {
+    let token = member.bytes().position(|b| !crate::keys::is_tchar(b))?;
+    if token == 0 || member.as_bytes().get(token) != Some(&b'=') {
+        return None;
+    }
+    // `=` is ASCII: both sides of it are character boundaries.
+    Some((member.get(..token)?, member.get(token + 1..)?))
+}
+
 /// Parses one non-empty list-member, `key OWS "=" OWS value *( OWS ";" OWS property )`,
 /// splitting on the first `=` only (a value may hold `=`).
 pub(crate) fn parse_member(member: &str, plus_as_space: bool) -> Result<Member<'_>, Malformed> {
-    let (key, rest) = split_once_byte(member, b'=').ok_or(Malformed::NoEquals)?;
-    let key = trim_ows(key);
-    if !is_valid_key(key) {
-        return Err(Malformed::Key);
-    }
+    let (key, rest) = match token_then_equals(member) {
+        Some(split) => split,
+        None => {
+            let (key, rest) = split_once_byte(member, b'=').ok_or(Malformed::NoEquals)?;
+            let key = trim_ows(key);
+            if !is_valid_key(key) {
+                return Err(Malformed::Key);
+            }
+            (key, rest)
+        }
+    };
     // The usual member: a value of baggage-octets only, which holds no `;`
     // (no properties) and no OWS to trim, so the whole rest is the value,
     // checked in one pass.
@@ -818,6 +839,40 @@ mod tests {
         assert_eq!(parse_member("k=v;p;;q", false), Err(Malformed::Property));
         assert_eq!(parse_member("k=v;p=%zz", false), Err(Malformed::Property));
         assert_eq!(parse_member("k=v;p q", false), Err(Malformed::Property));
+    }
+
+    #[test]
+    fn a_token_right_before_the_first_equals_is_found_in_one_walk() {
+        assert_eq!(token_then_equals("k=v"), Some(("k", "v")));
+        assert_eq!(
+            token_then_equals("app.user_id=a=b"),
+            Some(("app.user_id", "a=b"))
+        );
+        assert_eq!(token_then_equals("k="), Some(("k", "")));
+        assert_eq!(token_then_equals("k=v;p"), Some(("k", "v;p")));
+        // anything else is left to the step-by-step split
+        for other in ["k =v", "=v", "k", "k/x=v", "k\u{e9}=v", " k=v", "k;p=v", ""] {
+            assert_eq!(token_then_equals(other), None, "{other:?}");
+        }
+        // and either way a member parses the same: the walk and the split
+        // agree wherever the walk answers
+        for (member, key, value, properties) in [
+            ("k=v", "k", "v", ""),
+            ("k \t=v", "k", "v", ""),
+            ("k=v;p", "k", "v", "p"),
+            ("k = v ;p", "k", "v", "p"),
+            ("k=a=b", "k", "a=b", ""),
+        ] {
+            let m = parse_member(member, false).unwrap();
+            assert_eq!(
+                (m.key, &*m.value(), m.properties),
+                (key, value, properties),
+                "{member:?}"
+            );
+        }
+        assert_eq!(parse_member("k\u{e9}=v", false), Err(Malformed::Key));
+        assert_eq!(parse_member("k/x=v", false), Err(Malformed::Key));
+        assert_eq!(parse_member("k=v v", false), Err(Malformed::ValueOctet));
     }
 
     #[test]
