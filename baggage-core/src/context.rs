@@ -6,7 +6,6 @@ use opentelemetry::{Context, Key, StringValue};
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
-use crate::bounds::{check_item_len, check_len, ItemLenBounded, LenBounded};
 use crate::encode::{Entries, EntriesWriter, Writer};
 use crate::error::{Error, Limit};
 use crate::keys::{retain, retain_each, KeySet, Remap};
@@ -111,8 +110,9 @@ fn with_entries(schema: &Schema, cx: &Context, entries: OtelBaggage) -> Context 
 
 impl BaggageContextExt for Context {
     fn with_typed<T: Baggage>(&self, value: &T) -> Result<Context, Error> {
+        let current = entries_in(&T::SCHEMA, self);
         let mut entries = Entries::take_buffers();
-        if T::SCHEMA.signature.is_none() && entries_in(&T::SCHEMA, self).is_empty() {
+        if T::SCHEMA.signature.is_none() && current.is_empty() {
             let mut first = FirstWrite::new(&mut entries);
             value.__write(&mut first, Remap::NONE);
             if let Some(written) = first.finish(T::SCHEMA.name, T::SCHEMA.max_bytes) {
@@ -133,12 +133,7 @@ impl BaggageContextExt for Context {
             entries.return_buffers();
             return Err(e);
         }
-        let baggage = merge(
-            entries_in(&T::SCHEMA, self),
-            &mut entries,
-            T::SCHEMA.name,
-            T::SCHEMA.max_bytes,
-        );
+        let baggage = merge(current, &mut entries, T::SCHEMA.name, T::SCHEMA.max_bytes);
         entries.return_buffers();
         Ok(with_entries(&T::SCHEMA, self, baggage?))
     }
@@ -241,14 +236,11 @@ impl Writer for FirstWrite<'_> {
         }
     }
 
-    #[inline]
-    fn max_len<F: LenBounded>(&mut self, key: &Cow<'static, str>, value: &F, max: usize) {
-        self.clean &= check_len(key, value, Some(max)).is_ok();
-    }
+    const CHECKS_LENGTHS: bool = true;
 
     #[inline]
-    fn max_item_len<F: ItemLenBounded>(&mut self, key: &Cow<'static, str>, value: &F, max: usize) {
-        self.clean &= check_item_len(key, value, max).is_ok();
+    fn length_checked(&mut self, checked: Result<(), Error>) {
+        self.clean &= checked.is_ok();
     }
 
     fn fail(&mut self, _error: Error) {

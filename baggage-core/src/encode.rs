@@ -130,20 +130,36 @@ pub trait Writer {
         metric_label: bool,
     );
 
-    /// The `max_len` of a field, checked before [`Writer::plain`] where
-    /// the target must hold it (the baggage); a value over it is an error.
+    /// Whether the target must hold each field to its length bounds (the
+    /// baggage): only then are [`Writer::max_len`] and
+    /// [`Writer::max_item_len`] checked, and their results given to
+    /// [`Writer::length_checked`].
+    const CHECKS_LENGTHS: bool = false;
+
+    /// The result of one length check (see [`Writer::CHECKS_LENGTHS`]); a
+    /// value over its bound is an error.
+    #[inline]
+    fn length_checked(&mut self, checked: Result<(), Error>) {
+        let _ = checked;
+    }
+
+    /// The `max_len` of a field, checked before [`Writer::plain`].
     /// (`key` is a `&Cow` so that an error keeps a declared key borrowed.)
     #[inline]
     #[allow(clippy::ptr_arg)]
     fn max_len<F: LenBounded>(&mut self, key: &Cow<'static, str>, value: &F, max: usize) {
-        let _ = (key, value, max);
+        if Self::CHECKS_LENGTHS {
+            self.length_checked(check_len(key, value, Some(max)));
+        }
     }
 
     /// The `max_item_len` of a field, as [`Writer::max_len`].
     #[inline]
     #[allow(clippy::ptr_arg)]
     fn max_item_len<F: ItemLenBounded>(&mut self, key: &Cow<'static, str>, value: &F, max: usize) {
-        let _ = (key, value, max);
+        if Self::CHECKS_LENGTHS {
+            self.length_checked(check_item_len(key, value, max));
+        }
     }
 
     /// The schema cannot be written as one value (a generic schema whose
@@ -204,16 +220,11 @@ impl Writer for EntriesWriter<'_> {
         self.entries.put(key, value, encode);
     }
 
-    #[inline]
-    fn max_len<F: LenBounded>(&mut self, key: &Cow<'static, str>, value: &F, max: usize) {
-        if let Err(e) = check_len(key, value, Some(max)) {
-            self.errors.push(e);
-        }
-    }
+    const CHECKS_LENGTHS: bool = true;
 
     #[inline]
-    fn max_item_len<F: ItemLenBounded>(&mut self, key: &Cow<'static, str>, value: &F, max: usize) {
-        if let Err(e) = check_item_len(key, value, max) {
+    fn length_checked(&mut self, checked: Result<(), Error>) {
+        if let Err(e) = checked {
             self.errors.push(e);
         }
     }
