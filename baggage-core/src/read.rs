@@ -5,7 +5,7 @@
 //!   -> receive: size, measured once           limits::received_size, on the raw bytes
 //!               list-members, counted         up to the 65th, before any text is made
 //!   -> Incoming: the values as text           lossy, only the values that hold a member
-//!   -> members: one parser                    wire::parse_member; malformed ones reported
+//!   -> members: one parser                    wire::each_list_member; malformed ones reported
 //!   -> into_baggage   (context mode)          an OpenTelemetry Baggage, for from_context
 //!      or typed::<T>  (direct mode)           only T's keys, for from_headers / read_typed
 //!   -> decode::Lookup -> generated decode     the same decoder over either
@@ -27,7 +27,7 @@ use crate::keys::DeclaredKeys;
 use crate::limits::{received_size, surely_within_members, MAX_BYTES, MAX_MEMBERS};
 use crate::metrics::Direction;
 use crate::report::{MalformedMembers, Over, Reporter};
-use crate::wire::{parse_member, split_byte, trim_ows, Member};
+use crate::wire::{each_list_member, split_byte, Member};
 use crate::{Baggage, Error};
 
 /// Carrier values that passed the limits, as text: the values that hold at
@@ -181,16 +181,10 @@ impl<'h> Incoming<'h> {
         mut each: impl FnMut(Member<'a>),
     ) {
         let mut read = |text: &'a str| {
-            for member in split_byte(text, b',') {
-                let member = trim_ows(member);
-                if member.is_empty() {
-                    continue;
-                }
-                match parse_member(member, plus_as_space) {
-                    Ok(m) => each(m),
-                    Err(why) => malformed.note(why, member),
-                }
-            }
+            each_list_member(text, plus_as_space, |member| match member {
+                Ok(m) => each(m),
+                Err((why, member)) => malformed.note(why, member),
+            });
         };
         if let Some(first) = &self.first {
             read(first);

@@ -468,6 +468,88 @@ fn token_then_equals(member: &str) -> Option<(&str, &str)> {
     Some((member.get(..token)?, member.get(token + 1..)?))
 }
 
+/// Calls `each` with every non-empty list-member of `text` (one header
+/// value, `list-member *( OWS "," OWS list-member )`), in order: parsed, or
+/// the reason it is malformed and the member as it came (trimmed of OWS).
+/// Empty members (`a=1,,b=2`, a trailing `,`) are skipped, as the grammar's
+/// list rule allows.
+///
+/// The usual member (a token key, `=` right after it, a value of
+/// baggage-octets up to the next `,` or the end: no OWS, no properties) is
+/// found and checked in one walk over its bytes ([`usual_member`]); any
+/// other is cut at the next `,`, trimmed and parsed step by step
+/// ([`parse_member`]), as every member once was. Both give the same member
+/// wherever the walk answers.
+#[inline]
+pub(crate) fn each_list_member<'a>(
+    text: &'a str,
+    plus_as_space: bool,
+    mut each: impl FnMut(Result<Member<'a>, (Malformed, &'a str)>),
+) {
+    let mut at = 0;
+    while let Some(rest) = text.get(at..).filter(|rest| !rest.is_empty()) {
+        if let Some((member, len)) = usual_member(rest, plus_as_space) {
+            each(Ok(member));
+            // past the member and its `,` (past the end if it was the last)
+            at += len + 1;
+            continue;
+        }
+        let piece = match split_once_byte(rest, b',') {
+            Some((piece, _)) => piece,
+            None => rest,
+        };
+        at += piece.len() + 1;
+        let member = trim_ows(piece);
+        if !member.is_empty() {
+            each(parse_member(member, plus_as_space).map_err(|why| (why, member)));
+        }
+    }
+}
+
+/// The usual list-member at the start of `text`, found and checked in one
+/// walk: a token key, `=` right after it, and a value of baggage-octets
+/// (each `%` followed by two hex digits) that ends at a `,` or at the end
+/// of `text`. Returns it and its length (up to, not with, its `,`); `None`
+/// for any other start, which [`parse_member`] then parses.
+#[inline]
+fn usual_member(text: &str, plus_as_space: bool) -> Option<(Member<'_>, usize)> {
+    let bytes = text.as_bytes();
+    let key_len = bytes.iter().position(|&b| !crate::keys::is_tchar(b))?;
+    if key_len == 0 || bytes.get(key_len) != Some(&b'=') {
+        return None;
+    }
+    let start = key_len + 1;
+    let mut end = start;
+    let mut classes = 0;
+    // Up to the first byte that is not a baggage-octet: `,` ends the value;
+    // any other (OWS, `;`, a byte outside the grammar) is not the usual
+    // member.
+    while let Some(&b) = bytes.get(end) {
+        let c = class(b);
+        if c & NOT_OCTET != 0 {
+            if b != b',' {
+                return None;
+            }
+            break;
+        }
+        classes |= c;
+        end += 1;
+    }
+    let raw_value = text.get(start..end)?;
+    let percent = classes & PERCENT != 0;
+    if percent && first_bad_percent(raw_value.as_bytes()).is_some() {
+        return None;
+    }
+    let member = Member {
+        key: text.get(..key_len)?,
+        raw_value,
+        needs_decoding: percent | (plus_as_space & (classes & PLUS != 0)),
+        plus_as_space,
+        properties: "",
+    };
+    Some((member, end))
+}
+
 /// Parses one non-empty list-member, `key OWS "=" OWS value *( OWS ";" OWS property )`,
 /// splitting on the first `=` only (a value may hold `=`).
 pub(crate) fn parse_member(member: &str, plus_as_space: bool) -> Result<Member<'_>, Malformed> {
@@ -873,6 +955,114 @@ mod tests {
         assert_eq!(parse_member("k\u{e9}=v", false), Err(Malformed::Key));
         assert_eq!(parse_member("k/x=v", false), Err(Malformed::Key));
         assert_eq!(parse_member("k=v v", false), Err(Malformed::ValueOctet));
+    }
+
+    /// The members of `text` as every member was once parsed: cut at each
+    /// `,`, trimmed, the empty ones skipped, each parsed step by step.
+    fn split_then_parse(text: &str, plus: bool) -> Vec<Result<Member<'_>, (Malformed, &str)>> {
+        split_byte(text, b',')
+            .map(trim_ows)
+            .filter(|m| !m.is_empty())
+            .map(|m| parse_member(m, plus).map_err(|why| (why, m)))
+            .collect()
+    }
+
+    fn walked(text: &str, plus: bool) -> Vec<Result<Member<'_>, (Malformed, &str)>> {
+        let mut members = Vec::new();
+        each_list_member(text, plus, |m| members.push(m));
+        members
+    }
+
+    #[test]
+    fn the_one_walk_finds_the_members_the_split_finds() {
+        // Pieces that start, end and break the usual member in every way
+        // the walk tells apart: its key, its `=`, each class of value byte,
+        // each way it ends.
+        let pieces = [
+            "",
+            " ",
+            "k=v",
+            "app.user_id=12345678901",
+            "k=",
+            "k==",
+            "k=a=b",
+            "k=%41",
+            "k=%4",
+            "k=%zz",
+            "k=a%2Cb",
+            "k=a+b",
+            "k=v;p",
+            "k=v;p=1",
+            "k=v;",
+            "k = v",
+            " k=v",
+            "k=v ",
+            "k=\tv",
+            "k=v\t",
+            "=v",
+            "k",
+            "k v=1",
+            "k/x=v",
+            "k=\"q\"",
+            "k=a\\b",
+            "k=\u{e9}",
+            "k\u{e9}=v",
+            "k=\u{7f}",
+            "k=v\r\n",
+            "k=",
+            "k=0123456789abcdef0123456789abcdef0123456789",
+            "k=%F0%9F%9A%80",
+        ];
+        let mut checked = 0;
+        for a in pieces {
+            for b in pieces {
+                for c in ["", ",", ", ", ",k2=2", ",,k2=%20"] {
+                    let text = format!("{a},{b}{c}");
+                    for plus in [false, true] {
+                        assert_eq!(
+                            walked(&text, plus),
+                            split_then_parse(&text, plus),
+                            "{text:?} plus={plus}"
+                        );
+                        checked += 1;
+                    }
+                    let alone = format!("{a}{c}");
+                    assert_eq!(
+                        walked(&alone, false),
+                        split_then_parse(&alone, false),
+                        "{alone:?}"
+                    );
+                }
+            }
+        }
+        assert_eq!(checked, pieces.len() * pieces.len() * 5 * 2);
+        // and the walk does answer for the usual member: the key, the value
+        // as it came, and whether it needs decoding
+        let (m, len) = usual_member("app.tier=premium,next=1", false).unwrap();
+        assert_eq!(
+            (m.key, m.raw_value, m.needs_decoding, len),
+            ("app.tier", "premium", false, 16)
+        );
+        let (m, len) = usual_member("k=a%2Cb+c", true).unwrap();
+        assert_eq!(
+            (m.key, &*m.value(), m.needs_decoding, len),
+            ("k", "a,b c", true, 9)
+        );
+        let (m, _) = usual_member("k=a+c", false).unwrap();
+        assert_eq!((&*m.value(), m.needs_decoding), ("a+c", false));
+        for other in [
+            "k =v",
+            "k=v ",
+            "k=v;p",
+            "=v",
+            "k",
+            "k=%4",
+            "k=%zz,x=1",
+            " k=v",
+            "k=\u{e9}",
+        ] {
+            assert!(usual_member(other, false).is_none(), "{other:?}");
+        }
     }
 
     #[test]
