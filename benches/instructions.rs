@@ -27,6 +27,32 @@ fn sink<T>(value: T) {
     black_box(value);
 }
 
+/// The users the `server_path` ops take in turn.
+const USERS: u64 = 1000;
+
+/// Inputs taken in turn, one per call, from the first again after the last.
+struct InTurn<T> {
+    items: Vec<T>,
+    next: std::cell::Cell<usize>,
+}
+
+impl<T> InTurn<T> {
+    /// The input of each of [`USERS`] users, `make(i)` for user `i`.
+    fn of_users(make: impl Fn(u64) -> T) -> Self {
+        InTurn {
+            items: (0..USERS).map(make).collect(),
+            next: std::cell::Cell::new(0),
+        }
+    }
+
+    fn next(&self) -> &T {
+        let i = self.next.get();
+        self.next
+            .set(if i + 1 == self.items.len() { 0 } else { i + 1 });
+        &self.items[i]
+    }
+}
+
 /// Every op, named `group/function/input` as in criterion's report.
 fn ops() -> Vec<(String, Op)> {
     let mut ops: Vec<(String, Op)> = Vec::new();
@@ -247,51 +273,59 @@ fn ops() -> Vec<(String, Op)> {
         }
         Context::new().with_baggage(baggage)
     }
+    // Each op takes the requests of USERS users in turn (a different
+    // `user_id` each; the other fields as in `sample`), as a server does:
+    // no text of a request is the same as the last one's only because the
+    // benchmark sends one request again.
     for (input, cx) in [("", empty.clone()), ("_plus_8", up8.clone())] {
-        let members = floor_of(&cx.with_typed(&UserCtx::sample()).unwrap());
+        let members = InTurn::of_users(|i| floor_of(&cx.with_typed(&UserCtx::user(i)).unwrap()));
         add(
             format!("server_path/floor/representative{input}"),
             Box::new(move || {
-                let cx = floor_extract(black_box(&members));
+                let cx = floor_extract(black_box(members.next()));
                 sink(UserCtx::read_floor(&cx).unwrap())
             }),
         );
     }
-    let members = floor_of(&empty.with_typed(&Small::sample()).unwrap());
+    let members = InTurn::of_users(|i| floor_of(&empty.with_typed(&Small::user(i)).unwrap()));
     add(
         "server_path/floor/small".into(),
         Box::new(move || {
-            let cx = floor_extract(black_box(&members));
+            let cx = floor_extract(black_box(members.next()));
             sink(Small::read_floor(&cx).unwrap())
         }),
     );
     for (input, cx) in [("", empty.clone()), ("_plus_8", up8.clone())] {
-        let h = headers_of(&cx.with_typed(&UserCtx::sample()).unwrap());
-        let h2 = h.clone();
+        let h = InTurn::of_users(|i| headers_of(&cx.with_typed(&UserCtx::user(i)).unwrap()));
+        let h2 = InTurn::of_users(|i| headers_of(&cx.with_typed(&UserCtx::user(i)).unwrap()));
         add(
             format!("server_path/typed/representative{input}"),
             Box::new(move || {
-                let cx = typed_baggage::http::extract_with_context(&Context::new(), black_box(&h2));
+                let cx = typed_baggage::http::extract_with_context(
+                    &Context::new(),
+                    black_box(h2.next()),
+                );
                 sink(UserCtx::from_context(&cx).unwrap())
             }),
         );
         add(
             format!("server_path/sdk_hand/representative{input}"),
-            Box::new(move || sink(UserCtx::read_hand(&sdk_extract(black_box(&h))).unwrap())),
+            Box::new(move || sink(UserCtx::read_hand(&sdk_extract(black_box(h.next()))).unwrap())),
         );
     }
-    let h = headers_of(&empty.with_typed(&Small::sample()).unwrap());
-    let h2 = h.clone();
+    let h = InTurn::of_users(|i| headers_of(&empty.with_typed(&Small::user(i)).unwrap()));
+    let h2 = InTurn::of_users(|i| headers_of(&empty.with_typed(&Small::user(i)).unwrap()));
     add(
         "server_path/typed/small".into(),
         Box::new(move || {
-            let cx = typed_baggage::http::extract_with_context(&Context::new(), black_box(&h2));
+            let cx =
+                typed_baggage::http::extract_with_context(&Context::new(), black_box(h2.next()));
             sink(Small::from_context(&cx).unwrap())
         }),
     );
     add(
         "server_path/sdk_hand/small".into(),
-        Box::new(move || sink(Small::read_hand(&sdk_extract(black_box(&h))).unwrap())),
+        Box::new(move || sink(Small::read_hand(&sdk_extract(black_box(h.next()))).unwrap())),
     );
     ops
 }

@@ -140,7 +140,7 @@ fn reading_from_headers_allocates_the_values_and_one_buffer() {
 }
 
 #[test]
-fn extracting_keys_the_thread_received_before_allocates_no_key() {
+fn extracting_texts_the_thread_received_before_allocates_none_of_them() {
     let header = |text: &'static str| {
         let mut headers = http::HeaderMap::new();
         headers.append("baggage", http::HeaderValue::from_static(text));
@@ -148,15 +148,19 @@ fn extracting_keys_the_thread_received_before_allocates_no_key() {
     };
     let extract =
         |h: &http::HeaderMap| typed_baggage::http::extract_with_context(&Context::new(), h);
-    // Warm the thread up (its table of received keys, the propagator),
-    // with keys of its own.
+    // Warm the thread up (its tables of received texts, the propagator),
+    // with keys of its own and the values `1` and `2`.
     let _ = extract(&header("warm.a=1,warm.b=2"));
     let seen = header("a.key=1,b.key=2,c.key=3");
     let new = count(|| extract(&seen));
     let again = count(|| extract(&seen));
-    // The first time, each key is made (one allocation each); after that
-    // the thread's keys are shared, and only the values are copied.
-    assert_eq!((new.0 - again.0, new.1, again.1), (3, 0, 0));
+    // The first time, each key is made, and the value `3` (one allocation
+    // each; `1` and `2` came before); after that every text is shared.
+    assert_eq!((new.0 - again.0, new.1, again.1), (3 + 1, 0, 0));
+    // A value the thread has not received (a new user id) is made, alone.
+    let next_user = header("a.key=1,b.key=2,c.key=4");
+    let one_new = count(|| extract(&next_user));
+    assert_eq!((one_new.0 - again.0, one_new.1), (1, 0));
     // Keys received again read as any other.
     let cx = extract(&seen);
     let mut entries: Vec<_> = cx
@@ -169,8 +173,9 @@ fn extracting_keys_the_thread_received_before_allocates_no_key() {
         entries,
         [("a.key", "1"), ("b.key", "2"), ("c.key", "3")].map(|(k, v)| (k.to_owned(), v.to_owned()))
     );
-    // Other keys are made the first time they come, as the first were.
-    let other = header("d.key=1,e.key=2,f.key=3");
+    // Other keys are made the first time they come, as the first were
+    // (with one value not received before, as the first had).
+    let other = header("d.key=1,e.key=2,f.key=5");
     let other = count(|| extract(&other));
     assert_eq!(other, new);
 }

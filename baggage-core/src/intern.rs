@@ -1,125 +1,233 @@
-//! Keys received on the wire, shared instead of copied.
+//! Texts received on the wire, shared instead of copied.
 //!
-//! A service receives the same few baggage keys request after request: the
-//! keys of its callers' schemas. An OpenTelemetry [`Key`] made from a
+//! A service receives the same few baggage keys request after request (the
+//! keys of its callers' schemas), and many of the same values (a tier, a
+//! region, a flag). An OpenTelemetry [`Key`] or [`StringValue`] made from a
 //! `String` is an allocation and a copy when the header is read, and a free
 //! when the baggage is dropped, for every member of every request. The read
-//! pipeline ([`crate::read`]) makes its keys here instead: each thread keeps
-//! the last keys it made, as `Arc<str>`, in a small table, and a key that
-//! comes again is the same `Arc<str>` with one more reference
-//! ([`Key`]'s `RefCounted` form: it hashes, compares and prints as the
-//! text it holds, so no reader can tell the two apart).
+//! pipeline ([`crate::read`]) makes its keys and values here instead: each
+//! thread keeps the last keys and the last values it made, as `Arc<str>`,
+//! in two small tables, and a text that comes again is the same `Arc<str>`
+//! with one more reference (the `RefCounted` form of [`Key`] and
+//! [`StringValue`]: it hashes, compares and prints as the text it holds,
+//! so no reader can tell the two apart).
 //!
-//! The table is bounded whatever the input: [`SLOTS`] slots a thread, in
-//! sets of two; a key of more than [`MAX_LEN`] bytes is never kept (it is
-//! made as before); a new key takes the place of the older of the two in
-//! its set. A thread keeps at most `SLOTS × MAX_LEN` bytes of keys, and
-//! only keys that passed the key grammar (the parser hands it well-formed
-//! members only). Keys that an attacker makes to fall into one set only
-//! evict each other: each then costs what a key costs without the table,
-//! and one reference count.
+//! Keys and values have tables of their own, so that values that change on
+//! every request (a user id) never evict the keys.
 //!
-//! The set of a key is a hash of its length and of its first and last
+//! Each table is bounded whatever the input: [`SLOTS`] slots a thread, in
+//! sets of two; a text of more than [`MAX_LEN`] bytes is never kept (it is
+//! made as before); a new text takes the place of the older of the two in
+//! its set. A thread keeps at most `2 × SLOTS × MAX_LEN` bytes of text
+//! (32 KiB), and only texts of well-formed members (the parser hands it
+//! well-formed members only). Texts that an attacker makes to fall into one
+//! set only evict each other: each then costs what a text costs without
+//! the table, and one reference count.
+//!
+//! A value stays in its thread's table after its request is done, until a
+//! newer value of its set takes its place: what a thread received last is
+//! held in memory a little longer than its request, as a freed allocation
+//! holds it until it is reused. The table holds received text only, never
+//! a secret this service wrote.
+//!
+//! The set of a text is a hash of its length and of its first and last
 //! eight bytes: keys of one schema share their prefix, not both ends.
 
 use std::cell::Cell;
 use std::sync::Arc;
 
-use opentelemetry::Key;
+use opentelemetry::{Key, StringValue};
 
-/// Sets of slots in a thread's table.
+/// Sets of slots in a table.
 const SETS: usize = 128;
-/// Slots in a set: a key may be in either slot of its set, so that two
+/// Slots in a set: a text may be in either slot of its set, so that two
 /// keys of one schema that fall into one set do not evict each other on
 /// every request.
 const WAYS: usize = 2;
-/// Slots in a thread's table.
+/// Slots in a table.
 const SLOTS: usize = SETS * WAYS;
-/// The longest key (in bytes) the table keeps.
+/// The longest text (in bytes) a table keeps.
 const MAX_LEN: usize = 64;
 
-/// A thread's table of the keys it made last.
-pub(crate) struct Keys {
-    slots: [Option<Arc<str>>; SLOTS],
+/// The texts of one kind (keys, or values) a thread made last.
+struct Table {
+    slots: [Slot; SLOTS],
+}
+
+/// A slot of a [`Table`]: a text, and the words of it that its set was
+/// found from ([`Print`]), to tell most other texts apart without reading
+/// the text.
+struct Slot {
+    print: Print,
+    text: Option<Arc<str>>,
+}
+
+impl Table {
+    const fn new() -> Self {
+        Table {
+            slots: [const {
+                Slot {
+                    print: Print { head: 0, tail: 0 },
+                    text: None,
+                }
+            }; SLOTS],
+        }
+    }
+
+    /// `text`, shared with the last text of the same bytes this table
+    /// made when its set still holds it, else made and kept; `None` if it
+    /// is too long to keep.
+    #[inline(always)]
+    fn shared(&mut self, text: &str) -> Option<Arc<str>> {
+        if text.len() > MAX_LEN {
+            return None;
+        }
+        let print = Print::of(text.as_bytes());
+        let first = print.set(text.len()) * WAYS;
+        let [newer, older] = self.slots.get_mut(first..first + WAYS)? else {
+            return None;
+        };
+        for slot in [&*newer, &*older] {
+            if let Some(kept) = &slot.text {
+                // Up to 16 bytes, the length and the print are the text.
+                if kept.len() == text.len()
+                    && slot.print == print
+                    && (text.len() <= 16 || **kept == *text)
+                {
+                    return Some(Arc::clone(kept));
+                }
+            }
+        }
+        // The newer text becomes the older, and the older one is let go.
+        let made: Arc<str> = Arc::from(text);
+        *older = std::mem::replace(
+            newer,
+            Slot {
+                print,
+                text: Some(Arc::clone(&made)),
+            },
+        );
+        Some(made)
+    }
+}
+
+/// The first and last eight bytes of a text (for a shorter text, its
+/// bytes in one word, and 0): with its length, all of a text of up to 16
+/// bytes, and what its set is found from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Print {
+    head: u64,
+    tail: u64,
+}
+
+impl Print {
+    #[inline(always)]
+    fn of(text: &[u8]) -> Self {
+        match (text.first_chunk::<8>(), text.last_chunk::<8>()) {
+            (Some(head), Some(tail)) => Print {
+                head: u64::from_le_bytes(*head),
+                tail: u64::from_le_bytes(*tail),
+            },
+            _ => Print {
+                head: text.iter().fold(0, |word, &b| (word << 8) | u64::from(b)),
+                tail: 0,
+            },
+        }
+    }
+
+    /// The set (below [`SETS`]) of a text of this print and `len` bytes:
+    /// the three mixed by one multiplication whose top bits are the set.
+    #[inline(always)]
+    fn set(self, len: usize) -> usize {
+        let mixed = (self.head ^ self.tail.rotate_left(29) ^ len as u64)
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        (mixed >> (64 - SETS.trailing_zeros())) as usize
+    }
+}
+
+/// A thread's tables of the keys and the values it made last.
+pub(crate) struct Texts {
+    keys: Table,
+    values: Table,
 }
 
 thread_local! {
     /// Taken out while a read uses it, so that a read nested in another on
     /// the same thread (none is known, but a log subscriber could make one)
-    /// gets a table of its own instead of a borrow error.
-    static KEYS: Cell<Option<Box<Keys>>> = const { Cell::new(None) };
+    /// gets tables of its own instead of a borrow error.
+    static TEXTS: Cell<Option<Box<Texts>>> = const { Cell::new(None) };
 }
 
-/// Calls `f` with this thread's table of keys (made on the thread's first
-/// read; a new one when the thread's storage is being torn down).
-pub(crate) fn with_keys<R>(f: impl FnOnce(&mut Keys) -> R) -> R {
-    let mut keys = KEYS.try_with(Cell::take).ok().flatten().unwrap_or_else(|| {
-        Box::new(Keys {
-            slots: [const { None }; SLOTS],
-        })
-    });
-    let made = f(&mut keys);
-    // Fails only while the thread's storage is torn down: the table is
+/// Calls `f` with this thread's tables (made on the thread's first read;
+/// new ones when the thread's storage is being torn down).
+pub(crate) fn with_texts<R>(f: impl FnOnce(&mut Texts) -> R) -> R {
+    let mut texts = TEXTS
+        .try_with(Cell::take)
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| {
+            Box::new(Texts {
+                keys: Table::new(),
+                values: Table::new(),
+            })
+        });
+    let made = f(&mut texts);
+    // Fails only while the thread's storage is torn down: the tables are
     // then dropped here.
-    let _ = KEYS.try_with(|cell| cell.set(Some(keys)));
+    let _ = TEXTS.try_with(|cell| cell.set(Some(texts)));
     made
 }
 
-impl Keys {
+impl Texts {
     /// The OpenTelemetry key of `text`: shared with the last key of the
     /// same text this thread made, when its set still holds it.
     #[inline]
     pub(crate) fn key(&mut self, text: &str) -> Key {
-        let set = if text.len() <= MAX_LEN {
-            let first = set_of(text.as_bytes()) * WAYS;
-            self.slots.get_mut(first..first + WAYS)
-        } else {
-            None
-        };
-        let Some([newer, older]) = set else {
-            return Key::from(text.to_owned());
-        };
-        for kept in [&*newer, &*older].into_iter().flatten() {
-            if **kept == *text {
-                return Key::from(Arc::clone(kept));
-            }
+        match self.keys.shared(text) {
+            Some(shared) => Key::from(shared),
+            None => Key::from(text.to_owned()),
         }
-        // The newer key becomes the older, and the older one is let go.
-        let made: Arc<str> = Arc::from(text);
-        *older = newer.replace(Arc::clone(&made));
-        Key::from(made)
+    }
+
+    /// The OpenTelemetry value of `text`, shared as [`Texts::key`] shares
+    /// keys (in a table of its own).
+    #[inline]
+    pub(crate) fn value(&mut self, text: &str) -> StringValue {
+        match self.values.shared(text) {
+            Some(shared) => StringValue::from(shared),
+            None => StringValue::from(text.to_owned()),
+        }
     }
 }
 
-/// The set of a key (below [`SETS`]): its length and its first and last
-/// eight bytes (its bytes, for a shorter key), mixed by one multiplication
-/// whose top bits are the set.
-#[inline]
+#[cfg(test)]
+impl Table {
+    /// The texts kept, slot by slot.
+    fn texts(&self) -> impl Iterator<Item = &Arc<str>> {
+        self.slots.iter().filter_map(|slot| slot.text.as_ref())
+    }
+}
+
+/// The set of `text` (below [`SETS`]).
+#[cfg(test)]
 fn set_of(text: &[u8]) -> usize {
-    let (head, tail) = match (text.first_chunk::<8>(), text.last_chunk::<8>()) {
-        (Some(head), Some(tail)) => (u64::from_le_bytes(*head), u64::from_le_bytes(*tail)),
-        _ => (
-            text.iter().fold(0, |word, &b| (word << 8) | u64::from(b)),
-            0,
-        ),
-    };
-    let mixed =
-        (head ^ tail.rotate_left(29) ^ text.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    (mixed >> (64 - SETS.trailing_zeros())) as usize
+    Print::of(text).set(text.len())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn table() -> Keys {
-        Keys {
-            slots: [const { None }; SLOTS],
+    fn table() -> Texts {
+        Texts {
+            keys: Table::new(),
+            values: Table::new(),
         }
     }
 
-    fn kept(keys: &Keys) -> Vec<&str> {
-        keys.slots.iter().flatten().map(|k| &**k).collect()
+    /// The keys a thread's tables keep.
+    fn kept(texts: &Texts) -> Vec<&str> {
+        texts.keys.texts().map(|k| &**k).collect()
     }
 
     /// Keys of one set, found by trying names in turn.
@@ -139,7 +247,7 @@ mod tests {
         let b = keys.key("app.user_id");
         assert_eq!((a.as_str(), b.as_str()), ("app.user_id", "app.user_id"));
         assert_eq!(kept(&keys), ["app.user_id"]);
-        let shared = keys.slots.iter().flatten().next().unwrap();
+        let shared = keys.keys.texts().next().unwrap();
         // the table's reference and one for each key made
         assert_eq!(Arc::strong_count(shared), 3);
         drop((a, b));
@@ -197,7 +305,7 @@ mod tests {
         // each is found again, shared with the table
         for k in &all {
             let key = keys.key(k);
-            let shared = keys.slots.iter().flatten().find(|s| ***s == **k).unwrap();
+            let shared = keys.keys.texts().find(|s| ***s == **k).unwrap();
             assert_eq!((key.as_str(), Arc::strong_count(shared)), (k.as_str(), 2));
         }
     }
@@ -250,12 +358,84 @@ mod tests {
 
     #[test]
     fn a_nested_read_gets_a_table_of_its_own() {
-        let (outer, inner) = with_keys(|outer| {
+        let (outer, inner) = with_texts(|outer| {
             let key = outer.key("outer.key");
-            (key, with_keys(|inner| inner.key("inner.key")))
+            (key, with_texts(|inner| inner.key("inner.key")))
         });
         assert_eq!((outer.as_str(), inner.as_str()), ("outer.key", "inner.key"));
         // the thread keeps the outer read's table, put back last
-        with_keys(|keys| assert_eq!(kept(keys), ["outer.key"]));
+        with_texts(|keys| assert_eq!(kept(keys), ["outer.key"]));
+    }
+
+    #[test]
+    fn values_are_shared_in_a_table_of_their_own() {
+        let mut texts = table();
+        let key = texts.key("app.tier");
+        let a = texts.value("premium");
+        let b = texts.value("premium");
+        assert_eq!((a.as_str(), b.as_str()), ("premium", "premium"));
+        let shared = texts.values.texts().next().unwrap();
+        assert_eq!(Arc::strong_count(shared), 3);
+        // a value of the same text as a key is a text of the values' table
+        assert_eq!(texts.value("app.tier").as_str(), "app.tier");
+        let values = texts.values.texts().count();
+        assert_eq!(values, 2);
+        // values that change on every request never evict a key, even
+        // those of the key's own set
+        let set = set_of(b"app.tier");
+        let same: Vec<String> = (0..)
+            .map(|i| format!("user-{i}"))
+            .filter(|v| set_of(v.as_bytes()) == set)
+            .take(10)
+            .collect();
+        for v in &same {
+            assert_eq!(texts.value(v).as_str(), v);
+        }
+        assert_eq!(kept(&texts), ["app.tier"]);
+        let again = texts.key("app.tier");
+        let kept_key = texts.keys.texts().next().unwrap();
+        assert_eq!(
+            (again.as_str(), Arc::strong_count(kept_key)),
+            ("app.tier", 3)
+        );
+        drop((key, again));
+        // a value longer than the bound is made, not kept
+        let long = "v".repeat(MAX_LEN + 1);
+        let before: Vec<String> = texts.values.texts().map(|v| v.to_string()).collect();
+        assert_eq!(texts.value(&long).as_str(), long);
+        let after: Vec<String> = texts.values.texts().map(|v| v.to_string()).collect();
+        assert_eq!(before, after);
+    }
+
+    #[test]
+    fn a_text_is_shared_only_with_the_same_bytes() {
+        // For every length around the 8 and 16 bytes a print holds, a text
+        // and the same text with one byte changed (at each place; to a NUL
+        // too, which a decoded value may hold): those of up to 16 bytes
+        // are told apart by their length and print, longer ones (whose
+        // middle bytes the print leaves out: the same print, the same set)
+        // by their bytes.
+        let mut table = Table::new();
+        for len in 1..=24 {
+            let text = "a".repeat(len);
+            for at in 0..len {
+                for other in [b'b', 0] {
+                    let mut changed = text.clone().into_bytes();
+                    changed[at] = other;
+                    let changed = String::from_utf8(changed).unwrap();
+                    assert_eq!(&*table.shared(&text).unwrap(), text);
+                    assert_eq!(&*table.shared(&changed).unwrap(), changed, "{len} {at}");
+                    // and both are found again, each as itself
+                    assert_eq!(&*table.shared(&text).unwrap(), text);
+                    assert_eq!(&*table.shared(&changed).unwrap(), changed);
+                }
+            }
+        }
+        // a shorter text is not a longer one with NULs in front
+        let mut table = Table::new();
+        assert_eq!(&*table.shared("a").unwrap(), "a");
+        assert_eq!(&*table.shared("\0a").unwrap(), "\0a");
+        assert_eq!(&*table.shared("\0\0a").unwrap(), "\0\0a");
+        assert_eq!(&*table.shared("a").unwrap(), "a");
     }
 }

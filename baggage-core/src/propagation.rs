@@ -90,13 +90,16 @@
 //! limits, or only malformed members), the context comes back unchanged:
 //! a garbage header never wipes baggage the context already had.
 //!
-//! The keys of the extracted baggage are shared, not copied, when they
-//! come again: each thread keeps the last keys it received (up to 256,
-//! each at most 64 bytes; a longer key is copied every time) as `Arc<str>`,
-//! and a key that comes again is a reference to the same text. A thread
-//! that has read a header holds this table, 4 KiB and at most 16 KiB of
-//! key text, until it exits. The entries read the same either way: an
-//! OpenTelemetry [`Key`](opentelemetry::Key) hashes, compares and prints
+//! The keys and values of the extracted baggage are shared, not copied,
+//! when they come again: each thread keeps the last keys and, apart, the
+//! last values it received (up to 256 of each, each at most 64 bytes; a
+//! longer text is copied every time) as `Arc<str>`, and a text that comes
+//! again is a reference to the same text. A thread that has read a header
+//! holds these two tables, 16 KiB and at most 32 KiB of text, until it
+//! exits; a value stays in its thread's table after its request, until a
+//! newer value takes its slot. The entries read the same either way: an
+//! OpenTelemetry [`Key`](opentelemetry::Key) or
+//! [`StringValue`](opentelemetry::StringValue) hashes, compares and prints
 //! as its text.
 //!
 //! # Logging

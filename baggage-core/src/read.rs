@@ -204,7 +204,7 @@ impl<'h> Incoming<'h> {
         let mut baggage = OtelBaggage::new();
         let mut read = 0;
         let malformed = MalformedMembers::default();
-        intern::with_keys(|keys| {
+        intern::with_texts(|texts| {
             self.each_member(&malformed, plus_as_space, |m| {
                 read += 1;
                 // Cannot fail: the key is a token, at most 64 members were
@@ -217,7 +217,8 @@ impl<'h> Incoming<'h> {
                 } else {
                     BaggageMetadata::from(m.properties)
                 };
-                baggage.insert_with_metadata(keys.key(m.key), m.value().into_owned(), properties);
+                let value = texts.value(&m.value());
+                baggage.insert_with_metadata(texts.key(m.key), value, properties);
             });
         });
         reporter.malformed(&malformed);

@@ -256,6 +256,14 @@ impl Small {
         }
     }
 
+    /// The sample of user `i`: its own `user_id`.
+    pub fn user(i: u64) -> Self {
+        Small {
+            user_id: 12_345_678_901 + i,
+            ..Self::sample()
+        }
+    }
+
     pub fn attach_hand(&self, cx: &Context) -> Context {
         hand_with(cx, 2, self)
     }
@@ -325,6 +333,14 @@ impl UserCtx {
             ],
             region: Some("us-west-2".into()),
             retries: 2,
+        }
+    }
+
+    /// The sample of user `i`: its own `user_id`.
+    pub fn user(i: u64) -> Self {
+        UserCtx {
+            user_id: 12_345_678_901 + i,
+            ..Self::sample()
         }
     }
 
