@@ -115,7 +115,8 @@ impl BaggageContextExt for Context {
         if T::SCHEMA.signature.is_none() && current.is_empty() {
             let mut first = FirstWrite::new(&mut entries);
             value.__write(&mut first, Remap::NONE);
-            if let Some(written) = first.finish(T::SCHEMA.name, T::SCHEMA.max_bytes) {
+            let within = const { T::SCHEMA.surely_within_limits() };
+            if let Some(written) = first.finish(T::SCHEMA.name, T::SCHEMA.max_bytes, within) {
                 entries.return_buffers();
                 return Ok(with_entries(&T::SCHEMA, self, written?));
             }
@@ -195,16 +196,22 @@ impl<'e> FirstWrite<'e> {
     }
 
     /// What `merge` gives for an empty baggage, or `None` if this write
-    /// cannot tell (see the type).
+    /// cannot tell (see the type). `within`: the schema is surely within
+    /// every limit ([`Schema::surely_within_limits`]), so that its entries
+    /// need not be measured.
     fn finish(
         self,
         schema: &'static str,
         max_bytes: Option<usize>,
+        within: bool,
     ) -> Option<Result<OtelBaggage, Error>> {
         // A key written twice, or an insert OpenTelemetry refused, leaves
         // fewer entries than were written.
         if !self.clean || self.baggage.len() != self.members {
             return None;
+        }
+        if within {
+            return Some(Ok(self.baggage));
         }
         let own = || members_of(&self.baggage);
         let checked = check_budget(schema, max_bytes, self.members, self.bound, own)
@@ -560,7 +567,7 @@ mod tests {
         let mut scratch = Entries::default();
         let mut first = FirstWrite::new(&mut scratch);
         plain.__write(&mut first, Remap::NONE);
-        let baggage = first.finish("Plain", None).expect("told").expect("fits");
+        let baggage = first.finish("Plain", None, false).expect("told").expect("fits");
         assert_eq!(
             text(&baggage),
             [(s("p.id"), s("7"), s("")), (s("p.tag"), s("x"), s(""))]
@@ -568,18 +575,27 @@ mod tests {
         // A `None` writes nothing into an empty baggage.
         let mut first = FirstWrite::new(&mut scratch);
         Plain { id: 1, tag: None }.__write(&mut first, Remap::NONE);
-        let baggage = first.finish("Plain", None).expect("told").expect("fits");
+        let baggage = first.finish("Plain", None, false).expect("told").expect("fits");
         assert_eq!(text(&baggage), [(s("p.id"), s("1"), s(""))]);
         // A key written twice leaves fewer entries than were written.
         let mut first = FirstWrite::new(&mut scratch);
         plain.__write(&mut first, Remap::NONE);
         plain.__write(&mut first, Remap::NONE);
-        assert!(first.finish("Plain", None).is_none());
+        assert!(first.finish("Plain", None, false).is_none());
+        // (so it does for a schema that needs no measuring)
+        let mut first = FirstWrite::new(&mut scratch);
+        plain.__write(&mut first, Remap::NONE);
+        plain.__write(&mut first, Remap::NONE);
+        assert!(first.finish("Plain", None, true).is_none());
         // A schema that cannot be written.
         let mut first = FirstWrite::new(&mut scratch);
         plain.__write(&mut first, Remap::NONE);
         first.fail(Error::Multiple(Vec::new()));
-        assert!(first.finish("Plain", None).is_none());
+        assert!(first.finish("Plain", None, false).is_none());
+        let mut first = FirstWrite::new(&mut scratch);
+        plain.__write(&mut first, Remap::NONE);
+        first.fail(Error::Multiple(Vec::new()));
+        assert!(first.finish("Plain", None, true).is_none());
         // A codec's value, written by its function; an absent one, nothing.
         let mut first = FirstWrite::new(&mut scratch);
         let decimal = |v: &u64, out: &mut String| out.push_str(&v.to_string());
@@ -588,15 +604,15 @@ mod tests {
         // Lengths within their bounds.
         first.max_len(&Cow::Borrowed("c"), &"abc".to_owned(), 3);
         first.max_item_len(&Cow::Borrowed("c"), &vec!["abc".to_owned()], 3);
-        let baggage = first.finish("Codec", None).expect("told").expect("fits");
+        let baggage = first.finish("Codec", None, false).expect("told").expect("fits");
         assert_eq!(text(&baggage), [(s("c"), s("5"), s(""))]);
         // A length over its bound: the merge names it.
         let mut first = FirstWrite::new(&mut scratch);
         first.max_len(&Cow::Borrowed("c"), &"abcd".to_owned(), 3);
-        assert!(first.finish("Codec", None).is_none());
+        assert!(first.finish("Codec", None, false).is_none());
         let mut first = FirstWrite::new(&mut scratch);
         first.max_item_len(&Cow::Borrowed("c"), &vec!["abcd".to_owned()], 3);
-        assert!(first.finish("Codec", None).is_none());
+        assert!(first.finish("Codec", None, false).is_none());
         // Over the schema's budget (`b.id=7,b.tag=` and 20 bytes: 33 of
         // 24): the error the merge gives for the same entries.
         let over = Budget {
@@ -605,7 +621,7 @@ mod tests {
         };
         let mut first = FirstWrite::new(&mut scratch);
         over.__write(&mut first, Remap::NONE);
-        let from_first = first.finish("Budget", Some(24)).expect("told");
+        let from_first = first.finish("Budget", Some(24), false).expect("told");
         let mut own = Entries::default();
         let mut writer = EntriesWriter::new(&mut own);
         over.__write(&mut writer, Remap::NONE);

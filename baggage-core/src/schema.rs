@@ -576,6 +576,22 @@ impl Schema {
         }
     }
 
+    /// `true` if this schema's own entries, however large its values,
+    /// are within the W3C limits of a whole baggage (members and bytes) and
+    /// within its `max_bytes` budget: then a write of it alone into an
+    /// empty baggage cannot exceed a limit, and is not measured. `false`
+    /// for an unbounded schema (see [`Schema::max_encoded_len`]).
+    pub(crate) const fn surely_within_limits(&self) -> bool {
+        let Some(len) = self.max_encoded_len() else {
+            return false;
+        };
+        let budget = match self.max_bytes {
+            Some(allowance) => len <= allowance,
+            None => true,
+        };
+        budget && len <= crate::limits::MAX_BYTES && self.key_count() <= crate::limits::MAX_MEMBERS
+    }
+
     /// (members, bytes of the members) at most, if bounded.
     const fn bound(&self, site: Option<&'static str>) -> Option<(usize, usize)> {
         let (mut members, mut bytes) = (0usize, 0usize);
@@ -611,5 +627,62 @@ impl Schema {
             rest = tail;
         }
         Some((members, bytes))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn schema(fields: Vec<FieldSchema>, max_bytes: Option<usize>) -> Schema {
+        Schema {
+            name: "Test",
+            crate_name: "test",
+            doc: "",
+            prefix: "",
+            max_bytes,
+            fields: Box::leak(fields.into_boxed_slice()),
+            flattened: &[],
+            signature: None,
+            local: false,
+        }
+    }
+
+    fn field<F: crate::BaggageField>(key: String) -> FieldSchema {
+        plain_field::<F>(Box::leak(key.into_boxed_str()), "f", "F", "", false, false)
+    }
+
+    #[test]
+    fn a_schema_is_surely_within_limits_only_when_its_largest_write_is() {
+        // `user_id=<20 digits>,beta=false`: 39 bytes at most
+        let small = || vec![field::<u64>("user_id".into()), field::<bool>("beta".into())];
+        assert_eq!(schema(small(), None).max_encoded_len(), Some(39));
+        assert!(schema(small(), None).surely_within_limits());
+        // its own budget, at and below its largest write
+        assert!(schema(small(), Some(39)).surely_within_limits());
+        assert!(!schema(small(), Some(38)).surely_within_limits());
+        // a field without a bound: anything may be written
+        let mut unbounded = small();
+        unbounded.push(field::<String>("name".into()));
+        assert!(!schema(unbounded, None).surely_within_limits());
+        // 64 members at most: 64 flags are, 65 are not
+        let flags = |n: usize| (0..n).map(|i| field::<bool>(format!("f{i}"))).collect();
+        assert!(schema(flags(64), None).surely_within_limits());
+        assert!(!schema(flags(65), None).surely_within_limits());
+        // 8192 bytes at most: bounded fields whose largest writes add up to
+        // more, though each is small
+        let wide = |n: usize| {
+            (0..n)
+                .map(|i| FieldSchema {
+                    max_wire_len: Some(200),
+                    ..field::<String>(format!("k{i:02}"))
+                })
+                .collect::<Vec<_>>()
+        };
+        // 39 × (3 + 1 + 200) + 38 = 7,994; 41 × 204 + 40 = 8,404
+        assert_eq!(schema(wide(39), None).max_encoded_len(), Some(7_994));
+        assert!(schema(wide(39), None).surely_within_limits());
+        assert_eq!(schema(wide(41), None).max_encoded_len(), Some(8_404));
+        assert!(!schema(wide(41), None).surely_within_limits());
     }
 }
