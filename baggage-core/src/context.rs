@@ -567,7 +567,10 @@ mod tests {
         let mut scratch = Entries::default();
         let mut first = FirstWrite::new(&mut scratch);
         plain.__write(&mut first, Remap::NONE);
-        let baggage = first.finish("Plain", None, false).expect("told").expect("fits");
+        let baggage = first
+            .finish("Plain", None, false)
+            .expect("told")
+            .expect("fits");
         assert_eq!(
             text(&baggage),
             [(s("p.id"), s("7"), s("")), (s("p.tag"), s("x"), s(""))]
@@ -575,7 +578,10 @@ mod tests {
         // A `None` writes nothing into an empty baggage.
         let mut first = FirstWrite::new(&mut scratch);
         Plain { id: 1, tag: None }.__write(&mut first, Remap::NONE);
-        let baggage = first.finish("Plain", None, false).expect("told").expect("fits");
+        let baggage = first
+            .finish("Plain", None, false)
+            .expect("told")
+            .expect("fits");
         assert_eq!(text(&baggage), [(s("p.id"), s("1"), s(""))]);
         // A key written twice leaves fewer entries than were written.
         let mut first = FirstWrite::new(&mut scratch);
@@ -604,7 +610,10 @@ mod tests {
         // Lengths within their bounds.
         first.max_len(&Cow::Borrowed("c"), &"abc".to_owned(), 3);
         first.max_item_len(&Cow::Borrowed("c"), &vec!["abc".to_owned()], 3);
-        let baggage = first.finish("Codec", None, false).expect("told").expect("fits");
+        let baggage = first
+            .finish("Codec", None, false)
+            .expect("told")
+            .expect("fits");
         assert_eq!(text(&baggage), [(s("c"), s("5"), s(""))]);
         // A length over its bound: the merge names it.
         let mut first = FirstWrite::new(&mut scratch);

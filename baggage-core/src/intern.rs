@@ -38,6 +38,8 @@ use std::sync::Arc;
 
 use opentelemetry::{Key, StringValue};
 
+use crate::wire::Member;
+
 /// Sets of slots in a table.
 const SETS: usize = 128;
 /// Slots in a set: a text may be in either slot of its set, so that two
@@ -145,11 +147,17 @@ impl Print {
     }
 }
 
-/// A thread's tables of the keys and the values it made last.
+/// A thread's tables of the keys and the values it made last, and the
+/// buffer its escaped values are decoded in.
 pub(crate) struct Texts {
     keys: Table,
     values: Table,
+    decoded: Vec<u8>,
 }
+
+/// The largest decoding buffer a thread keeps between reads (a larger one,
+/// made for a long value, is let go after its read).
+const DECODED_KEPT: usize = 1024;
 
 thread_local! {
     /// Taken out while a read uses it, so that a read nested in another on
@@ -169,6 +177,7 @@ pub(crate) fn with_texts<R>(f: impl FnOnce(&mut Texts) -> R) -> R {
             Box::new(Texts {
                 keys: Table::new(),
                 values: Table::new(),
+                decoded: Vec::new(),
             })
         });
     let made = f(&mut texts);
@@ -191,9 +200,26 @@ impl Texts {
 
     /// The OpenTelemetry value of `text`, shared as [`Texts::key`] shares
     /// keys (in a table of its own).
+    #[cfg(test)]
+    fn value(&mut self, text: &str) -> StringValue {
+        Self::value_from(&mut self.values, text)
+    }
+
+    /// The OpenTelemetry value of `member`, decoded in this thread's
+    /// buffer (not in an allocation of its own), then shared in the
+    /// values' table as [`Texts::key`] shares keys.
     #[inline]
-    pub(crate) fn value(&mut self, text: &str) -> StringValue {
-        match self.values.shared(text) {
+    pub(crate) fn value_of(&mut self, member: &Member<'_>) -> StringValue {
+        let value = Self::value_from(&mut self.values, &member.value_in(&mut self.decoded));
+        if self.decoded.capacity() > DECODED_KEPT {
+            self.decoded = Vec::new();
+        }
+        value
+    }
+
+    #[inline(always)]
+    fn value_from(values: &mut Table, text: &str) -> StringValue {
+        match values.shared(text) {
             Some(shared) => StringValue::from(shared),
             None => StringValue::from(text.to_owned()),
         }
@@ -222,6 +248,7 @@ mod tests {
         Texts {
             keys: Table::new(),
             values: Table::new(),
+            decoded: Vec::new(),
         }
     }
 
@@ -437,5 +464,34 @@ mod tests {
         assert_eq!(&*table.shared("\0a").unwrap(), "\0a");
         assert_eq!(&*table.shared("\0\0a").unwrap(), "\0\0a");
         assert_eq!(&*table.shared("a").unwrap(), "a");
+    }
+
+    #[test]
+    fn a_member_is_decoded_in_the_thread_buffer_and_its_value_shared() {
+        let mut texts = table();
+        let member = |text| crate::wire::parse_member(text, true).unwrap();
+        for (raw, value) in [
+            ("k=a%2Cb", "a,b"),
+            ("k=a+b", "a b"),
+            ("k=%FF%41", "\u{fffd}A"),
+            ("k=plain", "plain"),
+            ("k=a%2Cb", "a,b"),
+        ] {
+            assert_eq!(texts.value_of(&member(raw)).as_str(), value, "{raw}");
+        }
+        // the value decoded twice is one shared text
+        let shared = texts.values.texts().find(|v| &***v == "a,b").unwrap();
+        assert_eq!(Arc::strong_count(shared), 1);
+        let again = texts.value_of(&member("k=a%2Cb"));
+        let shared = texts.values.texts().find(|v| &***v == "a,b").unwrap();
+        assert_eq!((again.as_str(), Arc::strong_count(shared)), ("a,b", 2));
+        // a long escaped value is decoded whole, and the buffer it took is
+        // not kept
+        let long = format!("k={}", "%41".repeat(2 * DECODED_KEPT));
+        assert_eq!(
+            texts.value_of(&member(&long)).as_str(),
+            "A".repeat(2 * DECODED_KEPT)
+        );
+        assert!(texts.decoded.capacity() <= DECODED_KEPT);
     }
 }

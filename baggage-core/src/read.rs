@@ -217,7 +217,7 @@ impl<'h> Incoming<'h> {
                 } else {
                     BaggageMetadata::from(m.properties)
                 };
-                let value = texts.value(&m.value());
+                let value = texts.value_of(&m);
                 baggage.insert_with_metadata(texts.key(m.key), value, properties);
             });
         });

@@ -374,8 +374,36 @@ fn decode_checked(
     if !needs_decoding {
         return std::borrow::Cow::Borrowed(raw);
     }
-    // The runs between escapes are copied whole.
     let mut out = Vec::with_capacity(raw.len());
+    decode_bytes(raw, plus_as_space, &mut out);
+    match String::from_utf8(out) {
+        Ok(s) => std::borrow::Cow::Owned(s),
+        Err(e) => std::borrow::Cow::Owned(String::from_utf8_lossy(e.as_bytes()).into_owned()),
+    }
+}
+
+/// [`decode_checked`] into `out` (emptied first), whose text the result
+/// borrows when it is UTF-8: a reader that keeps a buffer decodes without
+/// an allocation.
+fn decode_checked_in<'t>(
+    raw: &'t str,
+    needs_decoding: bool,
+    plus_as_space: bool,
+    out: &'t mut Vec<u8>,
+) -> std::borrow::Cow<'t, str> {
+    if !needs_decoding {
+        return std::borrow::Cow::Borrowed(raw);
+    }
+    out.clear();
+    decode_bytes(raw, plus_as_space, out);
+    String::from_utf8_lossy(out)
+}
+
+/// The bytes of a checked value with its escapes (and, if
+/// `plus_as_space`, its `+`s) decoded, appended to `out`.
+#[inline]
+fn decode_bytes(raw: &str, plus_as_space: bool, out: &mut Vec<u8>) {
+    // The runs between escapes are copied whole.
     let mut rest = raw.as_bytes();
     while let Some(i) = rest
         .iter()
@@ -399,10 +427,6 @@ fn decode_checked(
         }
     }
     out.extend_from_slice(rest);
-    match String::from_utf8(out) {
-        Ok(s) => std::borrow::Cow::Owned(s),
-        Err(e) => std::borrow::Cow::Owned(String::from_utf8_lossy(e.as_bytes()).into_owned()),
-    }
 }
 
 /// Checks a property list as stored in a `BaggageMetadata`: the text after
@@ -450,6 +474,20 @@ impl<'a> Member<'a> {
     /// The decoded value.
     pub(crate) fn value(&self) -> std::borrow::Cow<'a, str> {
         decode_checked(self.raw_value, self.needs_decoding, self.plus_as_space)
+    }
+
+    /// The decoded value, decoded into `buffer` if it needs decoding (the
+    /// same text as [`Member::value`], without an allocation of its own).
+    pub(crate) fn value_in<'t>(&self, buffer: &'t mut Vec<u8>) -> std::borrow::Cow<'t, str>
+    where
+        'a: 't,
+    {
+        decode_checked_in(
+            self.raw_value,
+            self.needs_decoding,
+            self.plus_as_space,
+            buffer,
+        )
     }
 }
 
@@ -1036,6 +1074,24 @@ mod tests {
             }
         }
         assert_eq!(checked, pieces.len() * pieces.len() * 5 * 2);
+        // A value decoded in a buffer that is used again and again is the
+        // value decoded on its own.
+        let mut buffer = Vec::new();
+        let mut decoded = 0;
+        for a in pieces.iter().chain(&[
+            "k=%41%42%43%44%45%46",
+            "k=%F0%9F%9A%80",
+            "k=%FF%41",
+            "k=a+b%2B",
+        ]) {
+            for plus in [false, true] {
+                for m in walked(a, plus).into_iter().flatten() {
+                    decoded += usize::from(m.needs_decoding);
+                    assert_eq!(m.value_in(&mut buffer), m.value(), "{a:?} plus={plus}");
+                }
+            }
+        }
+        assert!(decoded >= 10, "{decoded}");
         // and the walk does answer for the usual member: the key, the value
         // as it came, and whether it needs decoding
         let (m, len) = usual_member("app.tier=premium,next=1", false).unwrap();
