@@ -38,6 +38,7 @@
 mod common;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::routing::get;
@@ -113,12 +114,15 @@ impl std::ops::Sub for Cpu {
 /// its CPU time.
 struct Service {
     name: &'static str,
+    /// Whether its handler reads the baggage (and answers the user id)
+    /// or answers `-`.
+    reads: bool,
     addr: SocketAddr,
     probe: mpsc::UnboundedSender<oneshot::Sender<Cpu>>,
 }
 
 impl Service {
-    fn start(name: &'static str, app: Router) -> Service {
+    fn start(name: &'static str, reads: bool, app: Router) -> Service {
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         std::thread::Builder::new()
             .name(format!("server-{name}"))
@@ -147,7 +151,12 @@ impl Service {
             })
             .expect("server thread");
         let (addr, probe) = ready_rx.recv().expect("server started");
-        Service { name, addr, probe }
+        Service {
+            name,
+            reads,
+            addr,
+            probe,
+        }
     }
 
     async fn cpu_ns(&self) -> Cpu {
@@ -169,9 +178,9 @@ async fn hand_middleware(
 }
 
 fn services() -> Vec<Service> {
-    let none = Router::new().route("/", get(|| async { "12345678901" }));
+    let none = Router::new().route("/", get(|| async { "-" }));
     let layer = Router::new()
-        .route("/", get(|| async { "12345678901" }))
+        .route("/", get(|| async { "-" }))
         .layer(BaggageLayer::new(InboundPolicy::TrustAll));
     let layer_typed = Router::new()
         .route(
@@ -196,17 +205,22 @@ fn services() -> Vec<Service> {
         )
         .layer(axum::middleware::from_fn(hand_middleware));
     vec![
-        Service::start("none", none),
-        Service::start("layer", layer),
-        Service::start("layer_typed", layer_typed),
-        Service::start("hand", hand),
+        Service::start("none", false, none),
+        Service::start("layer", false, layer),
+        Service::start("layer_typed", true, layer_typed),
+        Service::start("hand", true, hand),
     ]
 }
 
 type HttpClient = Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>;
 
 /// One request: its latency, after checking the answer.
-async fn one(client: &HttpClient, url: &http::Uri, header: &http::HeaderValue) -> Duration {
+async fn one(
+    client: &HttpClient,
+    url: &http::Uri,
+    header: &http::HeaderValue,
+    expected: &[u8],
+) -> Duration {
     let request = http::Request::get(url.clone())
         .header("baggage", header.clone())
         .body(Full::new(Bytes::new()))
@@ -222,18 +236,38 @@ async fn one(client: &HttpClient, url: &http::Uri, header: &http::HeaderValue) -
         .to_bytes();
     let latency = start.elapsed();
     assert!(
-        status.is_success() && &body[..] == b"12345678901",
+        status.is_success() && &body[..] == expected,
         "{status} {body:?}"
     );
     latency
 }
 
-/// One round of `requests` to `service`, `in_flight` at a time: the
-/// latencies, the wall time and the server's CPU time.
+/// The header of each of `USERS` users (a different `user_id` each, the
+/// other fields as in `sample`) and the id a service that reads it
+/// answers: a server's requests do not all carry the same values.
+fn users() -> Arc<Vec<(http::HeaderValue, String)>> {
+    const USERS: u64 = 1000;
+    let users = (0..USERS)
+        .map(|i| {
+            let user = UserCtx::user(i);
+            let mut headers = http::HeaderMap::new();
+            typed_baggage::http::inject(
+                &Context::new().with_typed(&user).expect("fits"),
+                &mut headers,
+            );
+            let header = headers.get("baggage").expect("a baggage header").clone();
+            (header, user.user_id.to_string())
+        })
+        .collect();
+    Arc::new(users)
+}
+
+/// One round of `requests` to `service`, `in_flight` at a time, the users
+/// in turn: the latencies, the wall time and the server's CPU time.
 async fn round(
     client: &HttpClient,
     service: &Service,
-    header: &http::HeaderValue,
+    users: &Arc<Vec<(http::HeaderValue, String)>>,
     requests: usize,
     in_flight: usize,
 ) -> (Vec<Duration>, Duration, Cpu) {
@@ -242,12 +276,15 @@ async fn round(
     let start = Instant::now();
     let mut workers = tokio::task::JoinSet::new();
     for w in 0..in_flight {
-        let (client, url, header) = (client.clone(), url.clone(), header.clone());
+        let (client, url, users) = (client.clone(), url.clone(), Arc::clone(users));
         let share = requests / in_flight + usize::from(w < requests % in_flight);
+        let reads = service.reads;
         workers.spawn(async move {
             let mut latencies = Vec::with_capacity(share);
-            for _ in 0..share {
-                latencies.push(one(&client, &url, &header).await);
+            for j in 0..share {
+                let (header, id) = &users[(w + j * in_flight) % users.len()];
+                let expected = if reads { id.as_bytes() } else { b"-" };
+                latencies.push(one(&client, &url, header, expected).await);
             }
             latencies
         });
@@ -277,17 +314,23 @@ fn micros(d: Duration) -> f64 {
 
 /// The read the layer does, in process: extract into a context, then
 /// `from_context`; CPU µs per read (this thread), median of rounds.
-fn in_process(header: &http::HeaderValue, rounds: usize) -> f64 {
-    let mut headers = http::HeaderMap::new();
-    headers.insert("baggage", header.clone());
+fn in_process(users: &[(http::HeaderValue, String)], rounds: usize) -> f64 {
+    let headers: Vec<http::HeaderMap> = users
+        .iter()
+        .map(|(header, _)| {
+            let mut headers = http::HeaderMap::new();
+            headers.insert("baggage", header.clone());
+            headers
+        })
+        .collect();
     let per_round = 20_000;
     let mut each = Vec::new();
     for _ in 0..rounds {
         let before = thread_cpu_ns();
-        for _ in 0..per_round {
+        for i in 0..per_round {
             let cx = typed_baggage::http::extract_with_context(
                 &Context::new(),
-                std::hint::black_box(&headers),
+                std::hint::black_box(&headers[i % headers.len()]),
             );
             let user = UserCtx::from_context(&cx).expect("reads");
             std::hint::black_box(user);
@@ -308,12 +351,7 @@ fn main() {
     let requests = args.get(1).copied().unwrap_or(3000);
     let in_flight = args.get(2).copied().unwrap_or(4);
 
-    let mut headers = http::HeaderMap::new();
-    typed_baggage::http::inject(
-        &Context::new().with_typed(&UserCtx::sample()).expect("fits"),
-        &mut headers,
-    );
-    let header = headers.get("baggage").expect("a baggage header").clone();
+    let users = users();
 
     let services = services();
     pin(CLIENT_CORE);
@@ -334,14 +372,14 @@ fn main() {
     runtime.block_on(async {
         // Warm-up: connections open, code paged in.
         for s in &services {
-            let _ = round(&client, s, &header, requests / 4 + 1, in_flight).await;
+            let _ = round(&client, s, &users, requests / 4 + 1, in_flight).await;
         }
         for r in 0..rounds {
             // A different order each round: no service always goes first.
             for k in 0..n {
                 let i = (k + r) % n;
                 let (lat, wall, server) =
-                    round(&client, &services[i], &header, requests, in_flight).await;
+                    round(&client, &services[i], &users, requests, in_flight).await;
                 latencies[i].extend(lat);
                 rps[i].push(requests as f64 / wall.as_secs_f64());
                 user[i].push(server.user as f64 / 1e3 / requests as f64);
@@ -349,11 +387,11 @@ fn main() {
             }
         }
     });
-    let inproc = in_process(&header, rounds);
+    let inproc = in_process(&users, rounds);
 
     println!(
         "server bench: {rounds} rounds x {requests} requests per service, {in_flight} in flight, header of {} bytes",
-        header.len()
+        users[0].0.len()
     );
     println!(
         "{:<12} {:>9} {:>8} {:>8} {:>10} {:>10} {:>11} {:>11}",
