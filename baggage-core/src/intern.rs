@@ -452,9 +452,17 @@ mod tests {
                     let changed = String::from_utf8(changed).unwrap();
                     assert_eq!(&*table.shared(&text).unwrap(), text);
                     assert_eq!(&*table.shared(&changed).unwrap(), changed, "{len} {at}");
-                    // and both are found again, each as itself
-                    assert_eq!(&*table.shared(&text).unwrap(), text);
-                    assert_eq!(&*table.shared(&changed).unwrap(), changed);
+                    // and both are found again, each as itself, shared
+                    // (not made again), however long
+                    let first = table.shared(&text).unwrap();
+                    assert!(Arc::ptr_eq(&first, &table.shared(&text).unwrap()), "{len}");
+                    assert_eq!(&*first, text);
+                    let second = table.shared(&changed).unwrap();
+                    assert!(
+                        Arc::ptr_eq(&second, &table.shared(&changed).unwrap()),
+                        "{len}"
+                    );
+                    assert_eq!(&*second, changed);
                 }
             }
         }
@@ -493,5 +501,9 @@ mod tests {
             "A".repeat(2 * DECODED_KEPT)
         );
         assert!(texts.decoded.capacity() <= DECODED_KEPT);
+        // a buffer of the largest size kept is kept
+        texts.decoded = Vec::with_capacity(DECODED_KEPT);
+        assert_eq!(texts.value_of(&member("k=a%2Cb")).as_str(), "a,b");
+        assert_eq!(texts.decoded.capacity(), DECODED_KEPT);
     }
 }

@@ -595,8 +595,9 @@ fn usual_member(text: &str, plus_as_space: bool) -> Option<(Member<'_>, usize)> 
 /// checks the rest of a long value 16 or 32 at a time: past the usual
 /// value (ids, names, short lists), so that only long ones take the
 /// second walk. (At 32, the representative header's 42-byte list took it
-/// and cost 190 instructions more; an 8 KiB header of 245-byte values
-/// costs 125,000 instructions with it and 150,000 without.)
+/// and cost 190 instructions more; without the second walk, an 8 KiB
+/// header of 245-byte values cost about 150,000 instructions, against
+/// 125,000 to 134,000 with it: `BENCHMARKS.md`, round seven.)
 const WALKED_BYTE_BY_BYTE: usize = 64;
 
 /// [`usual_member`] past the first [`WALKED_BYTE_BY_BYTE`] bytes of a long
@@ -1122,6 +1123,8 @@ mod tests {
             "k=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"",
             "k=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcd%41",
             "k=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde%41",
+            "k=%410123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef%42",
+            "k=+0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef+",
         ];
         let mut checked = 0;
         for a in pieces {
@@ -1176,6 +1179,23 @@ mod tests {
             (m.key, &*m.value(), m.needs_decoding, len),
             ("k", "a,b c", true, 9)
         );
+        // and for a long value, past the bytes it walks one at a time
+        let long = "k=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef,n=1";
+        let (m, len) = usual_member(long, false).unwrap();
+        assert_eq!(
+            (m.key, m.raw_value.len(), m.needs_decoding, len),
+            ("k", 128, false, 130)
+        );
+        let (m, _) = usual_member(
+            "k=%410123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef%42",
+            false,
+        )
+        .unwrap();
+        assert_eq!((m.needs_decoding, m.value().len()), (true, 66));
+        // a key may hold `%` and `+` (token bytes): they are not the
+        // value's, which needs no decoding
+        let (m, _) = usual_member("k%+=v", true).unwrap();
+        assert_eq!((m.key, m.raw_value, m.needs_decoding), ("k%+", "v", false));
         let (m, _) = usual_member("k=a+c", false).unwrap();
         assert_eq!((&*m.value(), m.needs_decoding), ("a+c", false));
         for other in [
