@@ -585,10 +585,33 @@ fn usual_member(text: &str, plus_as_space: bool) -> Option<(Member<'_>, usize)> 
         classes |= c;
         end += 1;
         if end == long_from {
-            return usual_member_long(text, key_len, end, classes, plus_as_space);
+            let walked = Walked {
+                key_len,
+                end,
+                classes,
+            };
+            return usual_member_long(text, walked, plus_as_space);
         }
     }
-    usual_member_ending_at(text, key_len, end, classes, plus_as_space)
+    usual_member_ending_at(
+        text,
+        Walked {
+            key_len,
+            end,
+            classes,
+        },
+        plus_as_space,
+    )
+}
+
+/// How far [`usual_member`] has walked a member: the length of its key,
+/// where the value's bytes walked so far end, and their classes (all
+/// baggage-octets).
+#[derive(Clone, Copy)]
+struct Walked {
+    key_len: usize,
+    end: usize,
+    classes: u8,
 }
 
 /// The bytes of a value [`usual_member`] checks one at a time before it
@@ -601,36 +624,41 @@ fn usual_member(text: &str, plus_as_space: bool) -> Option<(Member<'_>, usize)> 
 const WALKED_BYTE_BY_BYTE: usize = 64;
 
 /// [`usual_member`] past the first [`WALKED_BYTE_BY_BYTE`] bytes of a long
-/// value (`classes` theirs, `end` where they end): the rest cut at its
-/// `,` and checked 16 or 32 bytes a step. Out of line, so that the short
-/// values' walk stays small.
+/// value (`walked`): the rest cut at its `,` and checked 16 or 32 bytes a
+/// step. Out of line, so that the short values' walk stays small.
 #[inline(never)]
 fn usual_member_long(
     text: &str,
-    key_len: usize,
-    end: usize,
-    classes: u8,
+    walked: Walked,
     plus_as_space: bool,
 ) -> Option<(Member<'_>, usize)> {
-    let rest = text.get(end..)?;
+    let rest = text.get(walked.end..)?;
     let len = find_byte(rest, b',').unwrap_or(rest.len());
-    let classes = classes | classes_of(rest.as_bytes().get(..len)?);
+    let classes = walked.classes | classes_of(rest.as_bytes().get(..len)?);
     if classes & NOT_OCTET != 0 {
         return None;
     }
-    usual_member_ending_at(text, key_len, end + len, classes, plus_as_space)
+    let walked = Walked {
+        end: walked.end + len,
+        classes,
+        ..walked
+    };
+    usual_member_ending_at(text, walked, plus_as_space)
 }
 
-/// The usual member of [`usual_member`] whose value ends at `end`, its
-/// bytes (baggage-octets only) of the `classes` given.
+/// The usual member of [`usual_member`] whose value ends where `walked`
+/// ends.
 #[inline(always)]
 fn usual_member_ending_at(
     text: &str,
-    key_len: usize,
-    end: usize,
-    classes: u8,
+    walked: Walked,
     plus_as_space: bool,
 ) -> Option<(Member<'_>, usize)> {
+    let Walked {
+        key_len,
+        end,
+        classes,
+    } = walked;
     let start = key_len + 1;
     let raw_value = text.get(start..end)?;
     let percent = classes & PERCENT != 0;
