@@ -15,12 +15,13 @@
 //! Keys and values have tables of their own, so that values that change on
 //! every request (a user id) never evict the keys.
 //!
-//! Each table is bounded whatever the input: [`SLOTS`] slots a thread, in
+//! Each table is bounded whatever the input: [`SLOTS`] slots (8 KiB), in
 //! sets of two; a text of more than [`MAX_LEN`] bytes is never kept (it is
 //! made as before); a new text takes the place of the older of the two in
 //! its set. A thread keeps at most `2 × SLOTS × MAX_LEN` bytes of text
-//! (32 KiB), and only texts of well-formed members (the parser hands it
-//! well-formed members only). Texts that an attacker makes to fall into one
+//! (32 KiB) and a decoding buffer of at most [`DECODED_KEPT`] bytes, and
+//! only texts of well-formed members (the parser hands it well-formed
+//! members only). Texts that an attacker makes to fall into one
 //! set only evict each other: each then costs what a text costs without
 //! the table, and one reference count.
 //!
