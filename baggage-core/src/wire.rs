@@ -560,11 +560,9 @@ pub(crate) fn each_list_member<'a>(
 /// for any other start, which [`parse_member`] then parses.
 #[inline]
 fn usual_member(text: &str, plus_as_space: bool) -> Option<(Member<'_>, usize)> {
+    let (key, _) = token_then_equals(text)?;
+    let key_len = key.len();
     let bytes = text.as_bytes();
-    let key_len = bytes.iter().position(|&b| !crate::keys::is_tchar(b))?;
-    if key_len == 0 || bytes.get(key_len) != Some(&b'=') {
-        return None;
-    }
     let start = key_len + 1;
     let mut end = start;
     let mut classes = 0;
