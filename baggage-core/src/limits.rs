@@ -22,7 +22,7 @@ pub use baggage_rules::size::{MAX_BYTES, MAX_MEMBERS};
 
 pub(crate) use baggage_rules::size::MAX_CHAR_WIRE_LEN;
 
-use baggage_rules::size::{byte_wire_len, max_members_in, member_len_with, value_wire_len_bound};
+use baggage_rules::size::{byte_wire_len, max_members_of, member_len_with, value_wire_len_bound};
 
 /// The number of bytes `value` takes on the wire once percent-encoded.
 ///
@@ -97,11 +97,11 @@ pub(crate) fn received_size<'h>(values: impl Iterator<Item = &'h [u8]>) -> usize
     values.map(<[u8]>::len).fold(0, usize::saturating_add)
 }
 
-/// `true` if received values of these lengths cannot hold more than
+/// `true` if received values (their raw bytes) cannot hold more than
 /// [`MAX_MEMBERS`] list-members, so that they need not be counted.
 #[inline]
-pub(crate) fn surely_within_members(lengths: impl Iterator<Item = usize>) -> bool {
-    lengths.map(max_members_in).fold(0, usize::saturating_add) <= MAX_MEMBERS
+pub(crate) fn surely_within_members<'h>(values: impl Iterator<Item = &'h [u8]>) -> bool {
+    values.map(max_members_of).fold(0, usize::saturating_add) <= MAX_MEMBERS
 }
 
 #[cfg(test)]
@@ -180,8 +180,16 @@ mod tests {
     fn received_sizes_count_raw_bytes() {
         let values: [&[u8]; 3] = [b"a=1", b"", &[0xff, 0xfe]];
         assert_eq!(received_size(values.into_iter()), 5);
-        assert!(surely_within_members([128].into_iter()));
-        assert!(!surely_within_members([129].into_iter()));
-        assert!(!surely_within_members(std::iter::repeat_n(1, 65)));
+        let members = |n: usize| vec!["k=v"; n].join(",").into_bytes();
+        assert!(surely_within_members([&members(64)[..]].into_iter()));
+        assert!(!surely_within_members([&members(65)[..]].into_iter()));
+        // a long header of few members is not counted member by member
+        let long = format!("a={},b=1", "v".repeat(4000));
+        assert!(surely_within_members([long.as_bytes()].into_iter()));
+        // across values, and an empty value holds none
+        let (a, b) = (members(32), members(32));
+        assert!(surely_within_members([&a[..], b"", &b[..]].into_iter()));
+        assert!(!surely_within_members([&a[..], b"x", &b[..]].into_iter()));
+        assert!(!surely_within_members(std::iter::repeat_n(&b"x"[..], 65)));
     }
 }

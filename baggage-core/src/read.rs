@@ -3,7 +3,8 @@
 //! ```text
 //! carrier values (raw bytes)                 http::HeaderMap, an Extractor, &str values
 //!   -> receive: size, measured once           limits::received_size, on the raw bytes
-//!               list-members, counted         up to the 65th, before any text is made
+//!               list-members, bounded         by the `,`s; counted up to the 65th only
+//!                                           past that bound, before any text is made
 //!   -> Incoming: the values as text           lossy, only the values that hold a member
 //!   -> members: one parser                    wire::each_list_member; malformed ones reported
 //!   -> into_baggage   (context mode)          an OpenTelemetry Baggage, for from_context
@@ -107,7 +108,7 @@ where
         reporter.measured(Direction::Incoming, size, 0);
         return None;
     }
-    let every_value = surely_within_members(values().map(|v| v.bytes().len()));
+    let every_value = surely_within_members(values().map(V::bytes));
     if !every_value {
         let members = values().map(count_members).fold(0, usize::saturating_add);
         if members > MAX_MEMBERS {
