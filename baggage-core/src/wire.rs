@@ -13,6 +13,8 @@
 pub use crate::keys::is_valid_key;
 pub use crate::limits::encoded_len;
 
+mod lanes;
+
 /// `true` for a byte that a value carries raw on the wire
 /// ([`baggage_rules::size::is_unreserved`] as a table).
 ///
@@ -183,14 +185,18 @@ pub(crate) fn split_once_byte(text: &str, byte: u8) -> Option<(&str, &str)> {
 /// costs three times as many instructions.
 #[inline]
 fn find_byte(text: &str, byte: u8) -> Option<usize> {
-    let bytes = text.as_bytes();
+    find_either(text.as_bytes(), byte, byte)
+}
+
+/// The index of the first byte of `bytes` that is `a` or `b` (both
+/// ASCII), eight bytes at a time as [`find_byte`] looks.
+#[inline]
+fn find_either(bytes: &[u8], a: u8, b: u8) -> Option<usize> {
     let mut words = bytes.chunks_exact(8);
     let mut offset = 0;
     for word in &mut words {
-        let found = lanes_holding(
-            u64::from_le_bytes(word.try_into().unwrap_or_default()),
-            byte,
-        );
+        let word = u64::from_le_bytes(word.try_into().unwrap_or_default());
+        let found = lanes_holding(word, a) | lanes_holding(word, b);
         if found != 0 {
             return Some(offset + (found.trailing_zeros() / 8) as usize);
         }
@@ -199,7 +205,7 @@ fn find_byte(text: &str, byte: u8) -> Option<usize> {
     words
         .remainder()
         .iter()
-        .position(|&b| b == byte)
+        .position(|&c| c == a || c == b)
         .map(|i| offset + i)
 }
 
@@ -207,15 +213,7 @@ fn find_byte(text: &str, byte: u8) -> Option<usize> {
 /// eight bytes at a time as [`find_byte`] looks.
 #[inline]
 pub(crate) fn contains_either(text: &str, a: u8, b: u8) -> bool {
-    let bytes = text.as_bytes();
-    let mut words = bytes.chunks_exact(8);
-    for word in &mut words {
-        let word = u64::from_le_bytes(word.try_into().unwrap_or_default());
-        if lanes_holding(word, a) | lanes_holding(word, b) != 0 {
-            return true;
-        }
-    }
-    words.remainder().iter().any(|&c| c == a || c == b)
+    find_either(text.as_bytes(), a, b).is_some()
 }
 
 /// The lanes of `word` (eight bytes) that hold `byte`, as their high bits:
@@ -349,7 +347,7 @@ fn first_malformation(raw: &[u8]) -> Malformed {
 #[inline]
 fn first_bad_percent(raw: &[u8]) -> Option<usize> {
     let mut at = 0;
-    while let Some(i) = raw.get(at..)?.iter().position(|&b| b == b'%') {
+    while let Some(i) = find_either(raw.get(at..)?, b'%', b'%') {
         let i = at + i;
         match raw.get(i + 1..i + 3) {
             Some(&[hi, lo]) if hex_value(hi).is_some() && hex_value(lo).is_some() => at = i + 3,
@@ -414,10 +412,8 @@ fn decode_checked_in<'t>(
 fn decode_bytes(raw: &str, plus_as_space: bool, out: &mut Vec<u8>) {
     // The runs between escapes are copied whole.
     let mut rest = raw.as_bytes();
-    while let Some(i) = rest
-        .iter()
-        .position(|&b| b == b'%' || (plus_as_space && b == b'+'))
-    {
+    let plus = if plus_as_space { b'+' } else { b'%' };
+    while let Some(i) = find_either(rest, b'%', plus) {
         out.extend_from_slice(rest.get(..i).unwrap_or_default());
         match rest.get(i..i + 3) {
             // `check_value` saw two hex digits after every `%`.
@@ -523,7 +519,7 @@ fn token_then_equals(member: &str) -> Option<(&str, &str)> {
 ///
 /// The usual member (a token key, `=` right after it, a value of
 /// baggage-octets up to the next `,` or the end: no OWS, no properties) is
-/// found and checked in one walk over its bytes ([`usual_member`]); any
+/// found 16 bytes a step ([`lanes`]); any
 /// other is cut at the next `,`, trimmed and parsed step by step
 /// ([`parse_member`]), as every member once was. Both give the same member
 /// wherever the walk answers.
@@ -535,10 +531,12 @@ pub(crate) fn each_list_member<'a>(
 ) {
     let mut at = 0;
     while let Some(rest) = text.get(at..).filter(|rest| !rest.is_empty()) {
-        if let Some((member, len)) = usual_member(rest, plus_as_space) {
+        let usual = lanes::usual_member(text.as_bytes(), at)
+            .and_then(|found| usual_member(text, at, found, plus_as_space));
+        if let Some((member, end)) = usual {
             each(Ok(member));
             // past the member and its `,` (past the end if it was the last)
-            at += len + 1;
+            at = end + 1;
             continue;
         }
         let piece = match split_once_byte(rest, b',') {
@@ -553,124 +551,30 @@ pub(crate) fn each_list_member<'a>(
     }
 }
 
-/// The usual list-member at the start of `text`, found and checked in one
-/// walk: a token key, `=` right after it, and a value of baggage-octets
-/// (each `%` followed by two hex digits) that ends at a `,` or at the end
-/// of `text`. Returns it and its length (up to, not with, its `,`); `None`
-/// for any other start, which [`parse_member`] then parses.
-#[inline]
-fn usual_member(text: &str, plus_as_space: bool) -> Option<(Member<'_>, usize)> {
-    let (key, _) = token_then_equals(text)?;
-    let key_len = key.len();
-    let bytes = text.as_bytes();
-    let start = key_len + 1;
-    let mut end = start;
-    let mut classes = 0;
-    // Up to the first byte that is not a baggage-octet: `,` ends the value;
-    // any other (OWS, `;`, a byte outside the grammar) is not the usual
-    // member. Byte by byte for the usual short value; past
-    // `WALKED_BYTE_BY_BYTE` bytes the rest is cut at its `,` and checked as
-    // `check_value` checks a long value, 16 or 32 bytes a step.
-    let long_from = start + WALKED_BYTE_BY_BYTE;
-    while let Some(&b) = bytes.get(end) {
-        let c = class(b);
-        if c & NOT_OCTET != 0 {
-            if b != b',' {
-                return None;
-            }
-            break;
-        }
-        classes |= c;
-        end += 1;
-        if end == long_from {
-            let walked = Walked {
-                key_len,
-                end,
-                classes,
-            };
-            return usual_member_long(text, walked, plus_as_space);
-        }
-    }
-    usual_member_ending_at(
-        text,
-        Walked {
-            key_len,
-            end,
-            classes,
-        },
-        plus_as_space,
-    )
-}
-
-/// How far [`usual_member`] has walked a member: the length of its key,
-/// where the value's bytes walked so far end, and their classes (all
-/// baggage-octets).
-#[derive(Clone, Copy)]
-struct Walked {
-    key_len: usize,
-    end: usize,
-    classes: u8,
-}
-
-/// The bytes of a value [`usual_member`] checks one at a time before it
-/// checks the rest of a long value 16 or 32 at a time: past the usual
-/// value (ids, names, short lists), so that only long ones take the
-/// second walk. (At 32, the representative header's 42-byte list took it
-/// and cost 190 instructions more; without the second walk, an 8 KiB
-/// header of 245-byte values cost about 150,000 instructions, against
-/// 125,000 to 134,000 with it: `BENCHMARKS.md`, round seven.)
-const WALKED_BYTE_BY_BYTE: usize = 64;
-
-/// [`usual_member`] past the first [`WALKED_BYTE_BY_BYTE`] bytes of a long
-/// value (`walked`): the rest cut at its `,` and checked 16 or 32 bytes a
-/// step. Out of line, so that the short values' walk stays small.
-#[inline(never)]
-fn usual_member_long(
-    text: &str,
-    walked: Walked,
-    plus_as_space: bool,
-) -> Option<(Member<'_>, usize)> {
-    let rest = text.get(walked.end..)?;
-    let len = find_byte(rest, b',').unwrap_or(rest.len());
-    let classes = walked.classes | classes_of(rest.as_bytes().get(..len)?);
-    if classes & NOT_OCTET != 0 {
-        return None;
-    }
-    let walked = Walked {
-        end: walked.end + len,
-        classes,
-        ..walked
-    };
-    usual_member_ending_at(text, walked, plus_as_space)
-}
-
-/// The usual member of [`usual_member`] whose value ends where `walked`
-/// ends.
+/// The usual member of `text` at `at` that the walk `found`, and where
+/// it ends; `None` if a `%` of its value is not followed by two hex digits
+/// (which [`parse_member`] then reports).
 #[inline(always)]
-fn usual_member_ending_at(
+fn usual_member(
     text: &str,
-    walked: Walked,
+    at: usize,
+    found: lanes::Found,
     plus_as_space: bool,
 ) -> Option<(Member<'_>, usize)> {
-    let Walked {
-        key_len,
-        end,
-        classes,
-    } = walked;
-    let start = key_len + 1;
-    let raw_value = text.get(start..end)?;
-    let percent = classes & PERCENT != 0;
-    if percent && first_bad_percent(raw_value.as_bytes()).is_some() {
+    // The key and the value are ASCII (token bytes and octets), and so is
+    // the `=` between them: every cut is a character boundary.
+    let raw_value = text.get(found.key_end + 1..found.value_end)?;
+    if found.percent && first_bad_percent(raw_value.as_bytes()).is_some() {
         return None;
     }
     let member = Member {
-        key: text.get(..key_len)?,
+        key: text.get(at..found.key_end)?,
         raw_value,
-        needs_decoding: percent | (plus_as_space & (classes & PLUS != 0)),
+        needs_decoding: found.percent | (plus_as_space & found.plus),
         plus_as_space,
         properties: "",
     };
-    Some((member, end))
+    Some((member, found.value_end))
 }
 
 /// Parses one non-empty list-member, `key OWS "=" OWS value *( OWS ";" OWS property )`,
@@ -789,7 +693,7 @@ mod tests {
     }
 
     #[test]
-    fn contains_either_finds_either_byte_in_every_lane_and_the_tail() {
+    fn find_either_finds_the_first_of_either_byte_in_every_lane_and_the_tail() {
         // Each byte at every position of texts of 0 to 24 bytes, among
         // fillers one bit or one step away from both (which a lane test
         // with a borrow could mistake for them), and texts without either.
@@ -807,11 +711,17 @@ mod tests {
                 let text = String::from_utf8_lossy(&bytes).into_owned();
                 assert!(!contains_either(&text, b',', b'%'), "{text:?}");
                 for at in 0..len {
-                    for byte in [b',', b'%'] {
+                    for (byte, other) in [(b',', b'%'), (b'%', b',')] {
                         let mut bytes = bytes.clone();
                         bytes[at] = byte;
                         let text = String::from_utf8_lossy(&bytes).into_owned();
                         assert!(contains_either(&text, b',', b'%'), "{text:?}");
+                        assert_eq!(find_either(&bytes, b',', b'%'), Some(at), "{bytes:?}");
+                        // the first of the two, with the other after it
+                        if let Some(last) = bytes.get_mut(len - 1).filter(|_| at + 1 < len) {
+                            *last = other;
+                            assert_eq!(find_either(&bytes, b',', b'%'), Some(at), "{bytes:?}");
+                        }
                     }
                 }
             }
@@ -1090,6 +1000,11 @@ mod tests {
             .collect()
     }
 
+    /// The usual member at the start of `text`, and where it ends.
+    fn usual(text: &str, plus: bool) -> Option<(Member<'_>, usize)> {
+        lanes::usual_member(text.as_bytes(), 0).and_then(|found| usual_member(text, 0, found, plus))
+    }
+
     fn walked(text: &str, plus: bool) -> Vec<Result<Member<'_>, (Malformed, &str)>> {
         let mut members = Vec::new();
         each_list_member(text, plus, |m| members.push(m));
@@ -1135,9 +1050,8 @@ mod tests {
             "k=",
             "k=0123456789abcdef0123456789abcdef0123456789",
             "k=%F0%9F%9A%80",
-            // values around the 64 bytes from which the walk checks the
-            // rest of a value 16 or 32 bytes a step, each way a long one
-            // ends or breaks past them
+            // values around the edges of the walk's 16-byte steps, each
+            // way a long one ends or breaks past them
             "k=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde",
             "k=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
             "k=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0",
@@ -1195,24 +1109,24 @@ mod tests {
         assert!(decoded >= 10, "{decoded}");
         // and the walk does answer for the usual member: the key, the value
         // as it came, and whether it needs decoding
-        let (m, len) = usual_member("app.tier=premium,next=1", false).unwrap();
+        let (m, len) = usual("app.tier=premium,next=1", false).unwrap();
         assert_eq!(
             (m.key, m.raw_value, m.needs_decoding, len),
             ("app.tier", "premium", false, 16)
         );
-        let (m, len) = usual_member("k=a%2Cb+c", true).unwrap();
+        let (m, len) = usual("k=a%2Cb+c", true).unwrap();
         assert_eq!(
             (m.key, &*m.value(), m.needs_decoding, len),
             ("k", "a,b c", true, 9)
         );
-        // and for a long value, past the bytes it walks one at a time
+        // and for a long value, across steps
         let long = "k=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef,n=1";
-        let (m, len) = usual_member(long, false).unwrap();
+        let (m, len) = usual(long, false).unwrap();
         assert_eq!(
             (m.key, m.raw_value.len(), m.needs_decoding, len),
             ("k", 128, false, 130)
         );
-        let (m, _) = usual_member(
+        let (m, _) = usual(
             "k=%410123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef%42",
             false,
         )
@@ -1220,9 +1134,9 @@ mod tests {
         assert_eq!((m.needs_decoding, m.value().len()), (true, 66));
         // a key may hold `%` and `+` (token bytes): they are not the
         // value's, which needs no decoding
-        let (m, _) = usual_member("k%+=v", true).unwrap();
+        let (m, _) = usual("k%+=v", true).unwrap();
         assert_eq!((m.key, m.raw_value, m.needs_decoding), ("k%+", "v", false));
-        let (m, _) = usual_member("k=a+c", false).unwrap();
+        let (m, _) = usual("k=a+c", false).unwrap();
         assert_eq!((&*m.value(), m.needs_decoding), ("a+c", false));
         for other in [
             "k =v",
@@ -1235,7 +1149,7 @@ mod tests {
             " k=v",
             "k=\u{e9}",
         ] {
-            assert!(usual_member(other, false).is_none(), "{other:?}");
+            assert!(usual(other, false).is_none(), "{other:?}");
         }
     }
 
