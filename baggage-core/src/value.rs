@@ -568,9 +568,10 @@ impl<T: BaggageValue> BaggageValue for Vec<T> {
                 .map(|v| vec![v])
                 .map_err(|e| element_error(text, 0, e));
         }
-        // Without a `%` anywhere, no element has an escape to undo. (Byte
-        // loops: for the short texts of baggage they beat `memchr`'s setup.)
-        let escaped = text.bytes().any(|b| b == b'%');
+        // Without a `%` anywhere, no element has an escape to undo. (Eight
+        // bytes a step: for the short texts of baggage that beats both a
+        // byte loop and `memchr`'s setup.)
+        let escaped = crate::wire::contains_either(text, b'%', b'%');
         // Room for the first elements up front, as `collect` makes, rather
         // than through `push`'s out-of-line growth. (Counting the commas to
         // size it exactly costs more than it saves.)
