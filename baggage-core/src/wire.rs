@@ -1153,6 +1153,40 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+
+        /// The walk and the step-by-step parse agree on any header made of
+        /// the grammar's pieces and of bytes outside it, with keys and
+        /// values of every length around the walk's 16-byte steps.
+        #[test]
+        fn the_walk_agrees_with_the_step_by_step_parse(
+            parts in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::strategy::Just(",".to_owned()),
+                    proptest::strategy::Just("=".to_owned()),
+                    proptest::strategy::Just(";".to_owned()),
+                    proptest::strategy::Just(" ".to_owned()),
+                    proptest::strategy::Just("\t".to_owned()),
+                    proptest::strategy::Just("%".to_owned()),
+                    proptest::strategy::Just("+".to_owned()),
+                    "[a-z.]{1,40}",
+                    "[!#$&'*+.^_`|~0-9A-Za-z-]{0,20}",
+                    "[\\x21-\\x7e]{0,20}",
+                    "%[0-9a-fA-F]{2}",
+                    "%[0-9a-zA-Z]{0,2}",
+                    "\\PC{0,3}",
+                    "[\\x00-\\x20\\x7f]{1,2}",
+                ],
+                0..24,
+            ),
+            plus in proptest::bool::ANY,
+        ) {
+            let text = parts.concat();
+            proptest::prop_assert_eq!(walked(&text, plus), split_then_parse(&text, plus));
+        }
+    }
+
     #[test]
     fn checks_properties() {
         assert_eq!(check_properties(""), Ok(()));
