@@ -77,6 +77,11 @@ fn ops() -> Vec<(String, Op)> {
             format!("attach/copy/representative{input}"),
             Box::new(move || sink(u.attach_copy(black_box(&c)))),
         );
+        let (c, u) = (cx.clone(), UserCtx::sample());
+        add(
+            format!("attach/copy_checked/representative{input}"),
+            Box::new(move || sink(u.attach_copy_checked(black_box(&c)).unwrap())),
+        );
         let c = cx.clone();
         add(
             format!("attach/floor/representative{input}"),

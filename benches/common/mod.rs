@@ -228,6 +228,85 @@ pub fn copy_with<T: HandEntries>(cx: &Context, value: &T) -> Context {
     cx.with_baggage(baggage)
 }
 
+/// Why the checked copy (`copy_checked_with`) made no context.
+#[derive(Debug)]
+pub enum CopyError {
+    /// More than 64 members, or more than 8,192 bytes encoded.
+    OverLimit,
+    /// OpenTelemetry refused an entry (its own limits).
+    Dropped,
+}
+
+/// The copy baseline with the two guarantees `with_typed` adds (issue 19,
+/// round eight): each list element that holds `,` or `%` escaped, so that
+/// every list reads back as written (`join` splits such an element in
+/// two), and the W3C limits checked before the context is made (64
+/// members, 8,192 bytes encoded), an error instead of an entry dropped
+/// without a word (OpenTelemetry's `insert` refuses one over its own
+/// limits; the copy ignores that, and never measures the encoded header).
+/// Sizes are bounded from lengths first and counted exactly only when the
+/// bound is over, the cheap way `with_typed` measures too.
+pub fn copy_checked_with<T: CheckedEntries>(cx: &Context, value: &T) -> Result<Context, CopyError> {
+    let mut baggage = copy_existing(cx);
+    let mut dropped = false;
+    value.each_checked_entry(|key, value| match value {
+        Some(value) => {
+            // refused: nothing replaced, and no entry more
+            let before = baggage.len();
+            if baggage.insert(Key::from_static_str(key), value).is_none() && baggage.len() == before
+            {
+                dropped = true;
+            }
+        }
+        None => {
+            let _ = baggage.remove(key);
+        }
+    });
+    if dropped {
+        return Err(CopyError::Dropped);
+    }
+    let member = |k: &Key, m: &str, len: usize| {
+        k.as_str().len() + 1 + len + if m.is_empty() { 0 } else { 1 + m.len() }
+    };
+    let entries = || {
+        baggage
+            .iter()
+            .map(|(k, (v, m))| (k, v.as_str(), m.as_str()))
+    };
+    let bound: usize = entries().map(|(k, v, m)| member(k, m, 3 * v.len())).sum();
+    let separators = baggage.len().saturating_sub(1);
+    if baggage.len() > 64
+        || (bound + separators > 8192
+            && entries()
+                .map(|(k, v, m)| member(k, m, typed_baggage::wire::encoded_len(v)))
+                .sum::<usize>()
+                + separators
+                > 8192)
+    {
+        return Err(CopyError::OverLimit);
+    }
+    Ok(cx.with_baggage(baggage))
+}
+
+/// [`HandEntries`] with each list element escaped, for the checked copy.
+pub trait CheckedEntries {
+    fn each_checked_entry(&self, put: impl FnMut(&'static str, Option<StringValue>));
+}
+
+/// A list's elements joined with `,`, an element's `%` written `%25` and
+/// its `,` written `%2C` (the text of every element looked at once first).
+pub fn join_escaped(items: &[String]) -> String {
+    if items.iter().any(|i| i.contains([',', '%'])) {
+        let escaped: Vec<String> = items
+            .iter()
+            .map(|i| i.replace('%', "%25").replace(',', "%2C"))
+            .collect();
+        escaped.join(",")
+    } else {
+        items.join(",")
+    }
+}
+
 /// A context with `n` entries of other teams already in its baggage (an
 /// upstream service's), to merge into.
 pub fn upstream(n: usize) -> Context {
@@ -350,6 +429,10 @@ impl UserCtx {
 
     pub fn attach_copy(&self, cx: &Context) -> Context {
         copy_with(cx, self)
+    }
+
+    pub fn attach_copy_checked(&self, cx: &Context) -> Result<Context, CopyError> {
+        copy_checked_with(cx, self)
     }
 
     pub fn attach_floor(cx: &Context) -> Context {
@@ -676,6 +759,17 @@ impl HandEntries for UserCtx {
         put("app.tier", Some(self.tier.as_str().into()));
         put("app.is_premium", Some(self.is_premium.to_string().into()));
         put("app.features", Some(self.features.join(",").into()));
+        put("app.geo", self.region.clone().map(Into::into));
+        put("app.retries", Some(self.retries.to_string().into()));
+    }
+}
+
+impl CheckedEntries for UserCtx {
+    fn each_checked_entry(&self, mut put: impl FnMut(&'static str, Option<StringValue>)) {
+        put("app.user_id", Some(self.user_id.to_string().into()));
+        put("app.tier", Some(self.tier.as_str().into()));
+        put("app.is_premium", Some(self.is_premium.to_string().into()));
+        put("app.features", Some(join_escaped(&self.features).into()));
         put("app.geo", self.region.clone().map(Into::into));
         put("app.retries", Some(self.retries.to_string().into()));
     }
