@@ -529,21 +529,23 @@ pub(crate) fn each_list_member<'a>(
     plus_as_space: bool,
     mut each: impl FnMut(Result<Member<'a>, (Malformed, &'a str)>),
 ) {
-    let mut at = 0;
-    while let Some(rest) = text.get(at..).filter(|rest| !rest.is_empty()) {
-        let usual = lanes::usual_member(text.as_bytes(), at)
-            .and_then(|found| usual_member(text, at, found, plus_as_space));
+    let mut rest = text;
+    while !rest.is_empty() {
+        let usual = lanes::usual_member(rest.as_bytes())
+            .and_then(|found| usual_member(rest, found, plus_as_space));
         if let Some((member, end)) = usual {
             each(Ok(member));
             // past the member and its `,` (past the end if it was the last)
-            at = end + 1;
+            rest = rest.get(end + 1..).unwrap_or_default();
             continue;
         }
         let piece = match split_once_byte(rest, b',') {
-            Some((piece, _)) => piece,
-            None => rest,
+            Some((piece, next)) => {
+                rest = next;
+                piece
+            }
+            None => std::mem::take(&mut rest),
         };
-        at += piece.len() + 1;
         let member = trim_ows(piece);
         if !member.is_empty() {
             each(parse_member(member, plus_as_space).map_err(|why| (why, member)));
@@ -551,13 +553,12 @@ pub(crate) fn each_list_member<'a>(
     }
 }
 
-/// The usual member of `text` at `at` that the walk `found`, and where
-/// it ends; `None` if a `%` of its value is not followed by two hex digits
-/// (which [`parse_member`] then reports).
+/// The usual member at the start of `text` that the walk `found`, and
+/// where it ends; `None` if a `%` of its value is not followed by two hex
+/// digits (which [`parse_member`] then reports).
 #[inline(always)]
 fn usual_member(
     text: &str,
-    at: usize,
     found: lanes::Found,
     plus_as_space: bool,
 ) -> Option<(Member<'_>, usize)> {
@@ -568,7 +569,7 @@ fn usual_member(
         return None;
     }
     let member = Member {
-        key: text.get(at..found.key_end)?,
+        key: text.get(..found.key_end)?,
         raw_value,
         needs_decoding: found.percent | (plus_as_space & found.plus),
         plus_as_space,
@@ -1002,7 +1003,7 @@ mod tests {
 
     /// The usual member at the start of `text`, and where it ends.
     fn usual(text: &str, plus: bool) -> Option<(Member<'_>, usize)> {
-        lanes::usual_member(text.as_bytes(), 0).and_then(|found| usual_member(text, 0, found, plus))
+        lanes::usual_member(text.as_bytes()).and_then(|found| usual_member(text, found, plus))
     }
 
     fn walked(text: &str, plus: bool) -> Vec<Result<Member<'_>, (Malformed, &str)>> {
