@@ -380,6 +380,115 @@ fn without_typed_and_key_values_cover_flattened_keys() {
     );
 }
 
+/// A write over a baggage that already holds every key of a flattened
+/// schema (an upstream's stale values, with properties) and keys of others
+/// that look like them: each of the schema's keys, under its site's prefix
+/// or its own, is replaced or (for a `None`) removed; every other entry is
+/// kept as it was, properties and all.
+#[test]
+fn a_write_over_stale_flattened_keys_replaces_or_removes_each_and_keeps_the_rest() {
+    use opentelemetry::baggage::KeyValueMetadata;
+    let stale = |k: &str| KeyValueMetadata::new(k.to_owned(), "stale", "p=1");
+    let mut upstream: Vec<KeyValueMetadata> = [
+        "user.id",
+        "user.plan",
+        "payer.id",
+        "payer.plan",
+        "req.beta",
+        // not the schema's: an unflattened key, another site, lookalikes
+        "req.user.id",
+        "acct.user.id",
+        "user.idx",
+        "payer.plan2",
+        "other",
+    ]
+    .into_iter()
+    .map(stale)
+    .collect();
+    for i in 0..20 {
+        upstream.push(stale(&format!("team{i}.key")));
+    }
+    let cx = Context::new()
+        .with_baggage(upstream)
+        .with_typed(&request())
+        .unwrap();
+    let b = cx.baggage();
+    // replaced, without the stale properties
+    for (key, value) in [
+        ("user.id", "1"),
+        ("user.plan", "pro"),
+        ("payer.id", "2"),
+        ("req.beta", "true"),
+    ] {
+        let (v, m) = b.get_with_metadata(key).unwrap();
+        assert_eq!((v.as_str(), m.as_str()), (value, ""), "{key}");
+    }
+    // `payer.plan` is `None`: removed
+    assert_eq!(b.get("payer.plan"), None);
+    // everything else as it came
+    let mut kept = 0;
+    for (key, (v, m)) in b {
+        if !["user.id", "user.plan", "payer.id", "req.beta"].contains(&key.as_str()) {
+            assert_eq!((v.as_str(), m.as_str()), ("stale", "p=1"), "{key}");
+            kept += 1;
+        }
+    }
+    assert_eq!(kept, 25);
+    assert_eq!(cx.typed::<Request>().unwrap(), request());
+    // the stale value of a `None` field alone (nothing of the schema's is
+    // replaced), under a flatten site's prefix and under a schema's own
+    for key in ["payer.plan", "user.plan"] {
+        let mut value = request();
+        value.user.plan = None;
+        let cx = Context::new()
+            .with_baggage([stale(key), stale("other")])
+            .with_typed(&value)
+            .unwrap();
+        assert_eq!(
+            entries(&cx),
+            pairs(&[
+                ("other", "stale"),
+                ("payer.id", "2"),
+                ("req.beta", "true"),
+                ("user.id", "1")
+            ]),
+            "{key}"
+        );
+    }
+    // and the same through a schema flattening one that flattens in turn
+    let envelope = Envelope {
+        account: Account {
+            user: User { id: 3, plan: None },
+            region: "eu".into(),
+        },
+        owner: User {
+            id: 4,
+            plan: Some("free".into()),
+        },
+    };
+    let keys = ["env.id", "env.plan", "env.region", "user.id", "user.plan"];
+    let cx = Context::new()
+        .with_baggage(
+            keys.into_iter()
+                .chain(["acct.region", "other"])
+                .map(stale)
+                .collect::<Vec<_>>(),
+        )
+        .with_typed(&envelope)
+        .unwrap();
+    assert_eq!(
+        entries(&cx),
+        pairs(&[
+            ("acct.region", "stale"),
+            ("env.id", "3"),
+            ("env.region", "eu"),
+            ("other", "stale"),
+            ("user.id", "4"),
+            ("user.plan", "free"),
+        ])
+    );
+}
+
 /// A generic schema's keys are known only when it is used with a type:
 /// a collision is a run-time error, both ways.
 #[derive(Baggage, Debug, PartialEq)]
