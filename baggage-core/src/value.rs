@@ -571,7 +571,7 @@ impl<T: BaggageValue> BaggageValue for Vec<T> {
         // Without a `%` anywhere, no element has an escape to undo. (Eight
         // bytes a step: for the short texts of baggage that beats both a
         // byte loop and `memchr`'s setup.)
-        let escaped = crate::wire::contains_either(text, b'%', b'%');
+        let escaped = crate::wire::find_byte(text.as_bytes(), b'%').is_some();
         // Room for the first elements up front, as `collect` makes, rather
         // than through `push`'s out-of-line growth. (Counting the commas to
         // size it exactly costs more than it saves.)

@@ -171,12 +171,12 @@ impl<'a> Iterator for SplitByte<'a> {
 /// `text.split_once(byte)` for an ASCII `byte` (see [`split_byte`]).
 #[inline]
 pub(crate) fn split_once_byte(text: &str, byte: u8) -> Option<(&str, &str)> {
-    let i = find_byte(text, byte)?;
+    let i = find_byte(text.as_bytes(), byte)?;
     // `byte` is ASCII: both sides of it are character boundaries.
     Some((text.get(..i)?, text.get(i + 1..)?))
 }
 
-/// The index of the first `byte` (ASCII) of `text`, eight bytes at a
+/// The index of the first `byte` (ASCII) of `bytes`, eight bytes at a
 /// time: each word is compared with `byte` in every lane at once (the
 /// lowest lane that holds it sets the lowest high bit of
 /// `(x - 0x01..) & !x & 0x80..`, where `x` is the word xor `byte` in every
@@ -184,8 +184,8 @@ pub(crate) fn split_once_byte(text: &str, byte: u8) -> Option<(&str, &str)> {
 /// too short for `memchr`'s setup to pay back, and a byte-at-a-time loop
 /// costs three times as many instructions.
 #[inline]
-fn find_byte(text: &str, byte: u8) -> Option<usize> {
-    find_either(text.as_bytes(), byte, byte)
+pub(crate) fn find_byte(bytes: &[u8], byte: u8) -> Option<usize> {
+    find_either(bytes, byte, byte)
 }
 
 /// The index of the first byte of `bytes` that is `a` or `b` (both
@@ -243,14 +243,8 @@ pub(crate) fn trim_ows(s: &str) -> &str {
 }
 
 /// The length from which [`check_value`] checks a value with vector
-/// arithmetic rather than a table.
+/// compares ([`lanes::classes`]) rather than a table.
 const VECTOR_MIN_LEN: usize = 32;
-
-/// [`is_baggage_octet`] as arithmetic, for loops that the compiler vectorizes.
-#[inline(always)]
-fn is_baggage_octet_branchless(b: u8) -> bool {
-    (b.wrapping_sub(0x21) < 0x7F - 0x21) & (b != b'"') & (b != b',') & (b != b';') & (b != b'\\')
-}
 
 /// Why a piece of a header does not follow the W3C grammar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -311,21 +305,15 @@ fn check_value(raw: &[u8], plus_as_space: bool) -> Result<bool, Malformed> {
 }
 
 /// The classes of all of `raw`'s bytes together ([`NOT_OCTET`],
-/// [`PERCENT`], [`PLUS`]), in one pass without branches. A short text
-/// takes a table load per byte; a long one, arithmetic that the compiler
-/// vectorizes (16 or 32 bytes a step, but with a setup that a short text
-/// does not pay back).
+/// [`PERCENT`], [`PLUS`]). A short text takes a table load per byte; a
+/// long one, the member walk's vector compares, 16 bytes a step (with a
+/// setup that a short text does not pay back).
 #[inline]
 fn classes_of(raw: &[u8]) -> u8 {
     if raw.len() < VECTOR_MIN_LEN {
         raw.iter().fold(0, |classes, &b| classes | class(b))
     } else {
-        raw.iter().fold(0, |classes, &b| {
-            classes
-                | (u8::from(!is_baggage_octet_branchless(b)) * NOT_OCTET)
-                | (u8::from(b == b'%') * PERCENT)
-                | (u8::from(b == b'+') * PLUS)
-        })
+        lanes::classes(raw)
     }
 }
 
@@ -347,7 +335,7 @@ fn first_malformation(raw: &[u8]) -> Malformed {
 #[inline]
 fn first_bad_percent(raw: &[u8]) -> Option<usize> {
     let mut at = 0;
-    while let Some(i) = find_either(raw.get(at..)?, b'%', b'%') {
+    while let Some(i) = find_byte(raw.get(at..)?, b'%') {
         let i = at + i;
         match raw.get(i + 1..i + 3) {
             Some(&[hi, lo]) if hex_value(hi).is_some() && hex_value(lo).is_some() => at = i + 3,
@@ -412,6 +400,7 @@ fn decode_checked_in<'t>(
 fn decode_bytes(raw: &str, plus_as_space: bool, out: &mut Vec<u8>) {
     // The runs between escapes are copied whole.
     let mut rest = raw.as_bytes();
+    // `%`, and `+` only if it is read as a space
     let plus = if plus_as_space { b'+' } else { b'%' };
     while let Some(i) = find_either(rest, b'%', plus) {
         out.extend_from_slice(rest.get(..i).unwrap_or_default());
@@ -741,21 +730,25 @@ mod tests {
                     let mut bytes = vec![filler; len];
                     bytes[at] = b',';
                     let text = String::from_utf8_lossy(&bytes).into_owned();
-                    assert_eq!(find_byte(&text, b','), text.find(','), "{text:?}");
+                    assert_eq!(find_byte(text.as_bytes(), b','), text.find(','), "{text:?}");
                     if at + 1 < len {
                         bytes[len - 1] = b',';
                         let text = String::from_utf8_lossy(&bytes).into_owned();
-                        assert_eq!(find_byte(&text, b','), text.find(','), "{text:?}");
+                        assert_eq!(find_byte(text.as_bytes(), b','), text.find(','), "{text:?}");
                     }
                 }
             }
             let none = "x".repeat(len);
-            assert_eq!(find_byte(&none, b','), None);
+            assert_eq!(find_byte(none.as_bytes(), b','), None);
         }
         // Every ASCII byte as the one looked for, in a text of all others.
         let all: String = (1u8..0x80).map(char::from).collect();
         for b in 1u8..0x80 {
-            assert_eq!(find_byte(&all, b), Some(usize::from(b) - 1), "{b:#x}");
+            assert_eq!(
+                find_byte(all.as_bytes(), b),
+                Some(usize::from(b) - 1),
+                "{b:#x}"
+            );
         }
     }
 
@@ -791,17 +784,6 @@ mod tests {
         assert_eq!(class(b','), NOT_OCTET);
         assert_eq!(class(b' '), NOT_OCTET);
         assert_eq!(class(0xC3), NOT_OCTET);
-    }
-
-    #[test]
-    fn branchless_octet_test_is_the_spec_ranges() {
-        for b in 0u8..=0xff {
-            assert_eq!(
-                is_baggage_octet_branchless(b),
-                is_baggage_octet(b),
-                "{b:#x}"
-            );
-        }
     }
 
     #[test]
