@@ -171,6 +171,21 @@ pub(crate) const fn unlabelled_message(schema: &crate::Schema) -> Message {
         .push(b"` has no `#[baggage(metric_label)]` field, so the instrument's recordings would carry no label; mark the fields to label with `#[baggage(metric_label)]`, or record with the plain instrument")
 }
 
+/// The error of a local schema put in an inbound allowlist, or an empty
+/// message.
+#[cfg(feature = "propagation")]
+pub(crate) const fn allowlisted_local_message(schema: &crate::Schema) -> Message {
+    if !schema.local {
+        return Message::new();
+    }
+    Message::new()
+        .push(b"`Allowlist::schema::<")
+        .push(schema.name.as_bytes())
+        .push(b">`: the schema `")
+        .push(schema.name.as_bytes())
+        .push(b"` is local (`#[baggage(local)]`): its entries never travel, so whatever a caller sends under its keys is forged; leave it out of the allowlist (the service sets it itself, with `with_typed`)")
+}
+
 /// The runtime error of a generic schema whose keys collide.
 #[cold]
 pub fn duplicate_error(schema: &crate::Schema) -> Error {

@@ -72,7 +72,29 @@ impl Allowlist {
     /// Accepts every key of a typed schema, flattened ones resolved (its
     /// signature too, for a signed one): the keys the schema reads, by the
     /// same rule ([`Schema::contains_key`]).
+    ///
+    /// A local schema (`#[baggage(local)]`) does not compile here: its
+    /// entries never travel, so a carrier holds only forgeries of them, and
+    /// an allowlist that named it would let them into the baggage, to be
+    /// forwarded to every service downstream.
+    ///
+    /// ```compile_fail
+    /// use typed_baggage::prelude::*;
+    /// use typed_baggage::policy::Allowlist;
+    ///
+    /// #[derive(Baggage)]
+    /// #[baggage(prefix = "route.", local)]
+    /// struct RouteCtx { name: String }
+    ///
+    /// let allow = Allowlist::new().schema::<RouteCtx>(); // the schema `RouteCtx` is local
+    /// ```
     pub fn schema<T: Baggage>(mut self) -> Self {
+        const {
+            let message = crate::checks::allowlisted_local_message(&T::SCHEMA);
+            if !message.is_empty() {
+                panic!("{}", message.as_str());
+            }
+        }
         self.schemas.push(&T::SCHEMA);
         self
     }
