@@ -6,12 +6,12 @@ use opentelemetry::{Context, Key, StringValue};
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
-use crate::encode::{Entries, EntriesWriter, Writer};
+use crate::encode::{owned_text, Entries, EntriesWriter, Writer};
 use crate::error::{Error, Limit};
 use crate::keys::{retain, retain_each, KeySet, Remap};
 use crate::limits::{encoded_size, member_len_bound, MAX_BYTES, MAX_MEMBERS};
 use crate::signature::sign;
-use crate::value::BaggageField;
+use crate::value::{BaggageField, BaggageValue};
 use crate::{Baggage, Schema};
 
 /// Typed baggage on [`opentelemetry::Context`].
@@ -111,18 +111,17 @@ fn with_entries(schema: &Schema, cx: &Context, entries: OtelBaggage) -> Context 
 impl BaggageContextExt for Context {
     fn with_typed<T: Baggage>(&self, value: &T) -> Result<Context, Error> {
         let current = entries_in(&T::SCHEMA, self);
-        let mut entries = Entries::take_buffers();
         if T::SCHEMA.signature.is_none() && current.is_empty() {
-            let mut first = FirstWrite::new(&mut entries);
+            let mut first = FirstWrite::new();
             value.__write(&mut first, Remap::NONE);
             let within = const { T::SCHEMA.surely_within_limits() };
             if let Some(written) = first.finish(T::SCHEMA.name, T::SCHEMA.max_bytes, within) {
-                entries.return_buffers();
                 return Ok(with_entries(&T::SCHEMA, self, written?));
             }
             // A field failed a check, or a value is not in the baggage: the
             // general write below names what failed.
         }
+        let mut entries = Entries::take_buffers();
         entries.items.reserve(const { T::SCHEMA.key_count() + 1 });
         let mut writer = EntriesWriter::new(&mut entries);
         value.__write(&mut writer, Remap::NONE);
@@ -168,24 +167,31 @@ impl BaggageContextExt for Context {
 /// through the same checks ([`check_budget`], [`check_whole`]).
 /// Otherwise `with_typed` writes again through the entries and `merge`,
 /// which name what failed.
-struct FirstWrite<'e> {
-    /// The scratch text the values are encoded in.
-    entries: &'e mut Entries,
+struct FirstWrite {
+    /// The thread's scratch buffers, taken only for a value that is encoded
+    /// in one (see [`owned_text`]) and handed back when the write is done.
+    scratch: Option<Entries>,
     baggage: OtelBaggage,
     members: usize,
     bound: usize,
     clean: bool,
 }
 
-impl<'e> FirstWrite<'e> {
-    fn new(entries: &'e mut Entries) -> Self {
+impl FirstWrite {
+    fn new() -> Self {
         FirstWrite {
-            entries,
+            scratch: None,
             baggage: OtelBaggage::new(),
             members: 0,
             bound: 0,
             clean: true,
         }
+    }
+
+    /// The scratch buffers, taken from the thread at the first need.
+    #[inline]
+    fn scratch(&mut self) -> &mut Entries {
+        self.scratch.get_or_insert_with(Entries::take_buffers)
     }
 
     #[inline]
@@ -200,11 +206,14 @@ impl<'e> FirstWrite<'e> {
     /// every limit ([`Schema::surely_within_limits`]), so that its entries
     /// need not be measured.
     fn finish(
-        self,
+        mut self,
         schema: &'static str,
         max_bytes: Option<usize>,
         within: bool,
     ) -> Option<Result<OtelBaggage, Error>> {
+        if let Some(scratch) = self.scratch.take() {
+            scratch.return_buffers();
+        }
         // A key written twice, or an insert OpenTelemetry refused, leaves
         // fewer entries than were written.
         if !self.clean || self.baggage.len() != self.members {
@@ -220,11 +229,15 @@ impl<'e> FirstWrite<'e> {
     }
 }
 
-impl Writer for FirstWrite<'_> {
+impl Writer for FirstWrite {
     #[inline]
     fn plain<F: BaggageField>(&mut self, key: Cow<'static, str>, value: &F, _metric_label: bool) {
         // A `None` removes nothing from an empty baggage.
-        if let Some(text) = self.entries.field_text(value) {
+        if let Some(value) = value.value() {
+            let text = match owned_text(value) {
+                Some(text) => text,
+                None => self.scratch().text(value, BaggageValue::encode),
+            };
             self.insert(key, text);
         }
     }
@@ -238,7 +251,7 @@ impl Writer for FirstWrite<'_> {
         _metric_label: bool,
     ) {
         if let Some(value) = value {
-            let text = self.entries.text(value, encode);
+            let text = self.scratch().text(value, encode);
             self.insert(key, text);
         }
     }
@@ -564,8 +577,7 @@ mod tests {
             id: 7,
             tag: Some("x".into()),
         };
-        let mut scratch = Entries::default();
-        let mut first = FirstWrite::new(&mut scratch);
+        let mut first = FirstWrite::new();
         plain.__write(&mut first, Remap::NONE);
         let baggage = first
             .finish("Plain", None, false)
@@ -576,7 +588,7 @@ mod tests {
             [(s("p.id"), s("7"), s("")), (s("p.tag"), s("x"), s(""))]
         );
         // A `None` writes nothing into an empty baggage.
-        let mut first = FirstWrite::new(&mut scratch);
+        let mut first = FirstWrite::new();
         Plain { id: 1, tag: None }.__write(&mut first, Remap::NONE);
         let baggage = first
             .finish("Plain", None, false)
@@ -584,26 +596,26 @@ mod tests {
             .expect("fits");
         assert_eq!(text(&baggage), [(s("p.id"), s("1"), s(""))]);
         // A key written twice leaves fewer entries than were written.
-        let mut first = FirstWrite::new(&mut scratch);
+        let mut first = FirstWrite::new();
         plain.__write(&mut first, Remap::NONE);
         plain.__write(&mut first, Remap::NONE);
         assert!(first.finish("Plain", None, false).is_none());
         // (so it does for a schema that needs no measuring)
-        let mut first = FirstWrite::new(&mut scratch);
+        let mut first = FirstWrite::new();
         plain.__write(&mut first, Remap::NONE);
         plain.__write(&mut first, Remap::NONE);
         assert!(first.finish("Plain", None, true).is_none());
         // A schema that cannot be written.
-        let mut first = FirstWrite::new(&mut scratch);
+        let mut first = FirstWrite::new();
         plain.__write(&mut first, Remap::NONE);
         first.fail(Error::Multiple(Vec::new()));
         assert!(first.finish("Plain", None, false).is_none());
-        let mut first = FirstWrite::new(&mut scratch);
+        let mut first = FirstWrite::new();
         plain.__write(&mut first, Remap::NONE);
         first.fail(Error::Multiple(Vec::new()));
         assert!(first.finish("Plain", None, true).is_none());
         // A codec's value, written by its function; an absent one, nothing.
-        let mut first = FirstWrite::new(&mut scratch);
+        let mut first = FirstWrite::new();
         let decimal = |v: &u64, out: &mut String| out.push_str(&v.to_string());
         first.codec(Cow::Borrowed("c"), Some(&5u64), decimal, false);
         first.codec(Cow::Borrowed("d"), None, decimal, false);
@@ -616,10 +628,10 @@ mod tests {
             .expect("fits");
         assert_eq!(text(&baggage), [(s("c"), s("5"), s(""))]);
         // A length over its bound: the merge names it.
-        let mut first = FirstWrite::new(&mut scratch);
+        let mut first = FirstWrite::new();
         first.max_len(&Cow::Borrowed("c"), &"abcd".to_owned(), 3);
         assert!(first.finish("Codec", None, false).is_none());
-        let mut first = FirstWrite::new(&mut scratch);
+        let mut first = FirstWrite::new();
         first.max_item_len(&Cow::Borrowed("c"), &vec!["abcd".to_owned()], 3);
         assert!(first.finish("Codec", None, false).is_none());
         // Over the schema's budget (`b.id=7,b.tag=` and 20 bytes: 33 of
@@ -628,7 +640,7 @@ mod tests {
             id: 7,
             tag: Some("y".repeat(20)),
         };
-        let mut first = FirstWrite::new(&mut scratch);
+        let mut first = FirstWrite::new();
         over.__write(&mut first, Remap::NONE);
         let from_first = first.finish("Budget", Some(24), false).expect("told");
         let mut own = Entries::default();
@@ -637,6 +649,34 @@ mod tests {
         assert!(writer.finish().is_ok());
         let from_merge = merge(&OtelBaggage::new(), &mut own, "Budget", Some(24));
         assert_eq!(from_first.unwrap_err(), from_merge.unwrap_err());
+    }
+
+    /// A first write takes the thread's scratch buffers only for a value
+    /// encoded in them (a codec's), and hands them back when it is done.
+    #[test]
+    fn a_first_write_takes_the_scratch_only_for_a_value_encoded_in_it() {
+        drop(Entries::take_buffers());
+        let mut first = FirstWrite::new();
+        Plain {
+            id: 7,
+            tag: Some("x".into()),
+        }
+        .__write(&mut first, Remap::NONE);
+        assert!(first.scratch.is_none(), "an integer and a string need none");
+        assert!(first.finish("Plain", None, false).is_some());
+        assert_eq!(Entries::take_buffers().scratch_capacity(), 0);
+        let mut first = FirstWrite::new();
+        let decimal = |v: &u64, out: &mut String| out.push_str(&v.to_string());
+        first.codec(Cow::Borrowed("c"), Some(&5u64), decimal, false);
+        assert!(
+            first.scratch.is_some(),
+            "a codec writes in the scratch text"
+        );
+        assert!(first.finish("Codec", None, false).is_some());
+        assert!(
+            Entries::take_buffers().scratch_capacity() > 0,
+            "handed back"
+        );
     }
 
     #[test]

@@ -85,15 +85,21 @@ impl Entries {
         StringValue::from(self.scratch.as_str().to_owned())
     }
 
-    /// The text of a plain field's value (a constant text without an
-    /// allocation), `None` if it has none.
+    /// The text of a plain field's value, `None` if it has none: its
+    /// [`owned_text`] where it has one, else written to the scratch buffer.
     #[inline]
     pub(crate) fn field_text<F: BaggageField>(&mut self, field: &F) -> Option<StringValue> {
         let value = field.value()?;
-        Some(match value.encode_static() {
-            Some(text) => StringValue::from(text),
+        Some(match owned_text(value) {
+            Some(text) => text,
             None => self.text(value, BaggageValue::encode),
         })
+    }
+
+    /// The capacity of the scratch text (for tests of who holds it).
+    #[cfg(test)]
+    pub(crate) fn scratch_capacity(&self) -> usize {
+        self.scratch.capacity()
     }
 
     pub(crate) fn owns(&self, key: &str) -> bool {
@@ -106,6 +112,18 @@ impl Entries {
             .iter()
             .map(|(k, v)| (k.as_ref(), v.as_ref().map(StringValue::as_str)))
     }
+}
+
+/// The text of `value` made without a scratch buffer, where its type
+/// allows: a constant without an allocation, an integer, a `String` or a
+/// list of strings at its exact length; `None` for the rest (written with
+/// [`BaggageValue::encode`] to a scratch buffer instead).
+#[inline]
+pub(crate) fn owned_text<V: BaggageValue>(value: &V) -> Option<StringValue> {
+    if let Some(text) = value.encode_static() {
+        return Some(StringValue::from(text));
+    }
+    value.encode_owned().map(StringValue::from)
 }
 
 /// Where a schema value's fields go: the entries of a baggage

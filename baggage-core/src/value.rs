@@ -90,6 +90,28 @@ pub trait BaggageValue: Sized {
         None
     }
 
+    /// A speed hook, not for users: the entry value of `self` when `self`
+    /// holds it as it is (a `String`) or it is a constant
+    /// ([`encode_static`](Self::encode_static), the default), so that a list
+    /// of such values is joined without a scratch buffer. When it returns
+    /// `Some(text)`, `encode` appends exactly `text`.
+    #[doc(hidden)]
+    #[inline]
+    fn encode_borrowed(&self) -> Option<&str> {
+        self.encode_static()
+    }
+
+    /// A speed hook, not for users: the entry value of `self` as a `String`
+    /// of its exact length, made without a scratch buffer (an integer's
+    /// digits, a `String`'s copy), for a value written into a baggage.
+    /// `None`, the default, means: call [`encode`](Self::encode). When it
+    /// returns `Some(text)`, `encode` appends exactly `text`.
+    #[doc(hidden)]
+    #[inline]
+    fn encode_owned(&self) -> Option<String> {
+        None
+    }
+
     /// Reads a value back from its entry value.
     fn decode(text: &str) -> Result<Self, ValueError>;
 
@@ -373,6 +395,11 @@ macro_rules! integers {
             }
 
             #[inline]
+            fn encode_owned(&self) -> Option<String> {
+                Some(itoa::Buffer::new().format(*self).to_owned())
+            }
+
+            #[inline]
             fn decode(text: &str) -> Result<Self, ValueError> {
                 text.parse::<$t>().map_err(|e| int_error(text, e.kind(), $signed))
             }
@@ -515,6 +542,16 @@ impl BaggageValue for String {
     }
 
     #[inline]
+    fn encode_borrowed(&self) -> Option<&str> {
+        Some(self)
+    }
+
+    #[inline]
+    fn encode_owned(&self) -> Option<String> {
+        Some(self.clone())
+    }
+
+    #[inline]
     fn decode(text: &str) -> Result<Self, ValueError> {
         Ok(text.to_owned())
     }
@@ -557,6 +594,31 @@ impl<T: BaggageValue> BaggageValue for Vec<T> {
         if self.len() == 1 && last_empty {
             out.push_str(ONE_EMPTY_ELEMENT);
         }
+    }
+
+    /// Elements whose text is at hand (strings, constants) and needs no
+    /// escape are joined in one allocation of the exact size; any other
+    /// list is written by [`encode`](Self::encode).
+    fn encode_owned(&self) -> Option<String> {
+        let mut len = self.len().saturating_sub(1);
+        for item in self {
+            let text = item.encode_borrowed()?;
+            if crate::wire::contains_either(text, b',', b'%') {
+                return None;
+            }
+            len += text.len();
+        }
+        if self.len() == 1 && len == 0 {
+            return None; // one empty element: `ONE_EMPTY_ELEMENT`
+        }
+        let mut out = String::with_capacity(len);
+        for (i, item) in self.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(item.encode_borrowed()?);
+        }
+        Some(out)
     }
 
     fn decode(text: &str) -> Result<Self, ValueError> {
@@ -759,6 +821,71 @@ mod tests {
         assert_eq!(5u8.encode_static(), None);
         assert_eq!(String::from("x").encode_static(), None);
         assert_eq!(vec![true].encode_static(), None);
+    }
+
+    /// `encode_owned`, where a type has it, is what `encode` writes, at its
+    /// exact length (so that OpenTelemetry's `Box<str>` takes it without a
+    /// copy); elsewhere it is `None`, and `encode` is used.
+    #[test]
+    fn owned_encodings_are_what_encode_writes_at_their_exact_length() {
+        fn check<T: BaggageValue>(value: T) {
+            let owned = value.encode_owned().expect("an owned encoding");
+            assert_eq!(owned, enc(&value));
+            assert_eq!(owned.capacity(), owned.len(), "{owned:?}");
+        }
+        for n in [0u64, 7, 10, 12_345_678_901, u64::MAX] {
+            check(n);
+        }
+        for n in [i64::MIN, -1, 0, 42, i64::MAX] {
+            check(n);
+        }
+        check(u8::MAX);
+        check(i8::MIN);
+        check(u128::MAX);
+        check(i128::MIN);
+        check(usize::MAX);
+        check(isize::MIN);
+        for text in ["", "us-west-2", "a,b%c", "é🚀 x", &"long".repeat(100)] {
+            check(text.to_owned());
+            let mut spare = String::with_capacity(4 * text.len() + 8);
+            spare.push_str(text);
+            check(spare);
+        }
+        let strings = |items: &[&str]| items.iter().map(|&i| i.to_owned()).collect::<Vec<_>>();
+        for list in [
+            strings(&["new_checkout", "dark_mode", "beta_search"]),
+            strings(&["one"]),
+            strings(&["", "b", ""]),
+            strings(&["é🚀", " x "]),
+            strings(&[]),
+        ] {
+            check(list);
+        }
+        check(vec![true, false, true]);
+        assert_eq!(true.encode_owned(), None);
+        assert_eq!('x'.encode_owned(), None);
+        assert_eq!(1.5f64.encode_owned(), None);
+        // Escapes, the one empty element, and elements without text at
+        // hand go through `encode`.
+        assert_eq!(strings(&["a,b", "c"]).encode_owned(), None);
+        assert_eq!(strings(&["100%"]).encode_owned(), None);
+        assert_eq!(strings(&[""]).encode_owned(), None);
+        assert_eq!(vec![1u8, 2].encode_owned(), None);
+        assert_eq!(vec![vec![String::from("a")]].encode_owned(), None);
+    }
+
+    /// `encode_borrowed` is what `encode` writes: a `String` as it is, a
+    /// constant as `encode_static` gives it, nothing for the rest.
+    #[test]
+    fn borrowed_encodings_are_what_encode_writes() {
+        for text in ["", "us-west-2", "a,b%c"] {
+            assert_eq!(String::from(text).encode_borrowed(), Some(text));
+        }
+        for b in [true, false] {
+            assert_eq!(b.encode_borrowed(), Some(enc(&b).as_str()));
+        }
+        assert_eq!(5u8.encode_borrowed(), None);
+        assert_eq!(vec![String::new()].encode_borrowed(), None);
     }
 
     #[test]
