@@ -565,6 +565,12 @@ impl BaggageValue for String {
 /// encoding peers use too (`",".join([])` in Python).
 const ONE_EMPTY_ELEMENT: &str = "%00";
 
+/// `true` if a list element's text must be escaped: it holds a `,` or a `%`.
+#[inline]
+fn needs_escape(element: &str) -> bool {
+    crate::wire::contains_either(element, b',', b'%')
+}
+
 /// `Vec<T>`: elements joined with `,`; in each element `%` is written `%25`
 /// and `,` is written `%2C`, so any element round-trips. The empty vector is
 /// the empty text and a vector of one empty element is `%00`.
@@ -585,7 +591,7 @@ impl<T: BaggageValue> BaggageValue for Vec<T> {
             let start = out.len();
             item.encode(out);
             let written = out.get(start..).unwrap_or_default();
-            if crate::wire::contains_either(written, b',', b'%') {
+            if needs_escape(written) {
                 let element = out.split_off(start);
                 escape_element(&element, out);
             }
@@ -603,7 +609,7 @@ impl<T: BaggageValue> BaggageValue for Vec<T> {
         let mut len = self.len().saturating_sub(1);
         for item in self {
             let text = item.encode_borrowed()?;
-            if crate::wire::contains_either(text, b',', b'%') {
+            if needs_escape(text) {
                 return None;
             }
             len += text.len();
