@@ -278,6 +278,60 @@ fn ops() -> Vec<(String, Op)> {
         }
         Context::new().with_baggage(baggage)
     }
+    // `bare`: the parse a user writes in a few lines when none of the
+    // guarantees matter: the header looked up, its text checked to be
+    // UTF-8, split at `,`, `;` and `=`, trimmed, each key and value copied
+    // (a value decoded only if it holds a `%`), inserted, the context made;
+    // no limit measured, no malformed member told apart or reported, no key
+    // checked but by OpenTelemetry's insert; then the same read as the
+    // floor's. Between the floor (no parse) and ours: what a parse costs
+    // written plainly.
+    fn bare_extract(h: &http::HeaderMap) -> Context {
+        let mut baggage = opentelemetry::baggage::Baggage::new();
+        for value in h.get_all("baggage") {
+            let Ok(text) = value.to_str() else { continue };
+            for member in text.split(',') {
+                let pair = member.split_once(';').map_or(member, |(pair, _)| pair);
+                let Some((key, value)) = pair.split_once('=') else {
+                    continue;
+                };
+                let value = value.trim();
+                let value = if value.contains('%') {
+                    bare_decode(value)
+                } else {
+                    value.to_owned()
+                };
+                let _ = baggage.insert_with_metadata(
+                    opentelemetry::Key::from(key.trim().to_owned()),
+                    value,
+                    opentelemetry::baggage::BaggageMetadata::default(),
+                );
+            }
+        }
+        Context::new().with_baggage(baggage)
+    }
+    fn bare_decode(text: &str) -> String {
+        let bytes = text.as_bytes();
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            let hex = bytes
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .and_then(|h| u8::from_str_radix(h, 16).ok());
+            match (bytes[i], hex) {
+                (b'%', Some(byte)) => {
+                    out.push(byte);
+                    i += 3;
+                }
+                (byte, _) => {
+                    out.push(byte);
+                    i += 1;
+                }
+            }
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }
     // Each op takes the requests of USERS users in turn (a different
     // `user_id` each; the other fields as in `sample`), as a server does:
     // no text of a request is the same as the last one's only because the
@@ -331,6 +385,24 @@ fn ops() -> Vec<(String, Op)> {
     add(
         "server_path/sdk_hand/small".into(),
         Box::new(move || sink(Small::read_hand(&sdk_extract(black_box(h.next()))).unwrap())),
+    );
+    for (input, cx) in [("", empty.clone()), ("_plus_8", up8.clone())] {
+        let h = InTurn::of_users(|i| headers_of(&cx.with_typed(&UserCtx::user(i)).unwrap()));
+        add(
+            format!("server_path/bare/representative{input}"),
+            Box::new(move || {
+                let cx = bare_extract(black_box(h.next()));
+                sink(UserCtx::read_floor(&cx).unwrap())
+            }),
+        );
+    }
+    let h = InTurn::of_users(|i| headers_of(&empty.with_typed(&Small::user(i)).unwrap()));
+    add(
+        "server_path/bare/small".into(),
+        Box::new(move || {
+            let cx = bare_extract(black_box(h.next()));
+            sink(Small::read_floor(&cx).unwrap())
+        }),
     );
     ops
 }
