@@ -268,6 +268,49 @@ proptest! {
     }
 }
 
+/// A schema's entries as text, and those of everyone else.
+fn split_entries(cx: &Context) -> [std::collections::BTreeMap<String, String>; 2] {
+    use opentelemetry::baggage::BaggageExt;
+    let mut split: [std::collections::BTreeMap<String, String>; 2] = Default::default();
+    for (key, (value, _)) in cx.baggage() {
+        let side = usize::from(!key.as_str().starts_with("app."));
+        split[side].insert(key.to_string(), value.to_string());
+    }
+    split
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+    /// The two writes, into an empty baggage and over one that holds
+    /// another team's entries and stale values of the same schema, write
+    /// the same text for every value (each field's, made at its exact
+    /// length or in the scratch buffer), and the second keeps the others
+    /// as they were.
+    #[test]
+    fn a_write_over_other_entries_writes_what_a_first_write_writes(
+        value in everything(),
+        stale in everything(),
+    ) {
+        use opentelemetry::{baggage::BaggageExt, KeyValue};
+        let others = [KeyValue::new("other.team", "x,y%z"), KeyValue::new("zz", "1")];
+        let upstream = Context::new()
+            .with_baggage(others)
+            .with_typed(&stale)
+            .expect("within limits");
+        let over = upstream.with_typed(&value).expect("within limits");
+        let first = Context::new().with_typed(&value).expect("within limits");
+        let [ours_over, others_over] = split_entries(&over);
+        let [ours_first, others_first] = split_entries(&first);
+        prop_assert_eq!(ours_over, ours_first);
+        prop_assert!(others_first.is_empty());
+        prop_assert_eq!(
+            others_over.into_iter().collect::<Vec<_>>(),
+            [("other.team".to_owned(), "x,y%z".to_owned()), ("zz".to_owned(), "1".to_owned())]
+        );
+        prop_assert_eq!(Everything::from_context(&over).expect("decodes"), value);
+    }
+}
+
 #[test]
 fn skip_field_is_not_carried_and_reads_back_as_default() {
     let mut v = Everything {
