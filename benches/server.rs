@@ -312,27 +312,44 @@ fn micros(d: Duration) -> f64 {
     d.as_secs_f64() * 1e6
 }
 
-/// The read the layer does, in process: extract into a context, then
-/// `from_context`; CPU µs per read (this thread), median of rounds.
-fn in_process(users: &[(http::HeaderValue, String)], rounds: usize) -> f64 {
-    let headers: Vec<http::HeaderMap> = users
+/// Each user's request headers.
+fn header_maps(users: &[(http::HeaderValue, String)]) -> Vec<http::HeaderMap> {
+    users
         .iter()
         .map(|(header, _)| {
             let mut headers = http::HeaderMap::new();
             headers.insert("baggage", header.clone());
             headers
         })
-        .collect();
+        .collect()
+}
+
+/// The read `layer_typed` does, in process: extract into a context, then
+/// `from_context`.
+fn typed_read(headers: &http::HeaderMap) -> UserCtx {
+    let cx = typed_baggage::http::extract_with_context(&Context::new(), headers);
+    UserCtx::from_context(&cx).expect("reads")
+}
+
+/// The read `hand` does, in process: the SDK's extract into a context,
+/// then the hand-written read.
+fn hand_read(headers: &http::HeaderMap) -> UserCtx {
+    static PROPAGATOR: std::sync::LazyLock<SdkPropagator> =
+        std::sync::LazyLock::new(SdkPropagator::new);
+    let cx = PROPAGATOR.extract_with_context(&Context::new(), &HeaderExtractor(headers));
+    UserCtx::read_hand(&cx).expect("reads")
+}
+
+/// The read the layer does, in process (`typed_read`); CPU µs per read
+/// (this thread), median of rounds.
+fn in_process(users: &[(http::HeaderValue, String)], rounds: usize) -> f64 {
+    let headers = header_maps(users);
     let per_round = 20_000;
     let mut each = Vec::new();
     for _ in 0..rounds {
         let before = thread_cpu_ns();
         for i in 0..per_round {
-            let cx = typed_baggage::http::extract_with_context(
-                &Context::new(),
-                std::hint::black_box(&headers[i % headers.len()]),
-            );
-            let user = UserCtx::from_context(&cx).expect("reads");
+            let user = typed_read(std::hint::black_box(&headers[i % headers.len()]));
             std::hint::black_box(user);
         }
         let spent = thread_cpu_ns() - before;
@@ -341,7 +358,35 @@ fn in_process(users: &[(http::HeaderValue, String)], rounds: usize) -> f64 {
     median(each)
 }
 
+/// `server --in-process typed|hand N`: the in-process read of
+/// `layer_typed` or `hand` (`typed_read`, `hand_read`; as
+/// `benches/instructions.rs`'s `server_path` ops) N times, the users in
+/// turn, and no server: so that `scripts/server-instructions.py` measures
+/// it in the same binary as the services. (Where the linker puts
+/// OpenTelemetry's key-check table differs from one binary to the next,
+/// and moves the cost of every `insert_with_metadata`:
+/// `scripts/otel-key-table.py`.)
+fn in_process_calls(path: &str, calls: usize) {
+    let read = match path {
+        "typed" => typed_read,
+        "hand" => hand_read,
+        other => panic!("--in-process typed|hand N, not {other:?}"),
+    };
+    let headers = header_maps(&users());
+    for i in 0..calls {
+        let user = read(std::hint::black_box(&headers[i % headers.len()]));
+        std::hint::black_box(user);
+    }
+}
+
 fn main() {
+    let raw: Vec<String> = std::env::args().skip(1).collect();
+    if let [flag, path, calls] = &raw[..] {
+        if flag == "--in-process" {
+            in_process_calls(path, calls.parse().expect("--in-process typed|hand N"));
+            return;
+        }
+    }
     let args: Vec<usize> = std::env::args()
         .skip(1)
         .filter(|a| !a.starts_with('-'))

@@ -10,10 +10,12 @@ first page-ins) cancels out. Unlike time, the counts do not move with the
 machine's load; unlike the benchmark's own CPU figures they leave out the
 kernel (the loopback TCP stack), which is the same work for every service.
 
-Then the in-process path the layer takes (benches/instructions.rs,
-`server_path/typed/representative`: extract into a context, then
-`from_context`) and its hand-written counterpart, the same way (0 and N
-calls), for the "within 1.3x of its in-process cost" comparison.
+Then the in-process path the layer takes (extract into a context, then
+`from_context`, as benches/instructions.rs's
+`server_path/typed/representative`) and its hand-written counterpart, the
+same way (0 and N calls), for the "within 1.3x of its in-process cost"
+comparison: run by the same binary (`server --in-process typed|hand N`),
+so that both sides have the same layout.
 
   scripts/server-instructions.py [--requests N1,N2] [--in-flight K]
 
@@ -97,15 +99,21 @@ def main():
         name: (c2[i + 2] - c1[i + 2]) / (r2 - r1) for i, name in enumerate(SERVICES)
     }
 
-    instructions = bench_exe("instructions", "derive")
-
-    def per_call(op):
-        zero = callgrind([instructions, op, "0"], False)[1]
-        many = callgrind([instructions, op, str(args.calls)], False)[1]
+    # The in-process path in the same binary as the services: where the
+    # linker puts OpenTelemetry's key-check table differs from one binary
+    # to another and moves the cost of every insert
+    # (scripts/otel-key-table.py), so a comparison across binaries would
+    # measure the layout.
+    def per_call(path):
+        zero = callgrind([server, "--in-process", path, "0"], False)[1]
+        many = callgrind([server, "--in-process", path, str(args.calls)], False)[1]
         return (many - zero) / args.calls
 
-    inproc = {op: per_call(f"server_path/{op}/representative") for op in ("typed", "sdk_hand")}
+    inproc = {op: per_call(path) for op, path in (("typed", "typed"), ("sdk_hand", "hand"))}
 
+    table = subprocess.run([sys.executable, os.path.join(REPO, "scripts", "otel-key-table.py"),
+                            server], capture_output=True, text=True)
+    print(f"OpenTelemetry's key-check {table.stdout.strip() or table.stderr.strip()}")
     floor = per_request["none"]
     print(f"server-thread user-space instructions per request, {n2 - n1} requests "
           f"({r1} and {r2} per service), {args.in_flight} in flight")
