@@ -280,7 +280,7 @@ fn ops() -> Vec<(String, Op)> {
     }
     // `bare`: the parse a user writes in a few lines when none of the
     // guarantees matter: the header looked up, its text checked to be
-    // UTF-8, split at `,`, `;` and `=`, trimmed, each key and value copied
+    // visible ASCII (`to_str`), split at `,`, `;` and `=`, trimmed, each key and value copied
     // (a value decoded only if it holds a `%`), inserted, the context made;
     // no limit measured, no malformed member told apart or reported, no key
     // checked but by OpenTelemetry's insert; then the same read as the

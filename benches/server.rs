@@ -380,12 +380,16 @@ fn in_process_calls(path: &str, calls: usize) {
 }
 
 fn main() {
+    // `--in-process typed|hand N`, wherever it stands among the flags
+    // cargo adds (`--bench`).
     let raw: Vec<String> = std::env::args().skip(1).collect();
-    if let [flag, path, calls] = &raw[..] {
-        if flag == "--in-process" {
-            in_process_calls(path, calls.parse().expect("--in-process typed|hand N"));
-            return;
-        }
+    if let Some(at) = raw.iter().position(|a| a == "--in-process") {
+        let (path, calls) = match (raw.get(at + 1), raw.get(at + 2)) {
+            (Some(path), Some(calls)) => (path, calls),
+            _ => panic!("--in-process typed|hand N"),
+        };
+        in_process_calls(path, calls.parse().expect("--in-process typed|hand N"));
+        return;
     }
     let args: Vec<usize> = std::env::args()
         .skip(1)

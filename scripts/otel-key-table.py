@@ -38,7 +38,8 @@ def main() -> int:
         print("is_key_valid not found (inlined, or not linked in)", file=sys.stderr)
         return 1
     # The table's address is the one rip-relative `lea` of the function.
-    leas = re.findall(r"lea\s+-?0x[0-9a-f]+\(%rip\),%\w+\s+#\s+([0-9a-f]+)", body.group(1))
+    leas = re.findall(r"lea\s+-?0x[0-9a-f]+\(%rip\),%\w+\s+#\s+(?:0x)?([0-9a-f]+)\s+<",
+                      body.group(1))
     if len(leas) != 1:
         print(f"expected one rip-relative lea, found {len(leas)}", file=sys.stderr)
         return 1

@@ -19,7 +19,7 @@ so that both sides have the same layout.
 
   scripts/server-instructions.py [--requests N1,N2] [--in-flight K]
 
-Needs valgrind. Builds the two benchmarks in release first.
+Needs valgrind. Builds the server benchmark in release first.
 """
 
 import argparse
@@ -124,7 +124,8 @@ def main():
     print()
     print(f"added, layer_typed / hand: {added['layer_typed'] / added['hand']:.2f} (target <= 0.7)")
     print(f"added, layer / hand: {added['layer'] / added['hand']:.2f}")
-    print(f"in process, server_path/typed/representative: {inproc['typed']:,.0f}; "
+    print(f"in process (server --in-process, as server_path/typed/representative): "
+          f"{inproc['typed']:,.0f}; "
           f"sdk_hand: {inproc['sdk_hand']:,.0f} (ratio {inproc['typed'] / inproc['sdk_hand']:.2f})")
     print(f"layer_typed added / its in-process cost: {added['layer_typed'] / inproc['typed']:.2f} "
           f"(target <= 1.3); hand added / its in-process cost: "

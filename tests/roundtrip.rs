@@ -283,9 +283,10 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
     /// The two writes, into an empty baggage and over one that holds
     /// another team's entries and stale values of the same schema, write
-    /// the same text for every value (each field's, made at its exact
-    /// length or in the scratch buffer), and the second keeps the others
-    /// as they were.
+    /// the same text for every value, and the second keeps the others as
+    /// they were and reads back as written. (That each type's text made
+    /// without the scratch buffer is what `encode` writes is
+    /// `value.rs`'s unit tests' part.)
     #[test]
     fn a_write_over_other_entries_writes_what_a_first_write_writes(
         value in everything(),
