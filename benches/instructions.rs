@@ -54,6 +54,13 @@ impl<T> InTurn<T> {
 }
 
 /// Every op, named `group/function/input` as in criterion's report.
+///
+/// Every op's inputs are built before any op runs, and they leave the heap
+/// in a state that the measured calls' `malloc` depends on: registering
+/// the same ops in another order (the `bare` ones folded into the loops
+/// above them) moved `attach/typed/representative_merge_8` by 2,000
+/// instructions, all in glibc's `_int_malloc` and `malloc_consolidate`.
+/// Keep the order when comparing with the figures in `BENCHMARKS.md`.
 fn ops() -> Vec<(String, Op)> {
     let mut ops: Vec<(String, Op)> = Vec::new();
     let mut add = |name: String, op: Op| ops.push((name, op));

@@ -6,12 +6,12 @@ use opentelemetry::{Context, Key, StringValue};
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
-use crate::encode::{owned_text, Entries, EntriesWriter, Writer};
+use crate::encode::{value_text, Entries, EntriesWriter, Writer};
 use crate::error::{Error, Limit};
 use crate::keys::{retain, retain_each, KeySet, Remap};
 use crate::limits::{encoded_size, member_len_bound, MAX_BYTES, MAX_MEMBERS};
 use crate::signature::sign;
-use crate::value::{BaggageField, BaggageValue};
+use crate::value::BaggageField;
 use crate::{Baggage, Schema};
 
 /// Typed baggage on [`opentelemetry::Context`].
@@ -169,7 +169,7 @@ impl BaggageContextExt for Context {
 /// which name what failed.
 struct FirstWrite {
     /// The thread's scratch buffers, taken only for a value that is encoded
-    /// in one (see [`owned_text`]) and handed back when the write is done.
+    /// in one (see [`value_text`]) and handed back when the write is done.
     scratch: Option<Entries>,
     baggage: OtelBaggage,
     members: usize,
@@ -234,10 +234,7 @@ impl Writer for FirstWrite {
     fn plain<F: BaggageField>(&mut self, key: Cow<'static, str>, value: &F, _metric_label: bool) {
         // A `None` removes nothing from an empty baggage.
         if let Some(value) = value.value() {
-            let text = match owned_text(value) {
-                Some(text) => text,
-                None => self.scratch().text(value, BaggageValue::encode),
-            };
+            let text = value_text(value, || self.scratch());
             self.insert(key, text);
         }
     }

@@ -85,15 +85,11 @@ impl Entries {
         StringValue::from(self.scratch.as_str().to_owned())
     }
 
-    /// The text of a plain field's value, `None` if it has none: its
-    /// [`owned_text`] where it has one, else written to the scratch buffer.
+    /// The text of a plain field's value ([`value_text`], in these
+    /// buffers), `None` if it has none.
     #[inline]
     pub(crate) fn field_text<F: BaggageField>(&mut self, field: &F) -> Option<StringValue> {
-        let value = field.value()?;
-        Some(match owned_text(value) {
-            Some(text) => text,
-            None => self.text(value, BaggageValue::encode),
-        })
+        Some(value_text(field.value()?, || self))
     }
 
     /// The capacity of the scratch text (for tests of who holds it).
@@ -114,16 +110,23 @@ impl Entries {
     }
 }
 
-/// The text of `value` made without a scratch buffer, where its type
-/// allows: a constant without an allocation, an integer, a `String` or a
-/// list of strings at its exact length; `None` for the rest (written with
-/// [`BaggageValue::encode`] to a scratch buffer instead).
+/// The text of `value`: made without a scratch buffer where its type
+/// allows (a constant without an allocation; an integer, a `String` or a
+/// list of strings at its exact length), else written with
+/// [`BaggageValue::encode`] in the scratch buffers `scratch` gives, which
+/// is called only then.
 #[inline]
-pub(crate) fn owned_text<V: BaggageValue>(value: &V) -> Option<StringValue> {
+pub(crate) fn value_text<'s, V: BaggageValue>(
+    value: &V,
+    scratch: impl FnOnce() -> &'s mut Entries,
+) -> StringValue {
     if let Some(text) = value.encode_static() {
-        return Some(StringValue::from(text));
+        return StringValue::from(text);
     }
-    value.encode_owned().map(StringValue::from)
+    match value.encode_owned() {
+        Some(text) => StringValue::from(text),
+        None => scratch().text(value, BaggageValue::encode),
+    }
 }
 
 /// Where a schema value's fields go: the entries of a baggage
