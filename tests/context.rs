@@ -440,11 +440,14 @@ fn failed_with_typed_leaves_the_current_context_alone() {
     assert_eq!(entries(&Context::current()), before);
 }
 
-// ---- a first write into an empty baggage ----------------------------------
+// ---- a write into an empty baggage and over stale keys ---------------------
 //
-// An unsigned schema written into an empty baggage goes straight into the
-// new baggage (no merge); every other write merges. Both must give the same
-// context or the same error, at every limit.
+// An unsigned schema's write goes straight into a new baggage, after the
+// entries it keeps; a signed schema's, or one that fails a check, goes
+// through the list of entries and the merge (the unit tests of `context`
+// compare the two over any baggage). Into an empty baggage or over the
+// schema's own stale keys, a write must give the same context or the same
+// error, at every limit.
 
 #[test]
 fn a_value_over_what_opentelemetry_holds_is_an_error_not_a_dropped_entry() {
@@ -536,10 +539,10 @@ mod first_write {
             .prop_map(|(spaces, plain)| Bulk { spaces, plain })
     }
 
-    /// The same write through the merge: a baggage holding only the
-    /// schema's own keys (all replaced or removed), so that no other entry
-    /// counts against a limit.
-    fn merged<T: Baggage>(value: &T) -> Result<BTreeMap<String, (String, String)>, Error> {
+    /// The same write over a baggage holding only the schema's own keys
+    /// (all replaced or removed), so that no other entry counts against a
+    /// limit.
+    fn over_stale<T: Baggage>(value: &T) -> Result<BTreeMap<String, (String, String)>, Error> {
         let stale = Context::new().with_baggage(
             T::SCHEMA
                 .fields
@@ -559,13 +562,13 @@ mod first_write {
         #![proptest_config(ProptestConfig::with_cases(512))]
 
         #[test]
-        fn gives_what_the_merge_gives(p in probe()) {
-            prop_assert_eq!(first(&p), merged(&p));
+        fn gives_what_a_write_over_stale_keys_gives(p in probe()) {
+            prop_assert_eq!(first(&p), over_stale(&p));
         }
 
         #[test]
-        fn gives_what_the_merge_gives_at_the_byte_limit(b in bulk()) {
-            prop_assert_eq!(first(&b), merged(&b));
+        fn gives_what_a_write_over_stale_keys_gives_at_the_byte_limit(b in bulk()) {
+            prop_assert_eq!(first(&b), over_stale(&b));
         }
     }
 

@@ -108,14 +108,25 @@ fn with_entries(schema: &Schema, cx: &Context, entries: OtelBaggage) -> Context 
     }
 }
 
+/// The keys a write of `T` replaces and `without_typed` removes: every key
+/// of its schema, whatever the value (a `None` removes its key), flattened
+/// schemas resolved, and its signature's.
+#[inline]
+fn keys_of<T: Baggage>() -> KeySet<impl Fn(&str) -> bool> {
+    KeySet::from_bits(const { T::SCHEMA.key_bits() }, |key| {
+        T::SCHEMA.contains_key(key)
+    })
+}
+
 impl BaggageContextExt for Context {
     fn with_typed<T: Baggage>(&self, value: &T) -> Result<Context, Error> {
         let current = entries_in(&T::SCHEMA, self);
-        if T::SCHEMA.signature.is_none() && current.is_empty() {
-            let mut first = FirstWrite::new();
+        let ours = keys_of::<T>();
+        if T::SCHEMA.signature.is_none() {
+            let mut first = FirstWrite::new(current, &ours);
             value.__write(&mut first, Remap::NONE);
             let within = const { T::SCHEMA.surely_within_limits() };
-            if let Some(written) = first.finish(T::SCHEMA.name, T::SCHEMA.max_bytes, within) {
+            if let Some(written) = first.finish(&T::SCHEMA, &ours, within) {
                 return Ok(with_entries(&T::SCHEMA, self, written?));
             }
             // A field failed a check, or a value is not in the baggage: the
@@ -133,7 +144,13 @@ impl BaggageContextExt for Context {
             entries.return_buffers();
             return Err(e);
         }
-        let baggage = merge(current, &mut entries, T::SCHEMA.name, T::SCHEMA.max_bytes);
+        let baggage = merge(
+            current,
+            &mut entries,
+            &ours,
+            T::SCHEMA.name,
+            T::SCHEMA.max_bytes,
+        );
         entries.return_buffers();
         Ok(with_entries(&T::SCHEMA, self, baggage?))
     }
@@ -143,9 +160,8 @@ impl BaggageContextExt for Context {
     }
 
     fn without_typed<T: Baggage>(&self) -> Context {
-        let kept = retain(entries_in(&T::SCHEMA, self), |key| {
-            !T::SCHEMA.contains_key(key)
-        });
+        let ours = keys_of::<T>();
+        let kept = retain(entries_in(&T::SCHEMA, self), |key| !ours.contains(key));
         with_entries(&T::SCHEMA, self, kept)
     }
 
@@ -157,31 +173,41 @@ impl BaggageContextExt for Context {
     }
 }
 
-/// The write of an unsigned schema into an empty baggage (a gateway's
-/// first write): each value straight into the new baggage, without the
-/// list of entries and the merge, counted and measured as it goes.
+/// The write of an unsigned schema: the entries of the current baggage
+/// that are not the schema's copied into a new baggage ([`others_of`]),
+/// then each value written straight into it, counted and measured as it
+/// goes, without the list of entries.
 ///
-/// Where every field passed its checks and every value is in the baggage
-/// (no key written twice, no insert refused), it gives what [`merge`]
-/// gives for an empty baggage: the same entries, or the same limit error,
-/// through the same checks ([`check_budget`], [`check_whole`]).
-/// Otherwise `with_typed` writes again through the entries and `merge`,
-/// which name what failed.
+/// Where every field passed its checks and every entry written is in the
+/// baggage (no key written twice, no insert refused), it gives what
+/// [`merge`] gives: the same entries, or the same limit error, through the
+/// same checks ([`check_budget`], then [`check_whole`]). Otherwise
+/// `with_typed` writes again through the entries and `merge`, which name
+/// what failed.
 struct FirstWrite {
     /// The thread's scratch buffers, taken only for a value that is encoded
     /// in one (see [`value_text`]) and handed back when the write is done.
     scratch: Option<Entries>,
     baggage: OtelBaggage,
+    /// The entries of other schemas kept, and their `member_len_bound`s.
+    others: usize,
+    others_bound: usize,
+    /// The schema's entries written, and their `member_len_bound`s.
     members: usize,
     bound: usize,
     clean: bool,
 }
 
 impl FirstWrite {
-    fn new() -> Self {
+    /// A write over `current`, whose keys in `ours` (the schema's) it
+    /// replaces or removes.
+    fn new(current: &OtelBaggage, ours: &KeySet<impl Fn(&str) -> bool>) -> Self {
+        let (baggage, others, others_bound) = others_of(current, ours);
         FirstWrite {
             scratch: None,
-            baggage: OtelBaggage::new(),
+            baggage,
+            others,
+            others_bound,
             members: 0,
             bound: 0,
             clean: true,
@@ -201,31 +227,40 @@ impl FirstWrite {
         let _ = self.baggage.insert(otel_key(key), text);
     }
 
-    /// What `merge` gives for an empty baggage, or `None` if this write
-    /// cannot tell (see the type). `within`: the schema is surely within
-    /// every limit ([`Schema::surely_within_limits`]), so that its entries
-    /// need not be measured.
+    /// What [`merge`] gives, or `None` if this write cannot tell (see the
+    /// type). `ours`: the schema's keys, as given to [`FirstWrite::new`].
+    /// `within`: the schema is surely within every limit
+    /// ([`Schema::surely_within_limits`]), so that its own entries need not
+    /// be measured.
     fn finish(
         mut self,
-        schema: &'static str,
-        max_bytes: Option<usize>,
+        schema: &Schema,
+        ours: &KeySet<impl Fn(&str) -> bool>,
         within: bool,
     ) -> Option<Result<OtelBaggage, Error>> {
         if let Some(scratch) = self.scratch.take() {
             scratch.return_buffers();
         }
-        // A key written twice, or an insert OpenTelemetry refused, leaves
-        // fewer entries than were written.
-        if !self.clean || self.baggage.len() != self.members {
+        // A key written twice, or an insert OpenTelemetry refused (past its
+        // own limits, which the W3C limits are within), leaves fewer
+        // entries than were written.
+        if !self.clean || self.baggage.len() != self.others + self.members {
             return None;
         }
-        if within {
+        if !within {
+            let own = || members_of(&self.baggage).filter(|(key, _, _)| ours.contains(key));
+            let budget = check_budget(schema.name, schema.max_bytes, self.members, self.bound, own);
+            if let Err(e) = budget {
+                return Some(Err(e));
+            }
+        }
+        if within && self.others == 0 {
             return Some(Ok(self.baggage));
         }
-        let own = || members_of(&self.baggage);
-        let checked = check_budget(schema, max_bytes, self.members, self.bound, own)
-            .and_then(|()| check_whole(self.members, self.bound, own));
-        Some(checked.map(|()| self.baggage))
+        let members = self.others + self.members;
+        let bound = self.others_bound + self.bound;
+        let all = || members_of(&self.baggage);
+        Some(check_whole(members, bound, all).map(|()| self.baggage))
     }
 }
 
@@ -330,8 +365,29 @@ fn otel_key(key: Cow<'static, str>) -> Key {
     }
 }
 
-/// Builds the merged baggage, or says which limit it would break. The
-/// entries' values are moved into it.
+/// The entries of `current` whose keys are not in `ours` (a schema's
+/// keys), copied into a new baggage with their properties: the entries of
+/// other schemas that a write keeps. With their number and the sum of their
+/// [`member_len_bound`]s, measured as they are copied.
+fn others_of(
+    current: &OtelBaggage,
+    ours: &KeySet<impl Fn(&str) -> bool>,
+) -> (OtelBaggage, usize, usize) {
+    let (mut count, mut bound) = (0, 0);
+    let kept = retain_each(
+        current,
+        |key| !ours.contains(key),
+        |key, value, metadata| {
+            count += 1;
+            bound += member_len_bound(key, value, metadata);
+        },
+    );
+    (kept, count, bound)
+}
+
+/// Builds the merged baggage, or says which limit it would break: the
+/// entries of `current` whose keys are not in `ours` (the schema's keys),
+/// and the entries written. The entries' values are moved into it.
 ///
 /// Sizes are first bounded from the lengths alone (a value byte takes at
 /// most 3 bytes encoded); the exact encoded size is counted only when the
@@ -339,6 +395,7 @@ fn otel_key(key: Cow<'static, str>) -> Key {
 fn merge(
     current: &OtelBaggage,
     entries: &mut Entries,
+    ours: &KeySet<impl Fn(&str) -> bool>,
     schema: &'static str,
     max_bytes: Option<usize>,
 ) -> Result<OtelBaggage, Error> {
@@ -352,26 +409,11 @@ fn merge(
         (n + 1, bound + member_len_bound(k, v, m))
     });
     check_budget(schema, max_bytes, own_members, own_bound, own)?;
-    // The entries of other schemas, kept, and measured as they are copied
-    // (before ours are added). A bit per key of ours (from its length and
-    // last byte) tells most other keys apart from all of ours without
-    // comparing them.
-    let mut others_bound = 0;
-    let mut merged = if current.is_empty() {
-        // Nothing to keep (a gateway's first write): no key set to build.
-        OtelBaggage::new()
-    } else {
-        let owns = |key: &str| entries.owns(key);
-        let ours = KeySet::new(entries.items.iter().map(|(key, _)| key.as_ref()), &owns);
-        retain_each(
-            current,
-            |key| !ours.contains(key),
-            |key, value, metadata| others_bound += member_len_bound(key, value, metadata),
-        )
-    };
-    check_whole(own_members + merged.len(), own_bound + others_bound, || {
+    let (merged, others, others_bound) = others_of(current, ours);
+    check_whole(own_members + others, own_bound + others_bound, || {
         own().chain(members_of(&merged))
     })?;
+    let mut merged = merged;
     for (key, value) in entries.items.drain(..) {
         if let Some(v) = value {
             merged.insert(otel_key(key), v);
@@ -386,6 +428,19 @@ fn merge(
 mod tests {
     use super::*;
     use opentelemetry::baggage::BaggageMetadata;
+
+    /// `merge` with the keys of the entries written as the schema's keys.
+    fn merged(
+        current: &OtelBaggage,
+        entries: &mut Entries,
+        schema: &'static str,
+        max_bytes: Option<usize>,
+    ) -> Result<OtelBaggage, Error> {
+        let keys: Vec<String> = entries.items.iter().map(|(k, _)| k.to_string()).collect();
+        let contains = |key: &str| keys.iter().any(|k| k == key);
+        let ours = KeySet::new(keys.iter().map(String::as_str), contains);
+        merge(current, entries, &ours, schema, max_bytes)
+    }
 
     fn entries(pairs: &[(&'static str, Option<&'static str>)]) -> Entries {
         let mut e = Entries::default();
@@ -425,7 +480,7 @@ mod tests {
         let _ = current.insert("b", "2");
         let _ = current.insert("c", "3");
         let mut own = entries(&[("b", Some("20")), ("c", None), ("d", Some("4"))]);
-        let merged = merge(&current, &mut own, "S", None).unwrap();
+        let merged = merged(&current, &mut own, "S", None).unwrap();
         let s = |x: &str| x.to_owned();
         assert_eq!(
             text(&merged),
@@ -441,8 +496,8 @@ mod tests {
     fn the_schema_budget_is_exact() {
         // `k1=aaaa,k2=%20` is 7 + 1 + 6 = 14 bytes.
         let own = || entries(&[("k1", Some("aaaa")), ("k2", Some(" "))]);
-        assert!(merge(&OtelBaggage::new(), &mut own(), "S", Some(14)).is_ok());
-        match merge(&OtelBaggage::new(), &mut own(), "S", Some(13)) {
+        assert!(merged(&OtelBaggage::new(), &mut own(), "S", Some(14)).is_ok());
+        match merged(&OtelBaggage::new(), &mut own(), "S", Some(13)) {
             Err(Error::LimitExceeded {
                 limit: Limit::SchemaBytes { schema: "S" },
                 size: 14,
@@ -452,7 +507,7 @@ mod tests {
         }
         // Removed keys take no room.
         let mut removed = entries(&[("k1", Some("aaaa")), ("k2", None)]);
-        assert!(merge(&OtelBaggage::new(), &mut removed, "S", Some(7)).is_ok());
+        assert!(merged(&OtelBaggage::new(), &mut removed, "S", Some(7)).is_ok());
     }
 
     #[test]
@@ -468,10 +523,10 @@ mod tests {
         };
         // 63 others and one own key: 64.
         let current = others(&pairs(MAX_MEMBERS - 1));
-        assert!(merge(&current, &mut entries(&[("k", Some("v"))]), "S", None).is_ok());
+        assert!(merged(&current, &mut entries(&[("k", Some("v"))]), "S", None).is_ok());
         // 64 others and one own key: 65.
         let current = others(&pairs(MAX_MEMBERS));
-        match merge(&current, &mut entries(&[("k", Some("v"))]), "S", None) {
+        match merged(&current, &mut entries(&[("k", Some("v"))]), "S", None) {
             Err(Error::LimitExceeded {
                 limit: Limit::Members,
                 size: 65,
@@ -481,7 +536,7 @@ mod tests {
         }
         // An own key that replaces one of the 64 is not one more.
         let mut replacing = entries(&[("o0", Some("w"))]);
-        assert!(merge(&current, &mut replacing, "S", None).is_ok());
+        assert!(merged(&current, &mut replacing, "S", None).is_ok());
     }
 
     #[test]
@@ -496,8 +551,8 @@ mod tests {
             ])
         };
         let own = || entries(&[("k", Some("v"))]);
-        assert!(merge(&current(x), &mut own(), "S", None).is_ok());
-        match merge(&current(x + 1), &mut own(), "S", None) {
+        assert!(merged(&current(x), &mut own(), "S", None).is_ok());
+        match merged(&current(x + 1), &mut own(), "S", None) {
             Err(Error::LimitExceeded {
                 limit: Limit::Bytes,
                 size,
@@ -507,8 +562,8 @@ mod tests {
         }
         // An own value that needs percent-encoding is measured encoded.
         let own_space = || entries(&[("k", Some(" "))]);
-        assert!(merge(&current(x - 2), &mut own_space(), "S", None).is_ok());
-        assert!(merge(&current(x - 1), &mut own_space(), "S", None).is_err());
+        assert!(merged(&current(x - 2), &mut own_space(), "S", None).is_ok());
+        assert!(merged(&current(x - 1), &mut own_space(), "S", None).is_err());
     }
 
     /// The SDK holds up to 8192 bytes of keys and values; written out, with
@@ -526,7 +581,7 @@ mod tests {
                 .collect::<Vec<_>>(),
         );
         let written = MAX_BYTES + 2 * MAX_MEMBERS - 1;
-        match merge(&current, &mut entries(&[("absent", None)]), "S", None) {
+        match merged(&current, &mut entries(&[("absent", None)]), "S", None) {
             Err(Error::LimitExceeded {
                 limit: Limit::Bytes,
                 size,
@@ -537,6 +592,16 @@ mod tests {
     }
 
     use crate::test_schemas::{Budget, Plain};
+
+    /// A write of `T`'s schema over an empty baggage, finished.
+    fn finish<T: Baggage>(first: FirstWrite, within: bool) -> Option<Result<OtelBaggage, Error>> {
+        first.finish(&T::SCHEMA, &keys_of::<T>(), within)
+    }
+
+    /// A write of `T`'s schema over an empty baggage.
+    fn first_write<T: Baggage>() -> FirstWrite {
+        FirstWrite::new(&OtelBaggage::new(), &keys_of::<T>())
+    }
 
     #[test]
     fn with_typed_writes_the_schema_and_keeps_the_rest() {
@@ -574,102 +639,307 @@ mod tests {
             id: 7,
             tag: Some("x".into()),
         };
-        let mut first = FirstWrite::new();
+        let mut first = first_write::<Plain>();
         plain.__write(&mut first, Remap::NONE);
-        let baggage = first
-            .finish("Plain", None, false)
-            .expect("told")
-            .expect("fits");
+        let baggage = finish::<Plain>(first, false).expect("told").expect("fits");
         assert_eq!(
             text(&baggage),
             [(s("p.id"), s("7"), s("")), (s("p.tag"), s("x"), s(""))]
         );
         // A `None` writes nothing into an empty baggage.
-        let mut first = FirstWrite::new();
+        let mut first = first_write::<Plain>();
         Plain { id: 1, tag: None }.__write(&mut first, Remap::NONE);
-        let baggage = first
-            .finish("Plain", None, false)
-            .expect("told")
-            .expect("fits");
+        let baggage = finish::<Plain>(first, false).expect("told").expect("fits");
         assert_eq!(text(&baggage), [(s("p.id"), s("1"), s(""))]);
         // A key written twice leaves fewer entries than were written.
-        let mut first = FirstWrite::new();
+        let mut first = first_write::<Plain>();
         plain.__write(&mut first, Remap::NONE);
         plain.__write(&mut first, Remap::NONE);
-        assert!(first.finish("Plain", None, false).is_none());
+        assert!(finish::<Plain>(first, false).is_none());
         // (so it does for a schema that needs no measuring)
-        let mut first = FirstWrite::new();
+        let mut first = first_write::<Plain>();
         plain.__write(&mut first, Remap::NONE);
         plain.__write(&mut first, Remap::NONE);
-        assert!(first.finish("Plain", None, true).is_none());
+        assert!(finish::<Plain>(first, true).is_none());
         // A schema that cannot be written.
-        let mut first = FirstWrite::new();
+        let mut first = first_write::<Plain>();
         plain.__write(&mut first, Remap::NONE);
         first.fail(Error::Multiple(Vec::new()));
-        assert!(first.finish("Plain", None, false).is_none());
-        let mut first = FirstWrite::new();
+        assert!(finish::<Plain>(first, false).is_none());
+        let mut first = first_write::<Plain>();
         plain.__write(&mut first, Remap::NONE);
         first.fail(Error::Multiple(Vec::new()));
-        assert!(first.finish("Plain", None, true).is_none());
+        assert!(finish::<Plain>(first, true).is_none());
         // A codec's value, written by its function; an absent one, nothing.
-        let mut first = FirstWrite::new();
+        let mut first = first_write::<Plain>();
         let decimal = |v: &u64, out: &mut String| out.push_str(&v.to_string());
         first.codec(Cow::Borrowed("c"), Some(&5u64), decimal, false);
         first.codec(Cow::Borrowed("d"), None, decimal, false);
         // Lengths within their bounds.
         first.max_len(&Cow::Borrowed("c"), &"abc".to_owned(), 3);
         first.max_item_len(&Cow::Borrowed("c"), &vec!["abc".to_owned()], 3);
-        let baggage = first
-            .finish("Codec", None, false)
-            .expect("told")
-            .expect("fits");
+        let baggage = finish::<Plain>(first, false).expect("told").expect("fits");
         assert_eq!(text(&baggage), [(s("c"), s("5"), s(""))]);
         // A length over its bound: the merge names it.
-        let mut first = FirstWrite::new();
+        let mut first = first_write::<Plain>();
         first.max_len(&Cow::Borrowed("c"), &"abcd".to_owned(), 3);
-        assert!(first.finish("Codec", None, false).is_none());
-        let mut first = FirstWrite::new();
+        assert!(finish::<Plain>(first, false).is_none());
+        let mut first = first_write::<Plain>();
         first.max_item_len(&Cow::Borrowed("c"), &vec!["abcd".to_owned()], 3);
-        assert!(first.finish("Codec", None, false).is_none());
+        assert!(finish::<Plain>(first, false).is_none());
         // Over the schema's budget (`b.id=7,b.tag=` and 20 bytes: 33 of
         // 24): the error the merge gives for the same entries.
         let over = Budget {
             id: 7,
             tag: Some("y".repeat(20)),
         };
-        let mut first = FirstWrite::new();
+        let mut first = first_write::<Plain>();
         over.__write(&mut first, Remap::NONE);
-        let from_first = first.finish("Budget", Some(24), false).expect("told");
+        let from_first = finish::<Budget>(first, false).expect("told");
         let mut own = Entries::default();
         let mut writer = EntriesWriter::new(&mut own);
         over.__write(&mut writer, Remap::NONE);
         assert!(writer.finish().is_ok());
-        let from_merge = merge(&OtelBaggage::new(), &mut own, "Budget", Some(24));
+        let from_merge = merged(&OtelBaggage::new(), &mut own, "Budget", Some(24));
         assert_eq!(from_first.unwrap_err(), from_merge.unwrap_err());
     }
 
     /// A first write takes the thread's scratch buffers only for a value
     /// encoded in them (a codec's), and hands them back when it is done.
+    /// One write of `value` over `current` both ways: the direct write of
+    /// an unsigned schema ([`FirstWrite`], `None` where it leaves the case
+    /// to the general write), and the general write (the list of entries,
+    /// [`merge`]).
+    #[allow(clippy::type_complexity)]
+    fn both_ways<T: Baggage>(
+        value: &T,
+        current: &OtelBaggage,
+    ) -> (
+        Option<Result<Vec<(String, String, String)>, Error>>,
+        Result<Vec<(String, String, String)>, Error>,
+    ) {
+        let ours = keys_of::<T>();
+        let mut first = FirstWrite::new(current, &ours);
+        value.__write(&mut first, Remap::NONE);
+        let within = T::SCHEMA.surely_within_limits();
+        let direct = first
+            .finish(&T::SCHEMA, &ours, within)
+            .map(|r| r.map(|b| text(&b)));
+        let mut entries = Entries::default();
+        let mut writer = EntriesWriter::new(&mut entries);
+        value.__write(&mut writer, Remap::NONE);
+        let general = writer
+            .finish()
+            .and_then(|()| {
+                merge(
+                    current,
+                    &mut entries,
+                    &ours,
+                    T::SCHEMA.name,
+                    T::SCHEMA.max_bytes,
+                )
+            })
+            .map(|b| text(&b));
+        (direct, general)
+    }
+
+    /// A baggage as OpenTelemetry holds it, from `(key, value, properties)`
+    /// (an entry it refuses is left out, as it would be upstream).
+    fn baggage_of(entries: &[(String, String, String)]) -> OtelBaggage {
+        let mut b = OtelBaggage::new();
+        for (k, v, m) in entries {
+            let _ = b.insert_with_metadata(k.clone(), v.clone(), BaggageMetadata::from(m.as_str()));
+        }
+        b
+    }
+
+    mod direct_write {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Another service's entry, or a stale one of the schemas' own,
+        /// with a value whose encoded size is up to three times its length.
+        fn entry() -> impl Strategy<Value = (String, String, String)> {
+            let key = prop_oneof![
+                4 => (0usize..80).prop_map(|i| format!("k{i}")),
+                1 => prop_oneof![Just("p.id"), Just("p.tag"), Just("b.id"), Just("b.tag")]
+                    .prop_map(str::to_owned),
+            ];
+            let value = (0usize..400, any::<bool>()).prop_map(|(n, spaces)| {
+                if spaces {
+                    " ".repeat(n)
+                } else {
+                    "v".repeat(n)
+                }
+            });
+            let properties = prop_oneof![Just(String::new()), Just("p=1".to_owned())];
+            (key, value, properties)
+        }
+
+        fn tag() -> impl Strategy<Value = Option<String>> {
+            proptest::option::of((0usize..40, any::<bool>()).prop_map(|(n, spaces)| {
+                if spaces {
+                    " ".repeat(n)
+                } else {
+                    "t".repeat(n)
+                }
+            }))
+        }
+
+        fn check<T: Baggage>(value: &T, current: &OtelBaggage) -> Result<(), TestCaseError> {
+            match both_ways(value, current) {
+                (Some(direct), general) => prop_assert_eq!(direct, general),
+                // Left to the general write only where it has an error to name.
+                (None, general) => prop_assert!(general.is_err(), "{:?}", general),
+            }
+            Ok(())
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+
+            /// Over any baggage, at and past every limit (64 members, 8,192
+            /// bytes, the schema's own budget), the direct write of an
+            /// unsigned schema gives what the general write gives.
+            #[test]
+            fn gives_what_the_merge_gives_over_any_baggage(
+                id in any::<u64>(),
+                tag in tag(),
+                entries in proptest::collection::vec(entry(), 0..72),
+            ) {
+                let current = baggage_of(&entries);
+                check(&Plain { id, tag: tag.clone() }, &current)?;
+                check(&Budget { id, tag }, &current)?;
+            }
+        }
+
+        #[test]
+        fn the_cases_compared_reach_every_outcome() {
+            let many = |n: usize| -> Vec<_> {
+                (0..n)
+                    .map(|i| (format!("k{i}"), "v".to_owned(), String::new()))
+                    .collect()
+            };
+            let plain = Plain { id: 1, tag: None };
+            // 63 others and one entry of ours: 64 members; 64 others: 65.
+            let (direct, general) = both_ways(&plain, &baggage_of(&many(63)));
+            assert_eq!(direct.expect("told").map(|b| b.len()), Ok(64));
+            assert!(general.is_ok());
+            let (direct, general) = both_ways(&plain, &baggage_of(&many(64)));
+            let members = Error::LimitExceeded {
+                limit: Limit::Members,
+                size: 65,
+                allowance: 64,
+            };
+            // (OpenTelemetry holds 64 at most, so it refused our entry:
+            // the general write names the limit)
+            assert!(direct.is_none(), "{direct:?}");
+            assert_eq!(general, Err(members));
+            // Stale values of ours are replaced, a `None`'s removed, with
+            // their properties; the others' are kept with theirs.
+            let stale = [
+                ("p.id", "9", "p=1"),
+                ("p.tag", "old", "p=1"),
+                ("k1", "v", "q=2"),
+            ]
+            .map(|(k, v, m)| (k.to_owned(), v.to_owned(), m.to_owned()));
+            let (direct, general) = both_ways(&plain, &baggage_of(&stale));
+            let want = vec![
+                ("k1".to_owned(), "v".to_owned(), "q=2".to_owned()),
+                ("p.id".to_owned(), "1".to_owned(), String::new()),
+            ];
+            assert_eq!(direct.expect("told"), Ok(want.clone()));
+            assert_eq!(general, Ok(want));
+            // Past the byte limit with others' bytes: 2,731 spaces (8,193
+            // encoded) in one other entry, and ours.
+            let wide = [("k".to_owned(), " ".repeat(2731), String::new())];
+            let (direct, general) = both_ways(&plain, &baggage_of(&wide));
+            assert!(matches!(
+                direct.expect("told"),
+                Err(Error::LimitExceeded {
+                    limit: Limit::Bytes,
+                    ..
+                })
+            ));
+            assert!(matches!(
+                general,
+                Err(Error::LimitExceeded {
+                    limit: Limit::Bytes,
+                    ..
+                })
+            ));
+            // The budget counts ours alone, however many others there are.
+            let busy = baggage_of(&many(40));
+            let over = Budget {
+                id: 1,
+                tag: Some("y".repeat(20)),
+            };
+            let (direct, general) = both_ways(&over, &busy);
+            let budget = Error::LimitExceeded {
+                limit: Limit::SchemaBytes { schema: "Budget" },
+                size: 33,
+                allowance: 24,
+            };
+            assert_eq!(direct.expect("told"), Err(budget.clone()));
+            assert_eq!(general, Err(budget));
+            // Others OpenTelemetry holds but the W3C limit does not allow
+            // (8,100 bytes of spaces encode to three times that), with a
+            // value of ours that OpenTelemetry refuses: left to the general
+            // write, which names the limit.
+            let near = [("k".to_owned(), " ".repeat(8100), String::new())];
+            let big = Plain {
+                id: 1,
+                tag: Some("t".repeat(200)),
+            };
+            let (direct, general) = both_ways(&big, &baggage_of(&near));
+            assert!(direct.is_none(), "{direct:?}");
+            assert!(matches!(
+                general,
+                Err(Error::LimitExceeded {
+                    limit: Limit::Bytes,
+                    ..
+                })
+            ));
+        }
+    }
+
+    #[test]
+    fn a_write_replaces_every_key_of_its_schema_and_its_signature() {
+        use crate::test_schemas::Signed;
+        let ours = keys_of::<Signed>();
+        let keys = Signed::SCHEMA.keys();
+        assert_eq!(keys.len(), 3, "two fields and the signature: {keys:?}");
+        for key in &keys {
+            assert!(ours.contains(key), "{key}");
+        }
+        for other in ["s.idx", "s.i", "p.id", "id", ""] {
+            assert!(!ours.contains(other), "{other}");
+        }
+        let plain = keys_of::<Plain>();
+        assert!(plain.contains("p.id") && plain.contains("p.tag"));
+        assert!(!plain.contains("s.id") && !plain.contains("b.tag"));
+    }
+
     #[test]
     fn a_first_write_takes_the_scratch_only_for_a_value_encoded_in_it() {
         drop(Entries::take_buffers());
-        let mut first = FirstWrite::new();
+        let mut first = first_write::<Plain>();
         Plain {
             id: 7,
             tag: Some("x".into()),
         }
         .__write(&mut first, Remap::NONE);
         assert!(first.scratch.is_none(), "an integer and a string need none");
-        assert!(first.finish("Plain", None, false).is_some());
+        assert!(finish::<Plain>(first, false).is_some());
         assert_eq!(Entries::take_buffers().scratch_capacity(), 0);
-        let mut first = FirstWrite::new();
+        let mut first = first_write::<Plain>();
         let decimal = |v: &u64, out: &mut String| out.push_str(&v.to_string());
         first.codec(Cow::Borrowed("c"), Some(&5u64), decimal, false);
         assert!(
             first.scratch.is_some(),
             "a codec writes in the scratch text"
         );
-        assert!(first.finish("Codec", None, false).is_some());
+        assert!(finish::<Plain>(first, false).is_some());
         assert!(
             Entries::take_buffers().scratch_capacity() > 0,
             "handed back"

@@ -98,10 +98,6 @@ impl Entries {
         self.scratch.capacity()
     }
 
-    pub(crate) fn owns(&self, key: &str) -> bool {
-        self.items.iter().any(|(k, _)| k == key)
-    }
-
     /// The entries written, `(key, value)`, `None` meaning removed.
     pub fn iter(&self) -> impl Iterator<Item = (&str, Option<&str>)> + '_ {
         self.items

@@ -268,15 +268,22 @@ impl FieldKey for Cow<'static, str> {
 /// 64-bit summary (of each key's length and last byte) answers "no" for
 /// most keys without comparing them, and `contains` decides the rest.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct KeySet<'a, F> {
+pub(crate) struct KeySet<F> {
     bits: u64,
-    contains: &'a F,
+    contains: F,
 }
 
-impl<'a, F: Fn(&str) -> bool> KeySet<'a, F> {
+impl<F: Fn(&str) -> bool> KeySet<F> {
     /// The set of `keys`, whose membership `contains` decides.
-    pub(crate) fn new<'k>(keys: impl IntoIterator<Item = &'k str>, contains: &'a F) -> Self {
+    #[cfg(test)]
+    pub(crate) fn new<'k>(keys: impl IntoIterator<Item = &'k str>, contains: F) -> Self {
         let bits = keys.into_iter().fold(0, |set, key| set | key_bit(key));
+        KeySet { bits, contains }
+    }
+
+    /// The set whose summary `bits` was made beforehand (from
+    /// [`resolved_key_bit`]s, at compile time) and whose membership `contains` decides.
+    pub(crate) fn from_bits(bits: u64, contains: F) -> Self {
         KeySet { bits, contains }
     }
 
@@ -287,11 +294,28 @@ impl<'a, F: Fn(&str) -> bool> KeySet<'a, F> {
     }
 }
 
+/// The bit of a key given as two parts written one after the other (see
+/// [`resolve`]): what [`key_bit`] gives for the whole key, at compile
+/// time, for [`KeySet::from_bits`].
+pub(crate) const fn resolved_key_bit((head, tail): (&[u8], &[u8])) -> u64 {
+    let last = match (tail.last(), head.last()) {
+        (Some(&b), _) | (None, Some(&b)) => b,
+        (None, None) => 0,
+    };
+    bit_of(head.len() + tail.len(), last)
+}
+
 /// The bit of `key` in a set of 64: of its length and its last byte.
 #[inline]
 fn key_bit(key: &str) -> u64 {
     let last = key.as_bytes().last().copied().unwrap_or(0);
-    1 << ((key.len() ^ usize::from(last).wrapping_mul(7)) % 64)
+    bit_of(key.len(), last)
+}
+
+/// The bit of a key of `len` bytes whose last byte is `last`.
+#[inline]
+const fn bit_of(len: usize, last: u8) -> u64 {
+    1 << ((len ^ (last as usize).wrapping_mul(7)) % 64)
 }
 
 /// An item that has a wire key (a schema's field description), for a
@@ -440,6 +464,28 @@ mod tests {
         assert_eq!(resolved_text((b"p.", b"id")), "p.id");
         assert!(concat_eq((b"ab", b"c"), (b"a", b"bc")));
         assert!(!concat_eq((b"ab", b"c"), (b"a", b"bd")));
+    }
+
+    #[test]
+    fn a_resolved_key_has_the_bit_of_its_whole_text() {
+        for (head, tail) in [
+            ("app.", "id"),
+            ("", "id"),
+            ("app.id", ""),
+            ("", ""),
+            ("p.", "x"),
+        ] {
+            let whole = format!("{head}{tail}");
+            assert_eq!(
+                resolved_key_bit((head.as_bytes(), tail.as_bytes())),
+                key_bit(&whole),
+                "{whole:?}"
+            );
+        }
+        let bits = resolved_key_bit((b"app.", b"id")) | resolved_key_bit((b"b", b""));
+        let set = KeySet::from_bits(bits, |k: &str| k == "app.id" || k == "b");
+        assert!(set.contains("app.id") && set.contains("b"));
+        assert!(!set.contains("app.ix"), "the predicate decides");
     }
 
     #[test]

@@ -436,6 +436,21 @@ impl Schema {
         None
     }
 
+    /// The summary of [`keys`](Self::keys) for a [`keys::KeySet`], made at
+    /// compile time.
+    pub(crate) const fn key_bits(&self) -> u64 {
+        let mut bits = 0;
+        let mut i = 0;
+        while let Some(parts) = self.key_at(None, i) {
+            bits |= keys::resolved_key_bit(parts);
+            i += 1;
+        }
+        if let Some(signature) = self.signature {
+            bits |= keys::resolved_key_bit((signature.key.as_bytes(), b""));
+        }
+        bits
+    }
+
     /// The first key that two fields share (through `flatten`), if any, as
     /// two parts to be written one after the other.
     pub const fn duplicate_key(&self) -> Option<(&'static [u8], &'static [u8])> {
