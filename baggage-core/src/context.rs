@@ -373,6 +373,10 @@ fn others_of(
     current: &OtelBaggage,
     ours: &KeySet<impl Fn(&str) -> bool>,
 ) -> (OtelBaggage, usize, usize) {
+    if current.is_empty() {
+        // Nothing to keep (a gateway's first write).
+        return (OtelBaggage::new(), 0, 0);
+    }
     let (mut count, mut bound) = (0, 0);
     let kept = retain_each(
         current,
