@@ -904,6 +904,33 @@ mod tests {
                     ..
                 })
             ));
+            // Over the byte limit with nothing else kept: `p.tag=` and
+            // 2,731 spaces (8,199 encoded), a value OpenTelemetry holds, and
+            // `,p.id=1`.
+            let spaces = Plain {
+                id: 1,
+                tag: Some(" ".repeat(2731)),
+            };
+            let (direct, general) = both_ways(&spaces, &OtelBaggage::new());
+            let bytes = |size| Error::LimitExceeded {
+                limit: Limit::Bytes,
+                size,
+                allowance: 8192,
+            };
+            assert_eq!(direct.expect("told"), Err(bytes(8199 + 1 + 6)));
+            assert_eq!(general, Err(bytes(8199 + 1 + 6)));
+            // A schema surely within every limit on its own is measured
+            // with the others it is written beside (`k=` and 8,193 encoded).
+            let ours = keys_of::<Plain>();
+            let mut first = FirstWrite::new(&baggage_of(&wide), &ours);
+            Plain { id: 1, tag: None }.__write(&mut first, Remap::NONE);
+            assert_eq!(
+                first
+                    .finish(&Plain::SCHEMA, &ours, true)
+                    .expect("told")
+                    .map(|b| text(&b)),
+                Err(bytes(2 + 8193 + 1 + 6))
+            );
         }
     }
 
