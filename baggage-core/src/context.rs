@@ -123,7 +123,7 @@ impl BaggageContextExt for Context {
         let current = entries_in(&T::SCHEMA, self);
         let ours = keys_of::<T>();
         if T::SCHEMA.signature.is_none() {
-            let mut first = FirstWrite::new(current, &ours);
+            let mut first = DirectWrite::new(current, &ours);
             value.__write(&mut first, Remap::NONE);
             let within = const { T::SCHEMA.surely_within_limits() };
             if let Some(written) = first.finish(&T::SCHEMA, &ours, within) {
@@ -184,7 +184,7 @@ impl BaggageContextExt for Context {
 /// same checks ([`check_budget`], then [`check_whole`]). Otherwise
 /// `with_typed` writes again through the entries and `merge`, which name
 /// what failed.
-struct FirstWrite {
+struct DirectWrite {
     /// The thread's scratch buffers, taken only for a value that is encoded
     /// in one (see [`value_text`]) and handed back when the write is done.
     scratch: Option<Entries>,
@@ -198,12 +198,12 @@ struct FirstWrite {
     clean: bool,
 }
 
-impl FirstWrite {
+impl DirectWrite {
     /// A write over `current`, whose keys in `ours` (the schema's) it
     /// replaces or removes.
     fn new(current: &OtelBaggage, ours: &KeySet<impl Fn(&str) -> bool>) -> Self {
         let (baggage, others, others_bound) = others_of(current, ours);
-        FirstWrite {
+        DirectWrite {
             scratch: None,
             baggage,
             others,
@@ -228,7 +228,7 @@ impl FirstWrite {
     }
 
     /// What [`merge`] gives, or `None` if this write cannot tell (see the
-    /// type). `ours`: the schema's keys, as given to [`FirstWrite::new`].
+    /// type). `ours`: the schema's keys, as given to [`DirectWrite::new`].
     /// `within`: the schema is surely within every limit
     /// ([`Schema::surely_within_limits`]), so that its own entries need not
     /// be measured.
@@ -264,7 +264,7 @@ impl FirstWrite {
     }
 }
 
-impl Writer for FirstWrite {
+impl Writer for DirectWrite {
     #[inline]
     fn plain<F: BaggageField>(&mut self, key: Cow<'static, str>, value: &F, _metric_label: bool) {
         // A `None` removes nothing from an empty baggage.
@@ -598,13 +598,13 @@ mod tests {
     use crate::test_schemas::{Budget, Plain};
 
     /// A write of `T`'s schema over an empty baggage, finished.
-    fn finish<T: Baggage>(first: FirstWrite, within: bool) -> Option<Result<OtelBaggage, Error>> {
+    fn finish<T: Baggage>(first: DirectWrite, within: bool) -> Option<Result<OtelBaggage, Error>> {
         first.finish(&T::SCHEMA, &keys_of::<T>(), within)
     }
 
     /// A write of `T`'s schema over an empty baggage.
-    fn first_write<T: Baggage>() -> FirstWrite {
-        FirstWrite::new(&OtelBaggage::new(), &keys_of::<T>())
+    fn first_write<T: Baggage>() -> DirectWrite {
+        DirectWrite::new(&OtelBaggage::new(), &keys_of::<T>())
     }
 
     #[test]
@@ -708,10 +708,8 @@ mod tests {
         assert_eq!(from_first.unwrap_err(), from_merge.unwrap_err());
     }
 
-    /// A first write takes the thread's scratch buffers only for a value
-    /// encoded in them (a codec's), and hands them back when it is done.
     /// One write of `value` over `current` both ways: the direct write of
-    /// an unsigned schema ([`FirstWrite`], `None` where it leaves the case
+    /// an unsigned schema ([`DirectWrite`], `None` where it leaves the case
     /// to the general write), and the general write (the list of entries,
     /// [`merge`]).
     #[allow(clippy::type_complexity)]
@@ -723,7 +721,7 @@ mod tests {
         Result<Vec<(String, String, String)>, Error>,
     ) {
         let ours = keys_of::<T>();
-        let mut first = FirstWrite::new(current, &ours);
+        let mut first = DirectWrite::new(current, &ours);
         value.__write(&mut first, Remap::NONE);
         let within = T::SCHEMA.surely_within_limits();
         let direct = first
@@ -922,7 +920,7 @@ mod tests {
             // A schema surely within every limit on its own is measured
             // with the others it is written beside (`k=` and 8,193 encoded).
             let ours = keys_of::<Plain>();
-            let mut first = FirstWrite::new(&baggage_of(&wide), &ours);
+            let mut first = DirectWrite::new(&baggage_of(&wide), &ours);
             Plain { id: 1, tag: None }.__write(&mut first, Remap::NONE);
             assert_eq!(
                 first
@@ -951,6 +949,8 @@ mod tests {
         assert!(!plain.contains("s.id") && !plain.contains("b.tag"));
     }
 
+    /// A first write takes the thread's scratch buffers only for a value
+    /// encoded in them (a codec's), and hands them back when it is done.
     #[test]
     fn a_first_write_takes_the_scratch_only_for_a_value_encoded_in_it() {
         drop(Entries::take_buffers());
