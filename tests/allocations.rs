@@ -209,12 +209,12 @@ fn with_typed_allocates_its_values_and_what_the_context_needs() {
     // An unsigned schema's write puts its values straight into the copy
     // of the others' entries: no list of entries, not even the thread's
     // first merge.
-    let first_merge = count(|| upstream.with_typed(&user).unwrap());
+    let first_over_others = count(|| upstream.with_typed(&user).unwrap());
     assert_eq!(
         count(|| upstream.with_typed(&user).unwrap()),
         (floor.0 + 4, 0)
     );
-    assert_eq!(first_merge, (floor.0 + 4, 0));
+    assert_eq!(first_over_others, (floor.0 + 4, 0));
 
     // Only constants: nothing beyond the floor.
     let floor = count(|| {

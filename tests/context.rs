@@ -443,11 +443,13 @@ fn failed_with_typed_leaves_the_current_context_alone() {
 // ---- a write into an empty baggage and over stale keys ---------------------
 //
 // An unsigned schema's write goes straight into a new baggage, after the
-// entries it keeps; a signed schema's, or one that fails a check, goes
-// through the list of entries and the merge (the unit tests of `context`
-// compare the two over any baggage). Into an empty baggage or over the
-// schema's own stale keys, a write must give the same context or the same
-// error, at every limit.
+// entries it keeps; a signed schema's, or one that fails a check, writes
+// a key twice or meets a limit of OpenTelemetry's, goes through the list
+// of entries and the merge (the unit tests of `context`
+// compare the two over any baggage with hand-written schemas; here the
+// derived fields of every kind, through `__private::with_typed_general`).
+// Into an empty baggage or over the schema's own stale keys, both ways, a
+// write must give the same context or the same error, at every limit.
 
 #[test]
 fn a_value_over_what_opentelemetry_holds_is_an_error_not_a_dropped_entry() {
@@ -558,17 +560,47 @@ mod first_write {
         Context::new().with_typed(value).map(|cx| entries(&cx))
     }
 
+    /// A write's entries, or its error.
+    type Written = Result<BTreeMap<String, (String, String)>, Error>;
+
+    /// The same write through the general path (the list of entries and
+    /// the merge, as a signed schema's goes), into an empty baggage and
+    /// over the schema's own stale keys.
+    fn general<T: Baggage>(value: &T) -> [Written; 2] {
+        let write = |cx: &Context| {
+            typed_baggage::__private::with_typed_general(cx, value).map(|cx| entries(&cx))
+        };
+        let stale = Context::new().with_baggage(
+            T::SCHEMA
+                .fields
+                .iter()
+                .map(|f| KeyValue::new(f.key, "stale"))
+                .collect::<Vec<_>>(),
+        );
+        [write(&Context::new()), write(&stale)]
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(512))]
 
         #[test]
-        fn gives_what_a_write_over_stale_keys_gives(p in probe()) {
-            prop_assert_eq!(first(&p), over_stale(&p));
+        fn gives_what_a_write_over_stale_keys_and_the_general_write_give(p in probe()) {
+            let direct = first(&p);
+            prop_assert_eq!(&direct, &over_stale(&p));
+            for general in general(&p) {
+                prop_assert_eq!(&direct, &general);
+            }
         }
 
         #[test]
-        fn gives_what_a_write_over_stale_keys_gives_at_the_byte_limit(b in bulk()) {
-            prop_assert_eq!(first(&b), over_stale(&b));
+        fn gives_what_a_write_over_stale_keys_and_the_general_write_give_at_the_byte_limit(
+            b in bulk()
+        ) {
+            let direct = first(&b);
+            prop_assert_eq!(&direct, &over_stale(&b));
+            for general in general(&b) {
+                prop_assert_eq!(&direct, &general);
+            }
         }
     }
 

@@ -284,7 +284,8 @@ proptest! {
     /// The two writes, into an empty baggage and over one that holds
     /// another team's entries and stale values of the same schema, write
     /// the same text for every value, and the second keeps the others as
-    /// they were and reads back as written. (That each type's text made
+    /// they were and reads back as written; the general path writes the
+    /// same as the direct one. (That each type's text made
     /// without the scratch buffer is what `encode` writes is
     /// `value.rs`'s unit tests' part.)
     #[test]
@@ -308,6 +309,11 @@ proptest! {
             others_over.into_iter().collect::<Vec<_>>(),
             [("other.team".to_owned(), "x,y%z".to_owned()), ("zz".to_owned(), "1".to_owned())]
         );
+        // The general path (the list of entries and the merge) writes the
+        // same over the same baggage.
+        let general = typed_baggage::__private::with_typed_general(&upstream, &value)
+            .expect("within limits");
+        prop_assert_eq!(split_entries(&general), split_entries(&over));
         prop_assert_eq!(Everything::from_context(&over).expect("decodes"), value);
     }
 }

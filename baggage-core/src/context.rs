@@ -110,7 +110,10 @@ fn with_entries(schema: &Schema, cx: &Context, entries: OtelBaggage) -> Context 
 
 /// The keys a write of `T` replaces and `without_typed` removes: every key
 /// of its schema, whatever the value (a `None` removes its key), flattened
-/// schemas resolved, and its signature's.
+/// schemas resolved, and its signature's. Both writes rely on `__write`
+/// writing exactly these keys, as the derive's does (every carried field,
+/// under the key `Schema::find` resolves); `DirectWrite::finish` checks it
+/// in debug builds.
 #[inline]
 fn keys_of<T: Baggage>() -> KeySet<impl Fn(&str) -> bool> {
     KeySet::from_bits(const { T::SCHEMA.key_bits() }, |key| {
@@ -129,30 +132,12 @@ impl BaggageContextExt for Context {
             if let Some(written) = first.finish(&T::SCHEMA, &ours, within) {
                 return Ok(with_entries(&T::SCHEMA, self, written?));
             }
-            // A field failed a check, or a value is not in the baggage: the
-            // general write below names what failed.
+            // A field failed a check, a key was written twice, or
+            // OpenTelemetry refused an insert at one of its limits: the
+            // general write names what failed (writing again what this one
+            // wrote, on this error path only).
         }
-        let mut entries = Entries::take_buffers();
-        entries.items.reserve(const { T::SCHEMA.key_count() + 1 });
-        let mut writer = EntriesWriter::new(&mut entries);
-        value.__write(&mut writer, Remap::NONE);
-        let mut written = writer.finish();
-        if let (Ok(()), Some(signature)) = (&written, T::SCHEMA.signature) {
-            written = sign(&T::SCHEMA, signature, self, &mut entries);
-        }
-        if let Err(e) = written {
-            entries.return_buffers();
-            return Err(e);
-        }
-        let baggage = merge(
-            current,
-            &mut entries,
-            &ours,
-            T::SCHEMA.name,
-            T::SCHEMA.max_bytes,
-        );
-        entries.return_buffers();
-        Ok(with_entries(&T::SCHEMA, self, baggage?))
+        general_write(self, value, current, &ours)
     }
 
     fn typed<T: Baggage>(&self) -> Result<T, Error> {
@@ -171,6 +156,47 @@ impl BaggageContextExt for Context {
             None => &NO_LOCAL_ENTRIES,
         }
     }
+}
+
+/// The general write of `value` into `cx`, whose entries of `T`'s kind are
+/// `current` and whose keys of `T` are `ours`: through the list of entries
+/// ([`EntriesWriter`]), the signature if the schema is signed, and
+/// [`merge`]. Every failure is named here.
+pub(crate) fn general_write<T: Baggage>(
+    cx: &Context,
+    value: &T,
+    current: &OtelBaggage,
+    ours: &KeySet<impl Fn(&str) -> bool>,
+) -> Result<Context, Error> {
+    let mut entries = Entries::take_buffers();
+    entries.items.reserve(const { T::SCHEMA.key_count() + 1 });
+    let mut writer = EntriesWriter::new(&mut entries);
+    value.__write(&mut writer, Remap::NONE);
+    let mut written = writer.finish();
+    if let (Ok(()), Some(signature)) = (&written, T::SCHEMA.signature) {
+        written = sign(&T::SCHEMA, signature, cx, &mut entries);
+    }
+    if let Err(e) = written {
+        entries.return_buffers();
+        return Err(e);
+    }
+    let baggage = merge(
+        current,
+        &mut entries,
+        ours,
+        T::SCHEMA.name,
+        T::SCHEMA.max_bytes,
+    );
+    entries.return_buffers();
+    Ok(with_entries(&T::SCHEMA, cx, baggage?))
+}
+
+/// [`BaggageContextExt::with_typed`] through the general write (the list
+/// of entries, the signature if the schema is signed, and the merge)
+/// whatever the schema: for tests that compare it with the direct write.
+/// Not public API.
+pub fn with_typed_general<T: Baggage>(cx: &Context, value: &T) -> Result<Context, Error> {
+    general_write(cx, value, entries_in(&T::SCHEMA, cx), &keys_of::<T>())
 }
 
 /// The write of an unsigned schema: the entries of the current baggage
@@ -202,7 +228,7 @@ impl DirectWrite {
     /// A write over `current`, whose keys in `ours` (the schema's) it
     /// replaces or removes.
     fn new(current: &OtelBaggage, ours: &KeySet<impl Fn(&str) -> bool>) -> Self {
-        let (baggage, others, others_bound) = others_of(current, ours);
+        let (others, baggage, others_bound) = others_of(current, ours);
         DirectWrite {
             scratch: None,
             baggage,
@@ -247,8 +273,13 @@ impl DirectWrite {
         if !self.clean || self.baggage.len() != self.others + self.members {
             return None;
         }
+        let own = || members_of(&self.baggage).filter(|(key, _, _)| ours.contains(key));
+        debug_assert_eq!(
+            own().count(),
+            self.members,
+            "a key written outside the schema's"
+        );
         if !within {
-            let own = || members_of(&self.baggage).filter(|(key, _, _)| ours.contains(key));
             let budget = check_budget(schema.name, schema.max_bytes, self.members, self.bound, own);
             if let Err(e) = budget {
                 return Some(Err(e));
@@ -267,7 +298,7 @@ impl DirectWrite {
 impl Writer for DirectWrite {
     #[inline]
     fn plain<F: BaggageField>(&mut self, key: Cow<'static, str>, value: &F, _metric_label: bool) {
-        // A `None` removes nothing from an empty baggage.
+        // A `None` writes nothing: `others_of` left its stale value out.
         if let Some(value) = value.value() {
             let text = value_text(value, || self.scratch());
             self.insert(key, text);
@@ -367,26 +398,26 @@ fn otel_key(key: Cow<'static, str>) -> Key {
 
 /// The entries of `current` whose keys are not in `ours` (a schema's
 /// keys), copied into a new baggage with their properties: the entries of
-/// other schemas that a write keeps. With their number and the sum of their
-/// [`member_len_bound`]s, measured as they are copied.
+/// other schemas that a write keeps: their number, the baggage, and the
+/// sum of their [`member_len_bound`]s, measured as they are copied.
 fn others_of(
     current: &OtelBaggage,
     ours: &KeySet<impl Fn(&str) -> bool>,
-) -> (OtelBaggage, usize, usize) {
+) -> (usize, OtelBaggage, usize) {
     if current.is_empty() {
         // Nothing to keep (a gateway's first write).
-        return (OtelBaggage::new(), 0, 0);
+        return (0, OtelBaggage::new(), 0);
     }
-    let (mut count, mut bound) = (0, 0);
+    let mut bound = 0;
     let kept = retain_each(
         current,
         |key| !ours.contains(key),
-        |key, value, metadata| {
-            count += 1;
-            bound += member_len_bound(key, value, metadata);
-        },
+        |key, value, metadata| bound += member_len_bound(key, value, metadata),
     );
-    (kept, count, bound)
+    // (OpenTelemetry refuses none of them: they are in a baggage already,
+    // and its limits hold for any part of one. Were it to, the bound of
+    // the entries tried would still be at least theirs.)
+    (kept.len(), kept, bound)
 }
 
 /// Builds the merged baggage, or says which limit it would break: the
@@ -413,7 +444,7 @@ fn merge(
         (n + 1, bound + member_len_bound(k, v, m))
     });
     check_budget(schema, max_bytes, own_members, own_bound, own)?;
-    let (merged, others, others_bound) = others_of(current, ours);
+    let (others, merged, others_bound) = others_of(current, ours);
     check_whole(own_members + others, own_bound + others_bound, || {
         own().chain(members_of(&merged))
     })?;
@@ -597,7 +628,7 @@ mod tests {
 
     use crate::test_schemas::{Budget, Plain};
 
-    /// A write of `T`'s schema over an empty baggage, finished.
+    /// A direct write of `T`'s schema with nothing else kept, finished.
     fn finish<T: Baggage>(first: DirectWrite, within: bool) -> Option<Result<OtelBaggage, Error>> {
         first.finish(&T::SCHEMA, &keys_of::<T>(), within)
     }
@@ -677,13 +708,13 @@ mod tests {
         // A codec's value, written by its function; an absent one, nothing.
         let mut first = first_write::<Plain>();
         let decimal = |v: &u64, out: &mut String| out.push_str(&v.to_string());
-        first.codec(Cow::Borrowed("c"), Some(&5u64), decimal, false);
-        first.codec(Cow::Borrowed("d"), None, decimal, false);
+        first.codec(Cow::Borrowed("p.id"), Some(&5u64), decimal, false);
+        first.codec(Cow::Borrowed("p.tag"), None, decimal, false);
         // Lengths within their bounds.
         first.max_len(&Cow::Borrowed("c"), &"abc".to_owned(), 3);
         first.max_item_len(&Cow::Borrowed("c"), &vec!["abc".to_owned()], 3);
         let baggage = finish::<Plain>(first, false).expect("told").expect("fits");
-        assert_eq!(text(&baggage), [(s("c"), s("5"), s(""))]);
+        assert_eq!(text(&baggage), [(s("p.id"), s("5"), s(""))]);
         // A length over its bound: the merge names it.
         let mut first = first_write::<Plain>();
         first.max_len(&Cow::Borrowed("c"), &"abcd".to_owned(), 3);
@@ -720,10 +751,23 @@ mod tests {
         Option<Result<Vec<(String, String, String)>, Error>>,
         Result<Vec<(String, String, String)>, Error>,
     ) {
+        both_ways_within(value, current, T::SCHEMA.surely_within_limits())
+    }
+
+    /// [`both_ways`], the direct write told `within` (that the value
+    /// written is surely within every limit on its own).
+    #[allow(clippy::type_complexity)]
+    fn both_ways_within<T: Baggage>(
+        value: &T,
+        current: &OtelBaggage,
+        within: bool,
+    ) -> (
+        Option<Result<Vec<(String, String, String)>, Error>>,
+        Result<Vec<(String, String, String)>, Error>,
+    ) {
         let ours = keys_of::<T>();
         let mut first = DirectWrite::new(current, &ours);
         value.__write(&mut first, Remap::NONE);
-        let within = T::SCHEMA.surely_within_limits();
         let direct = first
             .finish(&T::SCHEMA, &ours, within)
             .map(|r| r.map(|b| text(&b)));
@@ -789,7 +833,15 @@ mod tests {
         }
 
         fn check<T: Baggage>(value: &T, current: &OtelBaggage) -> Result<(), TestCaseError> {
-            match both_ways(value, current) {
+            check_within(value, current, T::SCHEMA.surely_within_limits())
+        }
+
+        fn check_within<T: Baggage>(
+            value: &T,
+            current: &OtelBaggage,
+            within: bool,
+        ) -> Result<(), TestCaseError> {
+            match both_ways_within(value, current, within) {
                 (Some(direct), general) => prop_assert_eq!(direct, general),
                 // Left to the general write only where it has an error to name.
                 (None, general) => prop_assert!(general.is_err(), "{:?}", general),
@@ -812,6 +864,9 @@ mod tests {
                 let current = baggage_of(&entries);
                 check(&Plain { id, tag: tag.clone() }, &current)?;
                 check(&Budget { id, tag }, &current)?;
+                // A value surely within every limit on its own (`p.id=`
+                // and at most 20 digits), told so.
+                check_within(&Plain { id, tag: None }, &current, true)?;
             }
         }
 
@@ -965,7 +1020,7 @@ mod tests {
         assert_eq!(Entries::take_buffers().scratch_capacity(), 0);
         let mut first = first_write::<Plain>();
         let decimal = |v: &u64, out: &mut String| out.push_str(&v.to_string());
-        first.codec(Cow::Borrowed("c"), Some(&5u64), decimal, false);
+        first.codec(Cow::Borrowed("p.id"), Some(&5u64), decimal, false);
         assert!(
             first.scratch.is_some(),
             "a codec writes in the scratch text"

@@ -7,9 +7,9 @@
 //!   `site + name`, and the outermost site wins ([`resolve`], [`site`],
 //!   [`Remap`]). The schema description ([`crate::schema`]), the generated
 //!   code and the compile-time checks all resolve keys through these.
-//! - **Membership**: whether a key is one of a set (a schema's keys, a
-//!   value's entries, an allowlist) is asked through [`KeySet`] and
-//!   [`retain`].
+//! - **Membership**: whether a key is one of a set (a schema's keys, which
+//!   a write replaces and `without_typed` removes; an allowlist) is asked
+//!   through [`KeySet`] and [`retain`].
 
 use std::borrow::Cow;
 
@@ -485,7 +485,68 @@ mod tests {
         let bits = resolved_key_bit((b"app.", b"id")) | resolved_key_bit((b"b", b""));
         let set = KeySet::from_bits(bits, |k: &str| k == "app.id" || k == "b");
         assert!(set.contains("app.id") && set.contains("b"));
-        assert!(!set.contains("app.ix"), "the predicate decides");
+        assert_eq!(key_bit("xyz.id"), key_bit("app.id"));
+        assert!(!set.contains("xyz.id"), "the predicate decides");
+    }
+
+    /// A schema's summary made at compile time is the one its keys give,
+    /// flattened schemas resolved (one level and two, under a site's
+    /// prefix and their own) and its signature's key included.
+    #[test]
+    fn a_schemas_key_summary_is_that_of_its_keys() {
+        use crate::schema::{Flattened, Schema, Signature};
+        use crate::test_schemas::{Plain, Signed, Traced};
+        use crate::Baggage;
+        const INNER: Schema = Schema {
+            name: "Inner",
+            flattened: &[Flattened {
+                field: "plain",
+                prefix: Some("q."),
+                schema: &Plain::SCHEMA,
+            }],
+            ..Signed::SCHEMA
+        };
+        const OUTER: Schema = Schema {
+            name: "Outer",
+            flattened: &[
+                Flattened {
+                    field: "inner",
+                    prefix: Some("r."),
+                    schema: &INNER,
+                },
+                Flattened {
+                    field: "own",
+                    prefix: None,
+                    schema: &Plain::SCHEMA,
+                },
+            ],
+            // a signature key whose bit no field key has
+            signature: Some(Signature {
+                key: "acct.signature",
+                max_age_secs: None,
+                bind_trace: false,
+            }),
+            ..Traced::SCHEMA
+        };
+        let whole = |schema: &Schema| schema.keys().iter().fold(0, |b, k| b | key_bit(k));
+        for schema in [Plain::SCHEMA, Signed::SCHEMA, Traced::SCHEMA, INNER, OUTER] {
+            assert_eq!(schema.key_bits(), whole(&schema), "{}", schema.name);
+        }
+        let keys = OUTER.keys();
+        for key in ["t.id", "r.id", "r.tag", "p.id", "p.tag", "acct.signature"] {
+            assert!(keys.iter().any(|k| k == key), "{key} in {keys:?}");
+        }
+        let signature = key_bit("acct.signature");
+        assert_eq!(OUTER.key_bits() & signature, signature);
+        let fields_only = Schema {
+            signature: None,
+            ..OUTER
+        };
+        assert_eq!(
+            fields_only.key_bits() & signature,
+            0,
+            "the signature's own bit"
+        );
     }
 
     #[test]

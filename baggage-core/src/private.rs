@@ -17,4 +17,10 @@ pub use crate::decode::{
 pub use crate::encode::{encode_display, key_values, Entries, EntriesWriter, KvWriter, Writer};
 pub use crate::keys::{DeclaredKeys, FieldKey, KeySource, Remap};
 pub use crate::schema::plain_field;
+
+/// `with_typed` through the list of entries and the merge whatever the
+/// schema (the path of a signed schema's write, and of a write the direct
+/// one leaves to it): for tests that compare the two paths through the
+/// public API.
+pub use crate::context::with_typed_general;
 pub use crate::signature::require_signing_feature;

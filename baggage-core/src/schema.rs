@@ -593,9 +593,10 @@ impl Schema {
 
     /// `true` if this schema's own entries, however large its values,
     /// are within the W3C limits of a whole baggage (members and bytes) and
-    /// within its `max_bytes` budget: then a write of it alone into an
-    /// empty baggage cannot exceed a limit, and is not measured. `false`
-    /// for an unbounded schema (see [`Schema::max_encoded_len`]).
+    /// within its `max_bytes` budget: then its own entries are not
+    /// measured, and a write of it alone into an empty baggage not at all
+    /// (with other entries kept, the whole baggage still is). `false` for
+    /// an unbounded schema (see [`Schema::max_encoded_len`]).
     pub(crate) const fn surely_within_limits(&self) -> bool {
         let Some(len) = self.max_encoded_len() else {
             return false;
