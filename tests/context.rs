@@ -541,10 +541,13 @@ mod first_write {
             .prop_map(|(spaces, plain)| Bulk { spaces, plain })
     }
 
-    /// The same write over a baggage holding only the schema's own keys
-    /// (all replaced or removed), so that no other entry counts against a
-    /// limit.
-    fn over_stale<T: Baggage>(value: &T) -> Result<BTreeMap<String, (String, String)>, Error> {
+    /// A write's entries, or its error.
+    type Written = Result<BTreeMap<String, (String, String)>, Error>;
+
+    /// A baggage holding only the schema's own keys, with stale values (all
+    /// replaced or removed by a write), so that no other entry counts
+    /// against a limit.
+    fn stale<T: Baggage>() -> Context {
         let stale = Context::new().with_baggage(
             T::SCHEMA
                 .fields
@@ -553,15 +556,17 @@ mod first_write {
                 .collect::<Vec<_>>(),
         );
         assert_eq!(stale.baggage().len(), T::SCHEMA.fields.len());
-        stale.with_typed(value).map(|cx| entries(&cx))
+        stale
     }
 
-    fn first<T: Baggage>(value: &T) -> Result<BTreeMap<String, (String, String)>, Error> {
+    /// The same write over [`stale`] keys.
+    fn over_stale<T: Baggage>(value: &T) -> Written {
+        stale::<T>().with_typed(value).map(|cx| entries(&cx))
+    }
+
+    fn first<T: Baggage>(value: &T) -> Written {
         Context::new().with_typed(value).map(|cx| entries(&cx))
     }
-
-    /// A write's entries, or its error.
-    type Written = Result<BTreeMap<String, (String, String)>, Error>;
 
     /// The same write through the general path (the list of entries and
     /// the merge, as a signed schema's goes), into an empty baggage and
@@ -570,14 +575,7 @@ mod first_write {
         let write = |cx: &Context| {
             typed_baggage::__private::with_typed_general(cx, value).map(|cx| entries(&cx))
         };
-        let stale = Context::new().with_baggage(
-            T::SCHEMA
-                .fields
-                .iter()
-                .map(|f| KeyValue::new(f.key, "stale"))
-                .collect::<Vec<_>>(),
-        );
-        [write(&Context::new()), write(&stale)]
+        [write(&Context::new()), write(&stale::<T>())]
     }
 
     proptest! {
