@@ -228,11 +228,11 @@ impl DirectWrite {
     /// A write over `current`, whose keys in `ours` (the schema's) it
     /// replaces or removes.
     fn new(current: &OtelBaggage, ours: &KeySet<impl Fn(&str) -> bool>) -> Self {
-        let (others, baggage, others_bound) = others_of(current, ours);
+        let (baggage, others_bound) = others_of(current, ours);
         DirectWrite {
             scratch: None,
+            others: baggage.len(),
             baggage,
-            others,
             others_bound,
             members: 0,
             bound: 0,
@@ -398,15 +398,12 @@ fn otel_key(key: Cow<'static, str>) -> Key {
 
 /// The entries of `current` whose keys are not in `ours` (a schema's
 /// keys), copied into a new baggage with their properties: the entries of
-/// other schemas that a write keeps: their number, the baggage, and the
-/// sum of their [`member_len_bound`]s, measured as they are copied.
-fn others_of(
-    current: &OtelBaggage,
-    ours: &KeySet<impl Fn(&str) -> bool>,
-) -> (usize, OtelBaggage, usize) {
+/// other schemas that a write keeps, with the sum of their
+/// [`member_len_bound`]s, measured as they are copied.
+fn others_of(current: &OtelBaggage, ours: &KeySet<impl Fn(&str) -> bool>) -> (OtelBaggage, usize) {
     if current.is_empty() {
         // Nothing to keep (a gateway's first write).
-        return (0, OtelBaggage::new(), 0);
+        return (OtelBaggage::new(), 0);
     }
     let mut bound = 0;
     let kept = retain_each(
@@ -416,8 +413,8 @@ fn others_of(
     );
     // (OpenTelemetry refuses none of them: they are in a baggage already,
     // and its limits hold for any part of one. Were it to, the bound of
-    // the entries tried would still be at least theirs.)
-    (kept.len(), kept, bound)
+    // the entries tried would still be at least that of those kept.)
+    (kept, bound)
 }
 
 /// Builds the merged baggage, or says which limit it would break: the
@@ -444,11 +441,10 @@ fn merge(
         (n + 1, bound + member_len_bound(k, v, m))
     });
     check_budget(schema, max_bytes, own_members, own_bound, own)?;
-    let (others, merged, others_bound) = others_of(current, ours);
-    check_whole(own_members + others, own_bound + others_bound, || {
+    let (mut merged, others_bound) = others_of(current, ours);
+    check_whole(own_members + merged.len(), own_bound + others_bound, || {
         own().chain(members_of(&merged))
     })?;
-    let mut merged = merged;
     for (key, value) in entries.items.drain(..) {
         if let Some(v) = value {
             merged.insert(otel_key(key), v);
